@@ -49,8 +49,8 @@ func Has(name string) bool {
 	return ok
 }
 
-// Version is set by main (from FyneApp.toml's version at build time).
-var Version = "dev"
+// Version is the app version; a test keeps it equal to FyneApp.toml's.
+var Version = "0.1.0"
 
 // Run executes args[0] as a subcommand and returns the process exit code.
 func Run(args []string, env *Env) int {

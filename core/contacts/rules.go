@@ -1,0 +1,382 @@
+package contacts
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Options tune validation.
+type Options struct {
+	// Domains are the company's mail domains. When non-empty, a biz mail in
+	// another domain is an error (bizmail_domain).
+	Domains []string
+	// Legacy applies the stricter legacy Exmail rule to biz-mail local parts:
+	// . - _ may not start or end it nor stand twice in a row.
+	Legacy bool
+	// Columns maps a field to the header the user sees; Field.Header() when
+	// absent.
+	Columns map[Field]string
+}
+
+func (o *Options) column(f Field) string {
+	if o != nil && o.Columns != nil {
+		if c, ok := o.Columns[f]; ok {
+			return c
+		}
+	}
+	return f.Header()
+}
+
+func (o *Options) domainOK(d string) bool {
+	if o == nil || len(o.Domains) == 0 {
+		return true
+	}
+	for _, x := range o.Domains {
+		if strings.EqualFold(strings.TrimSpace(x), d) {
+			return true
+		}
+	}
+	return false
+}
+
+// Limits of the field rules (contacts-rules.md).
+const (
+	MaxName            = 64  // characters
+	MaxAccount         = 64  // bytes
+	MaxAlias           = 64  // characters
+	MaxPosition        = 128 // characters
+	MaxAddress         = 128 // characters
+	MaxDepartments     = 100 // paths; error above
+	WarnDepartments    = 20  // paths; warning above
+	MaxDepartmentName  = 32  // characters per level
+	MaxDepartmentDepth = 15  // levels
+	MaxMobile          = 32  // characters
+	MaxTelephone       = 32  // characters
+	MinEmail, MaxEmail = 6, 64
+	MaxBizMailLocal    = 32
+)
+
+var (
+	reAccount   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._@-]*$`)
+	reMainland  = regexp.MustCompile(`^1[0-9]{10}$`)
+	rePrefixed  = regexp.MustCompile(`^(?:\+86|0086|86)[ -]?(1[0-9]{10})$`)
+	reIntl      = regexp.MustCompile(`^\+[0-9]{1,4}[ -]?[0-9][0-9 -]{3,}$`)
+	reFloat     = regexp.MustCompile(`^([0-9]+)\.0*$`)
+	reSci       = regexp.MustCompile(`^([0-9])(?:\.([0-9]+))?[eE]\+?([0-9]{1,2})$`)
+	reTelephone = regexp.MustCompile(`^[0-9+,-]+$`)
+	reEmail     = regexp.MustCompile(`^[A-Za-z0-9._%+'-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$`)
+	reBizLocal  = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
+)
+
+// checker accumulates the problems of one member.
+type checker struct {
+	opts *Options
+	row  int
+	out  []Problem
+}
+
+func (c *checker) add(f Field, code Code, sev Severity, value, message string) {
+	if message == "" {
+		message = Describe(code)
+	}
+	c.out = append(c.out, Problem{Row: c.row, Column: c.opts.column(f), Field: f, Code: code,
+		Severity: sev, Message: message, Value: value})
+}
+
+func (c *checker) fixed(f Field, code Code, from, to string) {
+	c.add(f, code, SeverityFixed, from, msg(code, fmt.Sprintf("“%s” → “%s”", from, to), ""))
+}
+
+func isTrimSpace(r rune) bool {
+	return unicode.IsSpace(r) || r == '\u00a0' || r == '\u3000' || r == '\ufeff' || r == '\u200b'
+}
+
+// trim removes surrounding spaces (also U+3000, NBSP, BOM, ZWSP), recording a fix.
+func (c *checker) trim(f Field, v string) string {
+	t := strings.TrimFunc(v, isTrimSpace)
+	if t != v {
+		c.fixed(f, CodeSpaceTrimmed, v, t)
+	}
+	return t
+}
+
+// toHalfWidth converts full-width ASCII variants (！..～, U+3000) to ASCII.
+func toHalfWidth(s string) string {
+	if isASCII(s) {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= 0xFF01 && r <= 0xFF5E:
+			return r - 0xFEE0
+		case r == 0x3000:
+			return ' '
+		}
+		return r
+	}, s)
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+func (c *checker) halfWidth(f Field, v string) string {
+	t := toHalfWidth(v)
+	if t != v {
+		c.fixed(f, CodeFullWidth, v, t)
+	}
+	return t
+}
+
+// CheckMember validates one member on its own (everything but uniqueness)
+// and returns the member with every safe fix applied plus its problems
+// (fixes as severity fixed). m is not changed.
+func CheckMember(m *Member, opts *Options) (Member, []Problem) {
+	c := &checker{opts: opts, row: m.Row}
+	f := *m
+	f.Departments = append([]string(nil), m.Departments...)
+
+	// 姓名
+	f.Name = c.trim(FieldName, f.Name)
+	if f.Name == "" {
+		c.add(FieldName, CodeNameMissing, SeverityError, m.Name, "")
+	} else if utf8.RuneCountInString(f.Name) > MaxName {
+		c.add(FieldName, CodeNameTooLong, SeverityError, m.Name,
+			msg(CodeNameTooLong, fmt.Sprintf("共 %d 个字", utf8.RuneCountInString(f.Name)), fmt.Sprintf("%d characters", utf8.RuneCountInString(f.Name))))
+	}
+
+	// 账号
+	f.Account = c.halfWidth(FieldAccount, c.trim(FieldAccount, f.Account))
+	if f.Account != "" && (len(f.Account) > MaxAccount || !reAccount.MatchString(f.Account)) {
+		c.add(FieldAccount, CodeAccountInvalid, SeverityError, m.Account, "")
+	}
+
+	// 别名, 职务, 地址
+	f.Alias = c.trim(FieldAlias, f.Alias)
+	if utf8.RuneCountInString(f.Alias) > MaxAlias {
+		c.add(FieldAlias, CodeAliasTooLong, SeverityError, m.Alias, "")
+	}
+	f.Position = c.trim(FieldPosition, f.Position)
+	if utf8.RuneCountInString(f.Position) > MaxPosition {
+		c.add(FieldPosition, CodePositionTooLong, SeverityError, m.Position, "")
+	}
+	f.Address = c.trim(FieldAddress, f.Address)
+	if utf8.RuneCountInString(f.Address) > MaxAddress {
+		c.add(FieldAddress, CodeAddressTooLong, SeverityError, m.Address, "")
+	}
+
+	// 部门
+	f.Departments = c.departments(m.Departments)
+
+	// 性别
+	f.Gender = c.gender(f.Gender)
+
+	// 手机
+	f.Mobile = c.mobile(f.Mobile)
+
+	// 座机
+	f.Telephone = c.halfWidth(FieldTelephone, c.trim(FieldTelephone, f.Telephone))
+	if f.Telephone != "" && (len(f.Telephone) > MaxTelephone || !reTelephone.MatchString(f.Telephone)) {
+		c.add(FieldTelephone, CodeTelephoneInvalid, SeverityError, m.Telephone, "")
+	}
+
+	// 邮箱
+	f.Email = c.emailFixes(FieldEmail, f.Email)
+	if f.Email != "" && (len(f.Email) < MinEmail || len(f.Email) > MaxEmail || !reEmail.MatchString(f.Email)) {
+		c.add(FieldEmail, CodeEmailInvalid, SeverityError, m.Email, "")
+	}
+	if f.Mobile == "" && f.Email == "" {
+		c.add(FieldMobile, CodeContactMissing, SeverityError, "", "")
+	}
+
+	// 企业邮箱
+	f.BizMail = c.emailFixes(FieldBizMail, f.BizMail)
+	if f.BizMail != "" {
+		c.bizMail(m.BizMail, f.BizMail)
+	}
+	return f, c.out
+}
+
+func (c *checker) emailFixes(fd Field, v string) string {
+	v = c.halfWidth(fd, c.trim(fd, v))
+	if at := strings.LastIndexByte(v, '@'); at >= 0 {
+		if low := v[:at] + strings.ToLower(v[at:]); low != v {
+			c.fixed(fd, CodeEmailDomainLowered, v, low)
+			v = low
+		}
+	}
+	return v
+}
+
+func (c *checker) bizMail(orig, v string) {
+	at := strings.LastIndexByte(v, '@')
+	if at <= 0 || !reEmail.MatchString(v) {
+		c.add(FieldBizMail, CodeBizMailInvalid, SeverityError, orig, "")
+		return
+	}
+	local, domain := v[:at], v[at+1:]
+	switch {
+	case len(local) > MaxBizMailLocal:
+		c.add(FieldBizMail, CodeBizMailInvalid, SeverityError, orig, msg(CodeBizMailInvalid, "@ 前最多 32 个字符", "at most 32 characters before @"))
+		return
+	case !reBizLocal.MatchString(local):
+		c.add(FieldBizMail, CodeBizMailInvalid, SeverityError, orig, msg(CodeBizMailInvalid, "@ 前只能用字母、数字和 . - _", "only letters, digits and . - _ before @"))
+		return
+	case strings.Contains(local, "--"):
+		c.add(FieldBizMail, CodeBizMailInvalid, SeverityError, orig, msg(CodeBizMailInvalid, "不能含有 --", "must not contain --"))
+		return
+	}
+	if c.opts != nil && c.opts.Legacy {
+		bad := strings.ContainsAny(local[:1], ".-_") || strings.ContainsAny(local[len(local)-1:], ".-_")
+		for i := 1; i < len(local) && !bad; i++ {
+			bad = strings.IndexByte(".-_", local[i]) >= 0 && strings.IndexByte(".-_", local[i-1]) >= 0
+		}
+		if bad {
+			c.add(FieldBizMail, CodeBizMailInvalid, SeverityError, orig, msg(CodeBizMailInvalid,
+				"旧版企业邮箱账号的 . - _ 不能在开头、结尾或连续出现", "legacy Exmail accounts may not start or end with . - _ nor repeat them"))
+			return
+		}
+	}
+	if !c.opts.domainOK(domain) {
+		c.add(FieldBizMail, CodeBizMailDomain, SeverityError, orig,
+			msg(CodeBizMailDomain, "“"+domain+"” 不在 "+strings.Join(c.opts.Domains, "、")+" 中", domain+" not in "+strings.Join(c.opts.Domains, ", ")))
+	}
+}
+
+var genderWords = map[string]string{
+	"男": "男", "女": "女", "1": "男", "2": "女", "m": "男", "f": "女", "male": "男", "female": "女",
+	"男性": "男", "女性": "女", "man": "男", "woman": "女",
+}
+
+func (c *checker) gender(v string) string {
+	orig := v
+	v = c.trim(FieldGender, v)
+	if v == "" || v == "男" || v == "女" {
+		return v
+	}
+	if g, ok := genderWords[strings.ToLower(toHalfWidth(v))]; ok {
+		c.fixed(FieldGender, CodeGenderWord, v, g)
+		return g
+	}
+	c.add(FieldGender, CodeGenderInvalid, SeverityError, orig, "")
+	return v
+}
+
+// mobile applies the mobile fixes and checks the result.
+func (c *checker) mobile(v string) string {
+	orig := v
+	v = c.halfWidth(FieldMobile, c.trim(FieldMobile, v))
+	if v == "" {
+		return v
+	}
+	if m := reFloat.FindStringSubmatch(v); m != nil && m[0] != m[1] {
+		c.fixed(FieldMobile, CodeMobileFromNumber, v, m[1])
+		v = m[1]
+	} else if m := reSci.FindStringSubmatch(v); m != nil {
+		exp, _ := strconv.Atoi(m[3])
+		frac := m[2]
+		if len(frac) != exp {
+			c.add(FieldMobile, CodeMobileInvalid, SeverityError, orig, msg(CodeMobileInvalid,
+				"科学计数法丢失了号码的数字，请把该列设为文本后重新填写", "scientific notation lost digits; format the column as text and type the number again"))
+			return v
+		}
+		c.fixed(FieldMobile, CodeMobileFromNumber, v, m[1]+frac)
+		v = m[1] + frac
+	}
+	if m := rePrefixed.FindStringSubmatch(v); m != nil {
+		c.fixed(FieldMobile, CodeMobilePrefix, v, m[1])
+		v = m[1]
+	}
+	switch {
+	case reMainland.MatchString(v):
+	case len(v) <= MaxMobile && reIntl.MatchString(v) && !strings.HasPrefix(v, "+86"):
+	default:
+		c.add(FieldMobile, CodeMobileInvalid, SeverityError, orig, msg(CodeMobileInvalid,
+			"大陆手机号为 1 开头的 11 位数字，其他地区请以 + 和国家码开头", "mainland numbers are 11 digits starting with 1; others start with + and the country code"))
+	}
+	return v
+}
+
+// mobileKey is the uniqueness key of a valid mobile.
+func mobileKey(v string) string {
+	if !strings.ContainsAny(v, " -") {
+		return v
+	}
+	return strings.NewReplacer(" ", "", "-", "").Replace(v)
+}
+
+// departments normalises separators and checks every level of every path.
+func (c *checker) departments(paths []string) []string {
+	raw := strings.Join(paths, "；")
+	orig := raw
+	t := strings.TrimFunc(raw, isTrimSpace)
+	norm := strings.NewReplacer("／", "/", "\\", "/", ";", "；", "，", "；", "、", "；").Replace(t)
+	var out []string
+	trimmed := false
+	for _, p := range strings.Split(norm, "；") {
+		q := strings.TrimFunc(p, isTrimSpace)
+		if q != p {
+			trimmed = true
+		}
+		if q == "" {
+			continue // empty path between separators (trailing ；)
+		}
+		q = strings.TrimPrefix(q, "/")
+		levels := strings.Split(q, PathSep)
+		for i, l := range levels {
+			if tl := strings.TrimFunc(l, isTrimSpace); tl != l {
+				levels[i], trimmed = tl, true
+			}
+		}
+		out = append(out, strings.Join(levels, PathSep))
+	}
+	canon := strings.Join(out, "；")
+	if t != raw || trimmed {
+		c.fixed(FieldDepartments, CodeSpaceTrimmed, raw, canon)
+	}
+	if norm != t || (canon != raw && t == raw && !trimmed) {
+		c.fixed(FieldDepartments, CodeDepartmentSep, raw, canon)
+	}
+	if n := len(out); n > MaxDepartments {
+		c.add(FieldDepartments, CodeDepartmentTooMany, SeverityError, orig,
+			msg(CodeDepartmentTooMany, fmt.Sprintf("共 %d 个，最多 %d 个", n, MaxDepartments), fmt.Sprintf("%d, at most %d", n, MaxDepartments)))
+	} else if n > WarnDepartments {
+		c.add(FieldDepartments, CodeDepartmentTooMany, SeverityWarning, orig,
+			msg(CodeDepartmentTooMany, fmt.Sprintf("共 %d 个，部分接口最多接受 %d 个", n, WarnDepartments), fmt.Sprintf("%d; some interfaces accept at most %d", n, WarnDepartments)))
+	}
+	for _, p := range out {
+		c.departmentPath(orig, p)
+	}
+	return out
+}
+
+// departmentPath checks one path level by level.
+func (c *checker) departmentPath(orig, p string) {
+	levels := strings.Split(p, PathSep)
+	if len(levels) > MaxDepartmentDepth {
+		c.add(FieldDepartments, CodeDepartmentTooDeep, SeverityError, orig,
+			msg(CodeDepartmentTooDeep, fmt.Sprintf("“%s” 有 %d 级", p, len(levels)), fmt.Sprintf("%q has %d levels", p, len(levels))))
+	}
+	for i, l := range levels {
+		switch {
+		case l == "":
+			c.add(FieldDepartments, CodeDepartmentNameInvalid, SeverityError, orig,
+				msg(CodeDepartmentNameInvalid, fmt.Sprintf("“%s” 第 %d 级为空", p, i+1), fmt.Sprintf("level %d of %q is empty", i+1, p)))
+		case strings.ContainsAny(l, `\:*?"<>|`):
+			c.add(FieldDepartments, CodeDepartmentNameInvalid, SeverityError, orig,
+				msg(CodeDepartmentNameInvalid, fmt.Sprintf("“%s” 含有 \\ : * ? \" < > | 之一", l), fmt.Sprintf("%q contains one of \\ : * ? \" < > |", l)))
+		case utf8.RuneCountInString(l) > MaxDepartmentName:
+			c.add(FieldDepartments, CodeDepartmentNameTooLong, SeverityError, orig,
+				msg(CodeDepartmentNameTooLong, fmt.Sprintf("“%s” 有 %d 个字", l, utf8.RuneCountInString(l)), fmt.Sprintf("%q has %d characters", l, utf8.RuneCountInString(l))))
+		}
+	}
+}

@@ -1,0 +1,217 @@
+package migrate
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"exmail-upgrade/core/plan"
+	"exmail-upgrade/core/sample"
+	"exmail-upgrade/core/store"
+	"exmail-upgrade/core/wecom"
+	"exmail-upgrade/core/wecomsim"
+)
+
+// TestHelperProcess is the child of TestCrashExactlyOnce: it runs the
+// migration stored in the state file against the simulator the parent
+// serves, printing "P <done>" progress lines, and "END <ok>" at the end.
+func TestHelperProcess(t *testing.T) {
+	if os.Getenv("MIGRATE_CRASH_CHILD") != "1" {
+		t.Skip("child of TestCrashExactlyOnce")
+	}
+	st, err := store.Open(os.Getenv("MIGRATE_CRASH_STATE"), store.Options{Timeout: 10 * time.Second})
+	if err != nil {
+		fmt.Println("ERR", err)
+		os.Exit(2)
+	}
+	project := os.Getenv("MIGRATE_CRASH_PROJECT")
+	sp, ok, err := st.Plan(project)
+	if err != nil || !ok {
+		fmt.Println("ERR no plan", err)
+		os.Exit(2)
+	}
+	p, err := plan.Unmarshal(sp.Data)
+	if err != nil {
+		fmt.Println("ERR", err)
+		os.Exit(2)
+	}
+	c, err := wecom.New(wecom.Config{BaseURL: os.Getenv("MIGRATE_CRASH_BASE"), CorpID: wecomsim.DefaultCorpID,
+		Secret: wecomsim.DefaultSecret, RatePerMinute: -1, RetryBackoff: time.Millisecond})
+	if err != nil {
+		fmt.Println("ERR", err)
+		os.Exit(2)
+	}
+	tgt := NewWeCom(c)
+	tgt.PollInterval = 2 * time.Millisecond
+	out := bufio.NewWriter(os.Stdout)
+	eng, err := New(st.DB(), project, p, tgt, Options{Workers: 6, Batch: BatchAlways, ChunkSize: 20,
+		FlushEvery: 10 * time.Millisecond, ProgressEvery: time.Millisecond,
+		OnProgress: func(pr Progress) { fmt.Fprintf(out, "P %d\n", pr.Done); out.Flush() }})
+	if err != nil {
+		fmt.Println("ERR", err)
+		os.Exit(2)
+	}
+	res, err := eng.Run(context.Background(), p.ContactsHash)
+	eng.Close()
+	if err != nil {
+		fmt.Fprintln(out, "ERR", err)
+		out.Flush()
+		os.Exit(2)
+	}
+	if !res.OK() {
+		b, _ := json.Marshal(res)
+		fmt.Fprintln(out, "INFO", string(b))
+	}
+	fmt.Fprintln(out, "END", res.OK())
+	out.Flush()
+	st.Close()
+	os.Exit(0)
+}
+
+// TestCrashExactlyOnce kills a migrating child process with SIGKILL at
+// random points (by progress count and by time), at least 20 times, then
+// lets a last run finish, and proves every member and department is present
+// exactly once.
+func TestCrashExactlyOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("spawns processes")
+	}
+	sim, err := wecomsim.New(wecomsim.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, stop, err := sim.Start("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { stop(); sim.Close() }()
+	hc := &http.Client{Transport: &http.Transport{}}
+	defer hc.CloseIdleConnections()
+	c, _ := wecom.New(wecom.Config{BaseURL: base, CorpID: sim.CorpID(), Secret: sim.Secret(), RatePerMinute: -1, HTTPClient: hc})
+
+	dir := sample.Company(300, 42)
+	for i := range dir.Members {
+		if i%2 == 0 {
+			dir.Members[i].BizMail = "" // these go through batch jobs
+		}
+	}
+	statePath := filepath.Join(t.TempDir(), "state.db")
+	st, err := store.Open(statePath, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	proj, _ := st.CreateProject("示例公司")
+	p := mustPlan(t, NewWeCom(c), dir, plan.MethodNew)
+	data, _ := json.Marshal(p)
+	if err := st.SavePlan(proj.ID, store.StoredPlan{Hash: p.Hash(), SnapshotHash: p.ContactsHash, Data: data}); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	total := len(PlanOps(p))
+
+	rng := rand.New(rand.NewSource(time.Now().UnixNano()))
+	t.Logf("seed-free random kill points; %d operations", total)
+	var startup time.Duration // child start to its first progress line (fastest seen)
+	child := func(killAt int, killAfter time.Duration) (killed, finished bool, last int) {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcess$")
+		cmd.Env = append(os.Environ(), "MIGRATE_CRASH_CHILD=1", "MIGRATE_CRASH_STATE="+statePath,
+			"MIGRATE_CRASH_PROJECT="+proj.ID, "MIGRATE_CRASH_BASE="+base)
+		out, _ := cmd.StdoutPipe()
+		cmd.Stderr = os.Stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		var timer *time.Timer
+		if killAfter > 0 {
+			timer = time.AfterFunc(killAfter, func() { cmd.Process.Kill() })
+		}
+		sc := bufio.NewScanner(out)
+		t0 := time.Now()
+		for sc.Scan() {
+			line := sc.Text()
+			if el := time.Since(t0); startup == 0 || el < startup {
+				startup = el
+			}
+			switch {
+			case strings.HasPrefix(line, "P "):
+				last, _ = strconv.Atoi(line[2:])
+				if killAt > 0 && last >= killAt && !killed {
+					cmd.Process.Kill() // SIGKILL
+					killed = true
+				}
+			case strings.HasPrefix(line, "END"):
+				finished = line == "END true"
+			case strings.HasPrefix(line, "INFO"):
+				t.Log(line)
+			case strings.HasPrefix(line, "ERR"):
+				t.Errorf("child: %s", line)
+			}
+		}
+		err := cmd.Wait()
+		if timer != nil && !timer.Stop() && !finished {
+			killed = true
+		}
+		if ee, ok := err.(*exec.ExitError); ok && !ee.Exited() {
+			killed = true
+		}
+		return killed && !finished, finished, last
+	}
+	kills, done := 0, 0
+	var points []string
+	for i := 0; i < 80 && kills < 24; i++ {
+		var killAt int
+		var after time.Duration
+		if i%3 == 2 && startup > 0 && done < total*6/10 {
+			// By time: around the child's first progress line (journal
+			// load, reconcile) or shortly after it.
+			after = startup/2 + time.Duration(rng.Int63n(int64(startup/2+10*time.Millisecond)))
+		} else {
+			// Spread the remaining kills over the remaining operations.
+			span := max(1, (total*85/100-done)/(24-kills+1))
+			killAt = done + 1 + rng.Intn(max(1, 2*span-1))
+		}
+		killed, finished, last := child(killAt, after)
+		if killed {
+			kills++
+			points = append(points, fmt.Sprintf("%d/%v→%d", killAt, after, last))
+		}
+		if last > done {
+			done = last
+		}
+		if finished {
+			t.Logf("child finished by itself after %d kills", kills)
+			break
+		}
+	}
+	if kills < 20 {
+		t.Fatalf("only %d kills: %v", kills, points)
+	}
+	if _, finished, _ := child(0, 0); !finished {
+		t.Fatal("the last run did not finish with everything verified")
+	}
+	t.Logf("%d kills (kill-at/after→progress seen): %v", kills, points)
+	exactlyOnce(t, sim, p)
+	if n := len(sim.State().Users); n != 300 {
+		t.Errorf("tenant has %d users, want 300", n)
+	}
+	st, err = store.Open(statePath, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	res, meta, err := Status(st.DB(), proj.ID, p)
+	if err != nil || !meta.Finished || res.Done != total || !meta.Verification.OK {
+		t.Errorf("journal: %+v %+v %v", res, meta, err)
+	}
+	t.Logf("runs %d, sim calls %v", meta.Runs, sim.Stats().Calls)
+}

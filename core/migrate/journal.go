@@ -1,0 +1,259 @@
+package migrate
+
+import (
+	"encoding/json"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"exmail-upgrade/core/store"
+)
+
+// JournalBucket is the project sub-bucket that holds the migration journal.
+const JournalBucket = "journal"
+
+// metaKey holds the journal's Meta; operation keys never start with '!'.
+var metaKey = []byte("!meta")
+
+// Operation states in the journal.
+const (
+	StatePending = "pending" // planned, not known to be done
+	StateDone    = "done"    // done (by us, or found present when reconciling)
+	StateFailed  = "failed"  // failed for good; RetryFailed runs it again
+)
+
+// Record is the journal entry of one operation.
+type Record struct {
+	State    string    `json:"s"`
+	Code     int       `json:"c,omitempty"` // WeCom errcode of the last failure
+	Error    string    `json:"e,omitempty"` // the error as the client reported it
+	Explain  string    `json:"x,omitempty"` // what it means and what to do (zh / en)
+	Note     string    `json:"n,omitempty"` // how it was done ("created", "exists", "reconciled", "batch")
+	Attempts int       `json:"a,omitempty"` // runs that tried it
+	At       time.Time `json:"t,omitzero"`  // last change
+}
+
+// Meta describes the journal as a whole.
+type Meta struct {
+	PlanHash     string        `json:"plan_hash"`
+	ContactsHash string        `json:"contacts_hash"`
+	Runs         int           `json:"runs"`
+	StartedAt    time.Time     `json:"started_at"`
+	FinishedAt   time.Time     `json:"finished_at,omitzero"`
+	Finished     bool          `json:"finished"` // the last run ended with nothing pending
+	Verification *Verification `json:"verification,omitempty"`
+	Elapsed      time.Duration `json:"elapsed"`
+	Commits      int64         `json:"commits"`
+	Mode         string        `json:"mode,omitempty"` // "per-member" or "batch"
+}
+
+// Journal is a project's migration journal: one record per operation, kept
+// in bbolt and written in batched transactions — Put buffers, a background
+// flusher commits every FlushEvery or FlushOps records, so many operations
+// share one fsync. Records lost in a crash are recovered by reconciling with
+// the target, never by repeating blindly.
+type Journal struct {
+	db      *bolt.DB
+	project string
+
+	mu      sync.Mutex
+	buf     map[string]Record
+	flushOp int
+	kick    chan struct{}
+	done    chan struct{}
+	stopped chan struct{}
+	err     error
+	every   time.Duration
+	commits atomic.Int64
+	closeMu sync.Once
+}
+
+// OpenJournal opens the journal of project in db (created on first write).
+// flushEvery and flushOps bound how long and how many records wait before a
+// commit (defaults 200 ms and 2000).
+func OpenJournal(db *bolt.DB, project string, flushEvery time.Duration, flushOps int) *Journal {
+	if flushEvery <= 0 {
+		flushEvery = 200 * time.Millisecond
+	}
+	if flushOps <= 0 {
+		flushOps = 2000
+	}
+	j := &Journal{db: db, project: project, buf: map[string]Record{}, flushOp: flushOps, every: flushEvery,
+		kick: make(chan struct{}, 1), done: make(chan struct{}), stopped: make(chan struct{})}
+	go j.loop()
+	return j
+}
+
+func (j *Journal) loop() {
+	defer close(j.stopped)
+	t := time.NewTicker(j.every)
+	defer t.Stop()
+	for {
+		select {
+		case <-j.done:
+			return
+		case <-t.C:
+		case <-j.kick:
+		}
+		_ = j.Flush()
+	}
+}
+
+// Put records the state of operation key (buffered).
+func (j *Journal) Put(key string, r Record) {
+	j.mu.Lock()
+	j.buf[key] = r
+	n := len(j.buf)
+	j.mu.Unlock()
+	if n >= j.flushOp {
+		select {
+		case j.kick <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// Flush commits every buffered record in one transaction.
+func (j *Journal) Flush() error {
+	j.mu.Lock()
+	if len(j.buf) == 0 {
+		err := j.err
+		j.mu.Unlock()
+		return err
+	}
+	buf := j.buf
+	j.buf = make(map[string]Record, len(buf))
+	j.mu.Unlock()
+	err := j.db.Update(func(tx *bolt.Tx) error {
+		b, err := store.ProjectSubBucket(tx, j.project, JournalBucket)
+		if err != nil {
+			return err
+		}
+		for k, r := range buf {
+			v, err := json.Marshal(r)
+			if err != nil {
+				return err
+			}
+			if err := b.Put([]byte(k), v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	j.commits.Add(1)
+	if err != nil {
+		err = fmt.Errorf("write migration journal: %w", err)
+		j.mu.Lock()
+		// Keep the records for the next attempt (newer ones win).
+		for k, r := range buf {
+			if _, ok := j.buf[k]; !ok {
+				j.buf[k] = r
+			}
+		}
+		j.err = err
+		j.mu.Unlock()
+	}
+	return err
+}
+
+// Commits returns how many transactions (each one fsync) the journal made.
+func (j *Journal) Commits() int64 { return j.commits.Load() }
+
+// Close stops the flusher and flushes what is buffered.
+func (j *Journal) Close() error {
+	j.closeMu.Do(func() { close(j.done) })
+	<-j.stopped
+	return j.Flush()
+}
+
+// PutMeta writes the journal's meta record at once (its own transaction).
+func (j *Journal) PutMeta(m Meta) error {
+	v, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	err = j.db.Update(func(tx *bolt.Tx) error {
+		b, err := store.ProjectSubBucket(tx, j.project, JournalBucket)
+		if err != nil {
+			return err
+		}
+		return b.Put(metaKey, v)
+	})
+	j.commits.Add(1)
+	if err != nil {
+		return fmt.Errorf("write migration journal meta: %w", err)
+	}
+	return nil
+}
+
+// PutAll writes records in one transaction at once (used to record every
+// planned operation as pending before the first call).
+func (j *Journal) PutAll(recs map[string]Record) error {
+	err := j.db.Update(func(tx *bolt.Tx) error {
+		b, err := store.ProjectSubBucket(tx, j.project, JournalBucket)
+		if err != nil {
+			return err
+		}
+		for k, r := range recs {
+			v, err := json.Marshal(r)
+			if err != nil {
+				return err
+			}
+			if err := b.Put([]byte(k), v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	j.commits.Add(1)
+	if err != nil {
+		return fmt.Errorf("write migration journal: %w", err)
+	}
+	return nil
+}
+
+// Load reads the whole journal: its meta (ok false when never started) and
+// every operation record (buffered records included).
+func (j *Journal) Load() (Meta, bool, map[string]Record, error) {
+	meta, ok, recs, err := LoadJournal(j.db, j.project)
+	if err != nil {
+		return meta, ok, recs, err
+	}
+	j.mu.Lock()
+	for k, r := range j.buf {
+		recs[k] = r
+	}
+	j.mu.Unlock()
+	return meta, ok, recs, nil
+}
+
+// LoadJournal reads project's journal from db: its meta (ok false when the
+// migration never started) and every operation record by key.
+func LoadJournal(db *bolt.DB, project string) (meta Meta, ok bool, recs map[string]Record, err error) {
+	recs = map[string]Record{}
+	err = db.View(func(tx *bolt.Tx) error {
+		b, err := store.ProjectSubBucket(tx, project, JournalBucket)
+		if err != nil || b == nil {
+			return err
+		}
+		return b.ForEach(func(k, v []byte) error {
+			if string(k) == string(metaKey) {
+				ok = true
+				return json.Unmarshal(v, &meta)
+			}
+			var r Record
+			if err := json.Unmarshal(v, &r); err != nil {
+				return fmt.Errorf("journal record %q: %w", k, err)
+			}
+			recs[string(k)] = r
+			return nil
+		})
+	})
+	if err != nil {
+		err = fmt.Errorf("read migration journal: %w", err)
+	}
+	return meta, ok, recs, err
+}

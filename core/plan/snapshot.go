@@ -1,0 +1,275 @@
+package plan
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"exmail-upgrade/core/contacts"
+	"exmail-upgrade/core/wecom"
+)
+
+// WeCom error codes the planner and the engine act on.
+const (
+	CodeBusy            = -1
+	CodeFreqLimit       = 45009
+	CodeConcurrency     = 45033
+	CodeAccountCap      = 45024
+	CodeNoDetailsNewIP  = 48009
+	CodeUntrustedIP     = 60020
+	CodeDeptExists      = 60008
+	CodeUserExists      = 60102
+	CodeInvalidSecret   = 40001
+	CodeInvalidCorpID   = 40013
+	CodeUserNotFound    = 60111
+	CodeParentNotFound  = 60004
+	CodeMobileExists    = 60104
+	CodeEmailExists     = 60106
+	CodeBizMailExists   = 60145
+	CodeDeptNotFound    = 60003
+	CodeTokenInvalid    = 40014
+	CodeTokenExpired    = 42001
+	CodeTooManyDepts    = 60110
+	CodeBizMailReadOnly = 60144
+)
+
+// APIError is a WeCom error answer for fakes. CodeOf understands it, any
+// *wecom.Error and any error with an ErrCode() int method.
+type APIError struct {
+	Code    int
+	Message string
+}
+
+func (e *APIError) Error() string { return fmt.Sprintf("wecom errcode %d: %s", e.Code, e.Message) }
+
+// ErrCode returns the WeCom errcode.
+func (e *APIError) ErrCode() int { return e.Code }
+
+// CodeOf returns the WeCom errcode carried by err (anywhere in its chain),
+// or 0 when err is nil or carries none.
+func CodeOf(err error) int {
+	if err == nil {
+		return 0
+	}
+	var we *wecom.Error
+	if errors.As(err, &we) {
+		return we.Code
+	}
+	var c interface{ ErrCode() int }
+	if errors.As(err, &c) {
+		return c.ErrCode()
+	}
+	return 0
+}
+
+// TargetDept is a department that exists in the target. Name is empty when
+// unknown.
+type TargetDept struct {
+	ID       int    `json:"id"`
+	ParentID int    `json:"parentid"`
+	Name     string `json:"name,omitempty"`
+}
+
+// TargetUser is a member that exists in the target. Details is nil when the
+// member's fields are unknown (the contact-sync secret may only list ids).
+type TargetUser struct {
+	UserID      string           `json:"userid"`
+	Departments []int            `json:"department"`
+	Details     *contacts.Member `json:"details,omitempty"`
+}
+
+// Reader reads the target company. ListDepartments may fail with 48009
+// (names cannot be read from a new IP); the other two work from any
+// trusted IP with the contact-sync secret.
+type Reader interface {
+	ListUserIDs(ctx context.Context) ([]TargetUser, error)
+	ListDepartmentIDs(ctx context.Context) ([]TargetDept, error)
+	ListDepartments(ctx context.Context) ([]TargetDept, error)
+}
+
+// Snapshot is what the planner knows about the target.
+type Snapshot struct {
+	Departments      []TargetDept `json:"departments"`
+	Users            []TargetUser `json:"users"`
+	NameSource       string       `json:"name_source,omitempty"`    // "department/list", "sheet" or "" (unknown)
+	DetailsSource    string       `json:"details_source,omitempty"` // "sheet" or ""
+	AccountCap       int          `json:"account_cap,omitempty"`    // 0: unknown
+	CreatedThisMonth int          `json:"created_this_month"`       // -1: unknown
+	Notes            []Item       `json:"notes,omitempty"`
+}
+
+// Name sources.
+const (
+	SourceDeptList = "department/list"
+	SourceSheet    = "sheet"
+)
+
+// ReadOptions are what the caller knows beyond the API.
+type ReadOptions struct {
+	// TargetSheet is the target's own exported contacts sheet, used for
+	// department names (when department/list answers 48009) and member
+	// details. Optional.
+	TargetSheet *contacts.Directory
+	// AccountCap is the target's account cap (0: unknown).
+	AccountCap int
+	// CreatedThisMonth counts accounts created this month (-1: unknown).
+	CreatedThisMonth int
+}
+
+// ReadSnapshot reads the target through r. Errors other than 48009 on
+// department/list are returned (wrapped, errcode preserved), so 60020 and a
+// bad secret reach the pre-flight checks.
+func ReadSnapshot(ctx context.Context, r Reader, opt ReadOptions) (*Snapshot, error) {
+	depts, err := r.ListDepartmentIDs(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read target departments (department/simplelist): %w", err)
+	}
+	users, err := r.ListUserIDs(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read target members (user/list_id): %w", err)
+	}
+	s := &Snapshot{Departments: depts, Users: users, AccountCap: opt.AccountCap, CreatedThisMonth: opt.CreatedThisMonth}
+	named, err := r.ListDepartments(ctx)
+	switch {
+	case err == nil:
+		byID := map[int]string{}
+		for _, d := range named {
+			byID[d.ID] = d.Name
+		}
+		for i := range s.Departments {
+			if n, ok := byID[s.Departments[i].ID]; ok {
+				s.Departments[i].Name = n
+			}
+		}
+		s.NameSource = SourceDeptList
+	case CodeOf(err) == CodeNoDetailsNewIP:
+		s.Notes = append(s.Notes, Item{Kind: KindCompany, Key: "department/list",
+			Reason: Msg{"names_48009", "通讯录同步secret不能从新IP读取部门名称(48009),只能读取ID", "the contact-sync secret may not read department names from a new IP (48009); only ids are readable"},
+			Advice: Msg{"names_48009", "导出目标企业的通讯录表格并提供给本工具,部门名称将据此确定", "export the target's contacts sheet from its admin console and give it to the app; names are taken from it"}})
+	default:
+		return nil, fmt.Errorf("read target department names (department/list): %w", err)
+	}
+	if opt.TargetSheet != nil {
+		s.applySheet(opt.TargetSheet)
+	}
+	return s, nil
+}
+
+// applySheet takes member details from the target's exported sheet and,
+// when names are not known yet, deduces department names: a member who is in
+// exactly one department in both the sheet (by path) and user/list_id (by id)
+// ties that path to that id; ancestors follow through parent ids. Nothing is
+// guessed: a path tied to two ids is left unknown.
+func (s *Snapshot) applySheet(sheet *contacts.Directory) {
+	byUser := map[string]*contacts.Member{}
+	for i := range sheet.Members {
+		m := &sheet.Members[i]
+		if m.Account != "" {
+			byUser[strings.ToLower(m.Account)] = m
+		}
+	}
+	for i := range s.Users {
+		if m, ok := byUser[strings.ToLower(s.Users[i].UserID)]; ok {
+			c := *m
+			s.Users[i].Details = &c
+		}
+	}
+	s.DetailsSource = SourceSheet
+	if s.NameSource != "" {
+		return
+	}
+	parent := map[int]int{}
+	for _, d := range s.Departments {
+		parent[d.ID] = d.ParentID
+	}
+	depth := func(id int) int {
+		n := 0
+		for id != RootID && n < 64 {
+			p, ok := parent[id]
+			if !ok {
+				return -1
+			}
+			id = p
+			n++
+		}
+		return n
+	}
+	type pair struct {
+		path string
+		id   int
+	}
+	var pairs []pair
+	for _, u := range s.Users {
+		if u.Details == nil || len(u.Departments) != 1 || len(u.Details.Departments) != 1 {
+			continue
+		}
+		pairs = append(pairs, pair{u.Details.Departments[0], u.Departments[0]})
+	}
+	// Exported paths may start with the company (root) level: decide by depth.
+	strip := len(pairs) > 0
+	for _, p := range pairs {
+		if len(contacts.SplitPath(p.path)) != depth(p.id)+1 {
+			strip = false
+			break
+		}
+	}
+	pathOf := map[int]string{}
+	bad := map[int]bool{}
+	tie := func(path string, id int) {
+		if bad[id] {
+			return
+		}
+		if old, ok := pathOf[id]; ok && old != path {
+			bad[id] = true
+			delete(pathOf, id)
+			return
+		}
+		pathOf[id] = path
+	}
+	for _, p := range pairs {
+		path := p.path
+		if strip {
+			if i := strings.Index(path, contacts.PathSep); i >= 0 {
+				path = path[i+1:]
+			} else {
+				path = ""
+			}
+		}
+		id := p.id
+		for id != RootID && path != "" {
+			tie(path, id)
+			id = parent[id]
+			path = contacts.ParentPath(path)
+		}
+	}
+	known := 0
+	for i := range s.Departments {
+		if p, ok := pathOf[s.Departments[i].ID]; ok {
+			levels := contacts.SplitPath(p)
+			s.Departments[i].Name = levels[len(levels)-1]
+			known++
+		}
+	}
+	s.NameSource = SourceSheet
+	if len(bad) > 0 {
+		ids := make([]int, 0, len(bad))
+		for id := range bad {
+			ids = append(ids, id)
+		}
+		sort.Ints(ids)
+		s.Notes = append(s.Notes, Item{Kind: KindCompany, Key: "target-sheet",
+			Reason: Msg{"sheet_inconsistent", fmt.Sprintf("目标通讯录表格与接口数据不一致,部门%v的名称无法确定", ids), fmt.Sprintf("the target sheet disagrees with the API; names of departments %v stay unknown", ids)}})
+	}
+}
+
+// nameKnown reports whether every department below the root has a name.
+func (s *Snapshot) allNamesKnown() bool {
+	for _, d := range s.Departments {
+		if d.ID != RootID && d.Name == "" {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,341 @@
+package store
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"exmail-upgrade/core/contacts"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Snapshot is a frozen copy of a project's contacts with its content hash
+// (contacts.Directory.Hash), taken when the contacts are declared ready.
+type Snapshot struct {
+	Seq       uint64             `json:"seq"`
+	Hash      string             `json:"hash"`
+	CreatedAt time.Time          `json:"created_at"`
+	Members   int                `json:"members"`
+	Directory contacts.Directory `json:"directory"`
+}
+
+// StoredPlan is the confirmed migration plan: its hash, the snapshot it was
+// computed from, and the plan itself as opaque JSON (core/plan's type).
+type StoredPlan struct {
+	Hash         string          `json:"hash"`
+	SnapshotHash string          `json:"snapshot_hash"`
+	ConfirmedAt  time.Time       `json:"confirmed_at"`
+	ConfirmedBy  string          `json:"confirmed_by,omitempty"`
+	Data         json.RawMessage `json:"data,omitempty"`
+}
+
+// AuditEntry is one line of a project's append-only audit log.
+type AuditEntry struct {
+	Seq     uint64            `json:"seq"`
+	Time    time.Time         `json:"time"`
+	Actor   string            `json:"actor"`  // OS user name
+	Action  string            `json:"action"` // e.g. "transition", "import"
+	From    string            `json:"from,omitempty"`
+	To      string            `json:"to,omitempty"`
+	Details map[string]string `json:"details,omitempty"`
+}
+
+// SaveContacts stores the working copy of the project's contacts. Refused
+// with ErrProjectLocked once migration has started.
+func (s *Store) SaveContacts(id string, d *contacts.Directory) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		p, err := GetProjectTx(tx, id)
+		if err != nil {
+			return err
+		}
+		if p.Locked {
+			return fmt.Errorf("save contacts of %s: %w", id, ErrProjectLocked)
+		}
+		b, _ := ProjectBucket(tx, id)
+		if err := putJSON(b, keyContacts, d); err != nil {
+			return err
+		}
+		return PutProjectTx(tx, p)
+	})
+}
+
+// Contacts returns the working copy of the project's contacts; ok is false
+// when none was saved yet.
+func (s *Store) Contacts(id string) (d *contacts.Directory, ok bool, err error) {
+	err = s.db.View(func(tx *bolt.Tx) error {
+		b, err := ProjectBucket(tx, id)
+		if err != nil {
+			return err
+		}
+		raw := b.Get(keyContacts)
+		if raw == nil {
+			return nil
+		}
+		d = &contacts.Directory{}
+		if err := json.Unmarshal(raw, d); err != nil {
+			return fmt.Errorf("decode contacts of %s: %w", id, err)
+		}
+		ok = true
+		return nil
+	})
+	return d, ok, err
+}
+
+// FreezeSnapshot stores a frozen copy of d with its content hash and returns
+// it. core/upgrade records the hash in the upgrade state.
+func (s *Store) FreezeSnapshot(id string, d *contacts.Directory) (Snapshot, error) {
+	snap := Snapshot{Hash: d.Hash(), CreatedAt: s.now().UTC(), Members: len(d.Members), Directory: *d}
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		b, err := ProjectBucket(tx, id)
+		if err != nil {
+			return err
+		}
+		sb, err := b.CreateBucketIfNotExists(bucketSnaps)
+		if err != nil {
+			return err
+		}
+		snap.Seq, err = sb.NextSequence()
+		if err != nil {
+			return err
+		}
+		if err := putJSON(sb, seqKey(snap.Seq), snap); err != nil {
+			return err
+		}
+		return TouchTx(tx, id)
+	})
+	if err != nil {
+		return Snapshot{}, fmt.Errorf("freeze contacts of %s: %w", id, err)
+	}
+	return snap, nil
+}
+
+// LatestSnapshot returns the most recent frozen snapshot; ok is false when
+// there is none.
+func (s *Store) LatestSnapshot(id string) (snap Snapshot, ok bool, err error) {
+	err = s.db.View(func(tx *bolt.Tx) error {
+		b, err := ProjectBucket(tx, id)
+		if err != nil {
+			return err
+		}
+		sb := b.Bucket(bucketSnaps)
+		if sb == nil {
+			return nil
+		}
+		_, v := sb.Cursor().Last()
+		if v == nil {
+			return nil
+		}
+		ok = true
+		return json.Unmarshal(v, &snap)
+	})
+	return snap, ok, err
+}
+
+// SnapshotByHash returns the latest frozen snapshot with the given hash.
+func (s *Store) SnapshotByHash(id, hash string) (snap Snapshot, ok bool, err error) {
+	err = s.db.View(func(tx *bolt.Tx) error {
+		b, err := ProjectBucket(tx, id)
+		if err != nil {
+			return err
+		}
+		sb := b.Bucket(bucketSnaps)
+		if sb == nil {
+			return nil
+		}
+		c := sb.Cursor()
+		for k, v := c.Last(); k != nil; k, v = c.Prev() {
+			var cand Snapshot
+			if err := json.Unmarshal(v, &cand); err != nil {
+				return fmt.Errorf("decode snapshot: %w", err)
+			}
+			if cand.Hash == hash {
+				snap, ok = cand, true
+				return nil
+			}
+		}
+		return nil
+	})
+	return snap, ok, err
+}
+
+// SavePlan stores the confirmed plan (replacing any previous one).
+func (s *Store) SavePlan(id string, p StoredPlan) error {
+	if p.ConfirmedAt.IsZero() {
+		p.ConfirmedAt = s.now().UTC()
+	}
+	return s.db.Update(func(tx *bolt.Tx) error {
+		b, err := ProjectBucket(tx, id)
+		if err != nil {
+			return err
+		}
+		if err := putJSON(b, keyPlan, p); err != nil {
+			return err
+		}
+		return TouchTx(tx, id)
+	})
+}
+
+// Plan returns the stored plan; ok is false when none is stored.
+func (s *Store) Plan(id string) (p StoredPlan, ok bool, err error) {
+	err = s.db.View(func(tx *bolt.Tx) error {
+		p, ok, err = PlanTx(tx, id)
+		return err
+	})
+	return p, ok, err
+}
+
+// PlanTx reads the stored plan inside tx; ok is false when none is stored.
+func PlanTx(tx *bolt.Tx, id string) (p StoredPlan, ok bool, err error) {
+	b, err := ProjectBucket(tx, id)
+	if err != nil {
+		return p, false, err
+	}
+	raw := b.Get(keyPlan)
+	if raw == nil {
+		return p, false, nil
+	}
+	if err := json.Unmarshal(raw, &p); err != nil {
+		return p, true, fmt.Errorf("decode plan of %s: %w", id, err)
+	}
+	return p, true, nil
+}
+
+// DeletePlanTx removes the stored plan inside tx (core/upgrade calls it when
+// a backward move invalidates the confirmed plan).
+func DeletePlanTx(tx *bolt.Tx, id string) error {
+	b, err := ProjectBucket(tx, id)
+	if err != nil {
+		return err
+	}
+	return b.Delete(keyPlan)
+}
+
+// AppendAuditTx appends e to project id's audit log inside tx and returns
+// its sequence number. Time defaults to now.
+func AppendAuditTx(tx *bolt.Tx, id string, e AuditEntry) (uint64, error) {
+	b, err := ProjectBucket(tx, id)
+	if err != nil {
+		return 0, err
+	}
+	ab, err := b.CreateBucketIfNotExists(bucketAudit)
+	if err != nil {
+		return 0, err
+	}
+	e.Seq, err = ab.NextSequence()
+	if err != nil {
+		return 0, err
+	}
+	if e.Time.IsZero() {
+		e.Time = time.Now().UTC()
+	}
+	return e.Seq, putJSON(ab, seqKey(e.Seq), e)
+}
+
+// AppendAudit appends e to the project's audit log (append-only: there is
+// no way to change or delete an entry).
+func (s *Store) AppendAudit(id string, e AuditEntry) (uint64, error) {
+	var seq uint64
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		var err error
+		if seq, err = AppendAuditTx(tx, id, e); err != nil {
+			return err
+		}
+		return TouchTx(tx, id)
+	})
+	return seq, err
+}
+
+// Audit returns the project's audit log in order.
+func (s *Store) Audit(id string) ([]AuditEntry, error) {
+	var out []AuditEntry
+	err := s.db.View(func(tx *bolt.Tx) error {
+		b, err := ProjectBucket(tx, id)
+		if err != nil {
+			return err
+		}
+		ab := b.Bucket(bucketAudit)
+		if ab == nil {
+			return nil
+		}
+		return ab.ForEach(func(k, v []byte) error {
+			var e AuditEntry
+			if err := json.Unmarshal(v, &e); err != nil {
+				return fmt.Errorf("decode audit entry: %w", err)
+			}
+			out = append(out, e)
+			return nil
+		})
+	})
+	return out, err
+}
+
+// PutDocTx stores v as JSON under name in the project's docs inside tx.
+func PutDocTx(tx *bolt.Tx, id, name string, v any) error {
+	b, err := ProjectBucket(tx, id)
+	if err != nil {
+		return err
+	}
+	db, err := b.CreateBucketIfNotExists(bucketDocs)
+	if err != nil {
+		return err
+	}
+	if name == "" {
+		return fmt.Errorf("document name is empty")
+	}
+	return putJSON(db, []byte(name), v)
+}
+
+// GetDocTx decodes the named document into v inside tx; ok is false when it
+// does not exist.
+func GetDocTx(tx *bolt.Tx, id, name string, v any) (bool, error) {
+	b, err := ProjectBucket(tx, id)
+	if err != nil {
+		return false, err
+	}
+	db := b.Bucket(bucketDocs)
+	if db == nil {
+		return false, nil
+	}
+	raw := db.Get([]byte(name))
+	if raw == nil {
+		return false, nil
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		return true, fmt.Errorf("decode document %s of %s: %w", name, id, err)
+	}
+	return true, nil
+}
+
+// PutDoc stores v as a named JSON document of the project.
+func (s *Store) PutDoc(id, name string, v any) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		if err := PutDocTx(tx, id, name, v); err != nil {
+			return err
+		}
+		return TouchTx(tx, id)
+	})
+}
+
+// GetDoc decodes the named JSON document into v; ok is false when missing.
+func (s *Store) GetDoc(id, name string, v any) (ok bool, err error) {
+	err = s.db.View(func(tx *bolt.Tx) error {
+		ok, err = GetDocTx(tx, id, name, v)
+		return err
+	})
+	return ok, err
+}
+
+// DeleteDoc removes a named document (no error when missing).
+func (s *Store) DeleteDoc(id, name string) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		b, err := ProjectBucket(tx, id)
+		if err != nil {
+			return err
+		}
+		if db := b.Bucket(bucketDocs); db != nil {
+			return db.Delete([]byte(name))
+		}
+		return nil
+	})
+}

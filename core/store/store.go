@@ -1,0 +1,286 @@
+// Package store keeps the app's durable state in one bbolt file: many
+// projects (one per client company), each with its upgrade state, contacts
+// working copy and frozen snapshots, the confirmed plan, named JSON documents,
+// an append-only audit log and sub-buckets other packages own (the migration
+// journal). It also exports and imports one project as a single portable file.
+//
+// Layout of the file:
+//
+//	meta/                     schema → decimal schema version
+//	projects/<id>/            one bucket per project
+//	    project               JSON Project record
+//	    contacts              JSON contacts.Directory (working copy)
+//	    plan                  JSON StoredPlan (the confirmed plan)
+//	    snapshots/<seq>       JSON Snapshot (frozen contacts, with hash)
+//	    audit/<seq>           JSON AuditEntry (append-only)
+//	    docs/<name>           arbitrary named JSON documents
+//	    <other sub-buckets>   owned by other packages (e.g. the migration journal)
+package store
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// SchemaVersion is the layout version this code writes. Older files are
+// upgraded in place on Open by the steps in migrations.
+const SchemaVersion = 2
+
+// DefaultTimeout is how long Open waits for the file lock held by another
+// instance before giving up with ErrLocked.
+const DefaultTimeout = time.Second
+
+var (
+	// ErrLocked means the state file is open in another instance of the app.
+	ErrLocked = errors.New("状态文件已被另一个实例使用，请先关闭另一个窗口 / state file is already open in another instance")
+	// ErrNotFound means the project (or record) does not exist.
+	ErrNotFound = errors.New("项目不存在 / project not found")
+	// ErrProjectLocked means the project may no longer be deleted or have its
+	// contacts replaced because its migration has started.
+	ErrProjectLocked = errors.New("迁移已开始，项目已锁定 / migration has started, the project is locked")
+	// ErrSchemaTooNew means the file was written by a newer version of the app.
+	ErrSchemaTooNew = errors.New("状态文件来自更新版本的程序 / state file was written by a newer version of the app")
+	// ErrBadExport means an import file is not a valid project export.
+	ErrBadExport = errors.New("不是有效的项目导出文件 / not a valid project export file")
+)
+
+var (
+	bucketMeta     = []byte("meta")
+	bucketProjects = []byte("projects")
+	keySchema      = []byte("schema")
+
+	keyProject   = []byte("project")
+	keyContacts  = []byte("contacts")
+	keyPlan      = []byte("plan")
+	bucketSnaps  = []byte("snapshots")
+	bucketAudit  = []byte("audit")
+	bucketDocs   = []byte("docs")
+	reservedSubs = map[string]bool{"snapshots": true, "audit": true, "docs": true}
+)
+
+// Options tune Open.
+type Options struct {
+	// Timeout is how long to wait for another instance's file lock
+	// (DefaultTimeout when zero). On timeout Open returns ErrLocked.
+	Timeout time.Duration
+	// ReadOnly opens the file with a shared lock and refuses writes.
+	ReadOnly bool
+	// NoSync skips fsync on commit: only for tests and throwaway rehearsal
+	// state, never for a real project.
+	NoSync bool
+}
+
+// Store is an open state file. It is safe for concurrent use.
+type Store struct {
+	db   *bolt.DB
+	path string
+	now  func() time.Time
+}
+
+// DefaultPath returns the default state file:
+// os.UserConfigDir()/exmail-upgrade/state.db.
+func DefaultPath() (string, error) {
+	dir, err := os.UserConfigDir()
+	if err != nil {
+		return "", fmt.Errorf("find user config dir: %w", err)
+	}
+	return filepath.Join(dir, "exmail-upgrade", "state.db"), nil
+}
+
+// Open opens (creating when missing) the state file at path, creating its
+// directory, and upgrades its schema in place. A file held by another
+// instance yields ErrLocked after opts.Timeout.
+func Open(path string, opts Options) (*Store, error) {
+	if path == "" {
+		p, err := DefaultPath()
+		if err != nil {
+			return nil, err
+		}
+		path = p
+	}
+	if !opts.ReadOnly {
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return nil, fmt.Errorf("create state dir %s: %w", filepath.Dir(path), err)
+		}
+	}
+	timeout := opts.Timeout
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout, ReadOnly: opts.ReadOnly})
+	if err != nil {
+		if errors.Is(err, bolt.ErrTimeout) {
+			return nil, fmt.Errorf("open %s: %w", path, ErrLocked)
+		}
+		return nil, fmt.Errorf("open state file %s: %w", path, err)
+	}
+	db.NoSync = opts.NoSync
+	s := &Store{db: db, path: path, now: time.Now}
+	if !opts.ReadOnly {
+		if err := s.upgradeSchema(); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("open %s: %w", path, err)
+		}
+	} else if v, err := s.readSchema(); err != nil {
+		db.Close()
+		return nil, err
+	} else if v > SchemaVersion {
+		db.Close()
+		return nil, fmt.Errorf("open %s: schema %d > %d: %w", path, v, SchemaVersion, ErrSchemaTooNew)
+	}
+	return s, nil
+}
+
+// Close closes the file and releases its lock.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Path is the file the store was opened from.
+func (s *Store) Path() string { return s.path }
+
+// DB exposes the bbolt handle so other packages (the migration engine) can
+// keep their own sub-buckets inside a project, in their own batched
+// transactions. Use ProjectBucket / ProjectSubBucket to find them.
+func (s *Store) DB() *bolt.DB { return s.db }
+
+// Schema returns the schema version recorded in the file.
+func (s *Store) Schema() (int, error) { return s.readSchema() }
+
+func (s *Store) readSchema() (int, error) {
+	v := 0
+	err := s.db.View(func(tx *bolt.Tx) error {
+		var err error
+		v, err = schemaOf(tx)
+		return err
+	})
+	return v, err
+}
+
+func schemaOf(tx *bolt.Tx) (int, error) {
+	m := tx.Bucket(bucketMeta)
+	if m == nil {
+		return 0, nil
+	}
+	raw := m.Get(keySchema)
+	if raw == nil {
+		return 0, nil
+	}
+	v, err := strconv.Atoi(string(raw))
+	if err != nil {
+		return 0, fmt.Errorf("read schema version %q: %w", raw, err)
+	}
+	return v, nil
+}
+
+// migration upgrades the file from version from to from+1 inside one
+// transaction.
+type migration struct {
+	from int
+	desc string
+	fn   func(tx *bolt.Tx) error
+}
+
+// migrations is the table of in-place schema upgrades, in order. Version 0
+// is an empty (new) file.
+var migrations = []migration{
+	{0, "create meta and projects buckets", migrateV0toV1},
+	{1, "add updated_at, move the single snapshot into the snapshots sequence", migrateV1toV2},
+}
+
+func (s *Store) upgradeSchema() error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		v, err := schemaOf(tx)
+		if err != nil {
+			return err
+		}
+		if v > SchemaVersion {
+			return fmt.Errorf("schema %d > %d: %w", v, SchemaVersion, ErrSchemaTooNew)
+		}
+		if v == 0 && tx.Bucket(bucketProjects) != nil {
+			// A v1 file written before the meta bucket existed.
+			v = 1
+		}
+		for _, m := range migrations {
+			if m.from < v {
+				continue
+			}
+			if err := m.fn(tx); err != nil {
+				return fmt.Errorf("upgrade schema %d→%d (%s): %w", m.from, m.from+1, m.desc, err)
+			}
+			v = m.from + 1
+		}
+		meta, err := tx.CreateBucketIfNotExists(bucketMeta)
+		if err != nil {
+			return err
+		}
+		if string(meta.Get(keySchema)) == strconv.Itoa(v) {
+			return nil // nothing to write: keep read-mostly opens cheap
+		}
+		return meta.Put(keySchema, []byte(strconv.Itoa(v)))
+	})
+}
+
+func migrateV0toV1(tx *bolt.Tx) error {
+	if _, err := tx.CreateBucketIfNotExists(bucketMeta); err != nil {
+		return err
+	}
+	_, err := tx.CreateBucketIfNotExists(bucketProjects)
+	return err
+}
+
+// migrateV1toV2: v1 projects had no updated_at and kept one frozen snapshot
+// under the key "snapshot"; v2 keeps a sequence of snapshots.
+func migrateV1toV2(tx *bolt.Tx) error {
+	root := tx.Bucket(bucketProjects)
+	if root == nil {
+		return nil
+	}
+	var ids [][]byte
+	err := root.ForEachBucket(func(k []byte) error {
+		ids = append(ids, append([]byte(nil), k...))
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		b := root.Bucket(id)
+		p, err := readProject(b)
+		if err != nil {
+			return fmt.Errorf("project %s: %w", id, err)
+		}
+		if p.UpdatedAt.IsZero() {
+			p.UpdatedAt = p.CreatedAt
+			if err := putJSON(b, keyProject, p); err != nil {
+				return err
+			}
+		}
+		if old := b.Get([]byte("snapshot")); old != nil {
+			sb, err := b.CreateBucketIfNotExists(bucketSnaps)
+			if err != nil {
+				return err
+			}
+			seq, err := sb.NextSequence()
+			if err != nil {
+				return err
+			}
+			var snap Snapshot
+			if err := jsonUnmarshal(old, &snap); err != nil {
+				return fmt.Errorf("project %s old snapshot: %w", id, err)
+			}
+			snap.Seq = seq
+			if err := putJSON(sb, seqKey(seq), snap); err != nil {
+				return err
+			}
+			if err := b.Delete([]byte("snapshot")); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

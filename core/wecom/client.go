@@ -1,0 +1,462 @@
+// Package wecom is the WeCom (企业微信) contacts API client the upgrade uses:
+// a configurable base URL (so rehearsals and tests talk to core/wecomsim or
+// httptest servers), one shared access-token cache, a client-side rate
+// limiter shared by all goroutines, the retry policy WeCom documents (-1 up
+// to 3 times, 45009/45033 with back-off, 40014/42001 refetch the token once)
+// and typed errors with Chinese/English explanations. The secret and the
+// token never appear in errors or logs.
+//
+// github.com/silenceper/wechat/v2's work package was considered and not used:
+// its URLs are hard-coded constants of https://qyapi.weixin.qq.com, it calls
+// package-level HTTP helpers without context or a replaceable transport, and
+// it has neither the retry policy nor user/list_id paging and batch jobs.
+package wecom
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+)
+
+// DefaultBaseURL is the real WeCom API service.
+const DefaultBaseURL = "https://qyapi.weixin.qq.com"
+
+// DefaultRatePerMinute keeps below WeCom's documented 10,000 calls/min per API.
+const DefaultRatePerMinute = 9000
+
+// maxResponse bounds the bytes read from one answer.
+const maxResponse = 32 << 20
+
+// Config configures a Client. Only CorpID and Secret are required.
+type Config struct {
+	BaseURL    string       // default DefaultBaseURL; the caller reads EXMAIL_UPGRADE_API_BASE
+	CorpID     string       // 企业 ID
+	Secret     string       // contact-sync secret; never logged
+	HTTPClient *http.Client // default: a client with keep-alive sized for many workers
+
+	// RatePerMinute bounds the calls per minute of this client (all
+	// goroutines together). 0 means DefaultRatePerMinute; negative means
+	// no client-side limit (rehearsal against a local server).
+	RatePerMinute int
+	// Timeout bounds one HTTP attempt (default 30 s); the caller's context
+	// bounds the whole call including retries and waits.
+	Timeout time.Duration
+
+	// RetryBackoff is the first back-off for -1, 45033 and network failures
+	// of idempotent calls; it doubles each retry (default 500 ms).
+	RetryBackoff time.Duration
+	// RateLimitWait is how long to wait after 45009 before retrying
+	// (default 60 s: WeCom's minute block). RateLimitRetries is how many
+	// times 45009 is waited out for one call (default 5).
+	RateLimitWait    time.Duration
+	RateLimitRetries int
+
+	// Now and Sleep replace the clock in tests. Sleep must return ctx.Err()
+	// when ctx ends first.
+	Now   func() time.Time
+	Sleep func(ctx context.Context, d time.Duration) error
+	// Logf, when set, receives one line per retry and token fetch. Lines
+	// hold API names and codes only, never URLs with credentials.
+	Logf func(format string, args ...any)
+}
+
+// Client is a WeCom contacts API client, safe for concurrent use.
+type Client struct {
+	cfg     Config
+	base    string
+	hc      *http.Client
+	limiter *limiter
+
+	tokMu  sync.RWMutex
+	tok    string
+	tokExp time.Time
+	tokSem chan struct{} // one token fetch at a time
+}
+
+// New returns a client for cfg.
+func New(cfg Config) (*Client, error) {
+	if strings.TrimSpace(cfg.CorpID) == "" {
+		return nil, errors.New("wecom: 企业 ID 为空 / corp ID is empty")
+	}
+	if cfg.Secret == "" {
+		return nil, errors.New("wecom: Secret 为空 / secret is empty")
+	}
+	base := strings.TrimRight(strings.TrimSpace(cfg.BaseURL), "/")
+	if base == "" {
+		base = DefaultBaseURL
+	}
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("wecom: API 地址无效 / invalid API base URL %q", redactURL(base))
+	}
+	if cfg.HTTPClient == nil {
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.MaxIdleConns = 256
+		tr.MaxIdleConnsPerHost = 64
+		cfg.HTTPClient = &http.Client{Transport: tr}
+	}
+	if cfg.RatePerMinute == 0 {
+		cfg.RatePerMinute = DefaultRatePerMinute
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = 30 * time.Second
+	}
+	if cfg.RetryBackoff <= 0 {
+		cfg.RetryBackoff = 500 * time.Millisecond
+	}
+	if cfg.RateLimitWait <= 0 {
+		cfg.RateLimitWait = 60 * time.Second
+	}
+	if cfg.RateLimitRetries <= 0 {
+		cfg.RateLimitRetries = 5
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Sleep == nil {
+		cfg.Sleep = sleepCtx
+	}
+	c := &Client{cfg: cfg, base: base, hc: cfg.HTTPClient, tokSem: make(chan struct{}, 1)}
+	if cfg.RatePerMinute > 0 {
+		c.limiter = &limiter{interval: time.Minute / time.Duration(cfg.RatePerMinute), now: cfg.Now, sleep: cfg.Sleep}
+	}
+	return c, nil
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// limiter spaces calls evenly: one slot per interval, shared by all
+// goroutines, no burst (so any window of the server's length holds at most
+// its allowance when the configured rate is at or below the server's).
+type limiter struct {
+	mu       sync.Mutex
+	interval time.Duration
+	next     time.Time
+	now      func() time.Time
+	sleep    func(context.Context, time.Duration) error
+}
+
+func (l *limiter) wait(ctx context.Context) error {
+	if l == nil {
+		return nil
+	}
+	l.mu.Lock()
+	now := l.now()
+	t := l.next
+	if t.Before(now) {
+		t = now
+	}
+	l.next = t.Add(l.interval)
+	l.mu.Unlock()
+	if d := t.Sub(now); d > 0 {
+		return l.sleep(ctx, d)
+	}
+	return nil
+}
+
+func (c *Client) logf(format string, args ...any) {
+	if c.cfg.Logf != nil {
+		c.cfg.Logf(format, args...)
+	}
+}
+
+// request describes one API call.
+type request struct {
+	api         string     // path below /cgi-bin/
+	method      string     // GET or POST
+	query       url.Values // without credentials
+	body        []byte
+	contentType string
+	idempotent  bool // network failures and 5xx may be retried
+	noToken     bool // gettoken itself
+	item        string
+}
+
+// apiStatus is the part every answer shares.
+type apiStatus struct {
+	ErrCode *int   `json:"errcode"`
+	ErrMsg  string `json:"errmsg"`
+}
+
+// DecodeResponse decodes one API answer: a *Error for a non-zero errcode,
+// malformed JSON or a missing errcode, else the answer decoded into out
+// (which may be nil).
+func DecodeResponse(api string, body []byte, out any) error {
+	var st apiStatus
+	if err := json.Unmarshal(body, &st); err != nil {
+		return &Error{API: api, Code: CodeBadResponse, Msg: "invalid JSON: " + truncate(err.Error(), 200)}
+	}
+	if st.ErrCode == nil {
+		return &Error{API: api, Code: CodeBadResponse, Msg: "no errcode in answer"}
+	}
+	if *st.ErrCode != 0 {
+		return &Error{API: api, Code: *st.ErrCode, Msg: truncate(st.ErrMsg, 500)}
+	}
+	if out != nil {
+		if err := json.Unmarshal(body, out); err != nil {
+			return &Error{API: api, Code: CodeBadResponse, Msg: "invalid JSON: " + truncate(err.Error(), 200)}
+		}
+	}
+	return nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+// do runs r with the retry policy and decodes the answer into out.
+func (c *Client) do(ctx context.Context, r request, out any) error {
+	var busy, rate, conc, netTries int
+	refetched := false
+	for {
+		if err := ctx.Err(); err != nil {
+			return c.ctxError(r, err)
+		}
+		token := ""
+		if !r.noToken {
+			t, err := c.token(ctx)
+			if err != nil {
+				return err
+			}
+			token = t
+		}
+		if err := c.limiter.wait(ctx); err != nil {
+			return c.ctxError(r, err)
+		}
+		err := c.once(ctx, r, token, out)
+		if err == nil {
+			return nil
+		}
+		var e *Error
+		if !errors.As(err, &e) {
+			return err
+		}
+		e.Item = r.item
+		var wait time.Duration
+		switch e.Code {
+		case CodeInvalidToken, CodeTokenExpired:
+			if r.noToken || refetched {
+				return e
+			}
+			refetched = true
+			c.invalidate(token)
+			c.logf("wecom: %s errcode %d: token refetch", r.api, e.Code)
+			continue
+		case CodeBusy:
+			if busy >= 3 {
+				return e
+			}
+			busy++
+			wait = c.cfg.RetryBackoff << (busy - 1)
+		case CodeRateLimit:
+			if rate >= c.cfg.RateLimitRetries {
+				return e
+			}
+			rate++
+			wait = c.cfg.RateLimitWait
+		case CodeConcurrency:
+			if conc >= 5 {
+				return e
+			}
+			conc++
+			wait = c.cfg.RetryBackoff << (conc - 1)
+		case CodeTransport, CodeHTTPStatus:
+			if !r.idempotent || netTries >= 3 || ctx.Err() != nil ||
+				(e.Code == CodeHTTPStatus && e.HTTPStatus < 500) {
+				return e
+			}
+			netTries++
+			wait = c.cfg.RetryBackoff << (netTries - 1)
+		default:
+			return e
+		}
+		c.logf("wecom: %s errcode %d: retry in %s", r.api, e.Code, wait)
+		if err := c.cfg.Sleep(ctx, wait); err != nil {
+			return c.ctxError(r, err)
+		}
+	}
+}
+
+func (c *Client) ctxError(r request, err error) error {
+	return &Error{API: r.api, Code: CodeTransport, Msg: err.Error(), Item: r.item, Err: err}
+}
+
+// once performs one HTTP attempt.
+func (c *Client) once(ctx context.Context, r request, token string, out any) error {
+	q := url.Values{}
+	for k, v := range r.query {
+		q[k] = v
+	}
+	if token != "" {
+		q.Set("access_token", token)
+	}
+	u := c.base + "/cgi-bin/" + r.api
+	if len(q) > 0 {
+		u += "?" + q.Encode()
+	}
+	actx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
+	defer cancel()
+	var body io.Reader
+	if r.body != nil {
+		body = bytes.NewReader(r.body)
+	}
+	req, err := http.NewRequestWithContext(actx, r.method, u, body)
+	if err != nil {
+		return &Error{API: r.api, Code: CodeTransport, Msg: c.redact(err.Error())}
+	}
+	if r.contentType != "" {
+		req.Header.Set("Content-Type", r.contentType)
+	}
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return c.netError(ctx, r, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
+	if err != nil {
+		return c.netError(ctx, r, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return &Error{API: r.api, Code: CodeHTTPStatus, HTTPStatus: resp.StatusCode,
+			Msg: c.redact(truncate(strings.TrimSpace(string(data)), 200))}
+	}
+	if err := DecodeResponse(r.api, data, out); err != nil {
+		var e *Error
+		if errors.As(err, &e) {
+			e.Msg = c.redact(e.Msg)
+		}
+		return err
+	}
+	return nil
+}
+
+// netError turns a transport failure into a redacted *Error. When the
+// caller's context ended, the error wraps its cause so errors.Is works.
+func (c *Client) netError(ctx context.Context, r request, err error) error {
+	if cerr := ctx.Err(); cerr != nil {
+		return &Error{API: r.api, Code: CodeTransport, Msg: cerr.Error(), Err: cerr}
+	}
+	msg := err.Error()
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		msg = ue.Op + " " + r.api + ": " + ue.Err.Error()
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		msg = "timeout: " + msg
+	}
+	return &Error{API: r.api, Code: CodeTransport, Msg: c.redact(msg), Err: errors.New(c.redact(err.Error()))}
+}
+
+// redact removes credentials from s: query parameters and, as a last
+// safety net, the literal secret and current token.
+func (c *Client) redact(s string) string {
+	s = redactURL(s)
+	if c.cfg.Secret != "" {
+		s = strings.ReplaceAll(s, c.cfg.Secret, "REDACTED")
+	}
+	c.tokMu.RLock()
+	t := c.tok
+	c.tokMu.RUnlock()
+	if t != "" {
+		s = strings.ReplaceAll(s, t, "REDACTED")
+	}
+	return s
+}
+
+type tokenAnswer struct {
+	AccessToken string `json:"access_token"`
+	ExpiresIn   int    `json:"expires_in"`
+}
+
+// token returns a valid access token, fetching one when none is cached.
+// Only one goroutine fetches at a time; the others wait and reuse it.
+func (c *Client) token(ctx context.Context) (string, error) {
+	c.tokMu.RLock()
+	t, exp := c.tok, c.tokExp
+	c.tokMu.RUnlock()
+	if t != "" && c.cfg.Now().Before(exp) {
+		return t, nil
+	}
+	select {
+	case c.tokSem <- struct{}{}:
+	case <-ctx.Done():
+		return "", &Error{API: "gettoken", Code: CodeTransport, Msg: ctx.Err().Error(), Err: ctx.Err()}
+	}
+	defer func() { <-c.tokSem }()
+	c.tokMu.RLock()
+	t, exp = c.tok, c.tokExp
+	c.tokMu.RUnlock()
+	if t != "" && c.cfg.Now().Before(exp) {
+		return t, nil
+	}
+	var a tokenAnswer
+	err := c.do(ctx, request{api: "gettoken", method: http.MethodGet, idempotent: true, noToken: true,
+		query: url.Values{"corpid": {c.cfg.CorpID}, "corpsecret": {c.cfg.Secret}}}, &a)
+	if err != nil {
+		return "", err
+	}
+	if a.AccessToken == "" {
+		return "", &Error{API: "gettoken", Code: CodeBadResponse, Msg: "no access_token in answer"}
+	}
+	life := time.Duration(a.ExpiresIn) * time.Second
+	if life <= 0 {
+		life = 7200 * time.Second
+	}
+	margin := life / 10
+	if margin > 5*time.Minute {
+		margin = 5 * time.Minute
+	}
+	c.tokMu.Lock()
+	c.tok, c.tokExp = a.AccessToken, c.cfg.Now().Add(life-margin)
+	c.tokMu.Unlock()
+	c.logf("wecom: gettoken ok, valid %s", life)
+	return a.AccessToken, nil
+}
+
+// invalidate forgets the cached token if it is still the one that failed
+// (another goroutine may have refetched already).
+func (c *Client) invalidate(used string) {
+	c.tokMu.Lock()
+	if c.tok == used {
+		c.tok = ""
+	}
+	c.tokMu.Unlock()
+}
+
+func (c *Client) postJSON(ctx context.Context, api, item string, idempotent bool, in, out any) error {
+	body, err := json.Marshal(in)
+	if err != nil {
+		return &Error{API: api, Code: CodeBadJSON, Msg: err.Error(), Item: item}
+	}
+	return c.do(ctx, request{api: api, method: http.MethodPost, body: body, item: item,
+		contentType: "application/json; charset=utf-8", idempotent: idempotent}, out)
+}
+
+func (c *Client) get(ctx context.Context, api string, q url.Values, out any) error {
+	return c.do(ctx, request{api: api, method: http.MethodGet, query: q, idempotent: true}, out)
+}

@@ -1,0 +1,402 @@
+package wecom
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+const testSecret = "S3CR3T-never-show-me-0123456789"
+const testToken = "TOKEN-abcdefghijklmnop-987654"
+
+// fakeTime is a clock whose Sleep advances it instantly and records waits.
+type fakeTime struct {
+	mu    sync.Mutex
+	now   time.Time
+	waits []time.Duration
+}
+
+func newFakeTime() *fakeTime { return &fakeTime{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)} }
+
+func (f *fakeTime) Now() time.Time {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.now
+}
+
+func (f *fakeTime) Sleep(ctx context.Context, d time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	f.mu.Lock()
+	f.now = f.now.Add(d)
+	f.waits = append(f.waits, d)
+	f.mu.Unlock()
+	return nil
+}
+
+func (f *fakeTime) Waits() []time.Duration {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]time.Duration(nil), f.waits...)
+}
+
+// script is an httptest server answering gettoken with testToken and every
+// other API with handle(n, w, r), n counting that API's calls from 1.
+type script struct {
+	srv      *httptest.Server
+	mu       sync.Mutex
+	calls    map[string]int
+	handle   func(api string, n int, w http.ResponseWriter, r *http.Request)
+	tokens   atomic.Int32
+	tokenGen atomic.Int32
+}
+
+func newScript(t *testing.T, handle func(api string, n int, w http.ResponseWriter, r *http.Request)) *script {
+	s := &script{calls: map[string]int{}, handle: handle}
+	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		api := strings.TrimPrefix(r.URL.Path, "/cgi-bin/")
+		if api == "gettoken" {
+			s.tokens.Add(1)
+			if r.URL.Query().Get("corpsecret") != testSecret {
+				fmt.Fprint(w, `{"errcode":40001,"errmsg":"invalid credential"}`)
+				return
+			}
+			fmt.Fprintf(w, `{"errcode":0,"errmsg":"ok","access_token":"%s%d","expires_in":7200}`, testToken, s.tokenGen.Add(1))
+			return
+		}
+		io.Copy(io.Discard, r.Body) // lets the server notice a client hang-up
+		s.mu.Lock()
+		s.calls[api]++
+		n := s.calls[api]
+		s.mu.Unlock()
+		s.handle(api, n, w, r)
+	}))
+	t.Cleanup(s.srv.Close)
+	return s
+}
+
+func (s *script) Calls(api string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.calls[api]
+}
+
+// logSink collects client log lines.
+type logSink struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (l *logSink) Logf(format string, args ...any) {
+	l.mu.Lock()
+	l.lines = append(l.lines, fmt.Sprintf(format, args...))
+	l.mu.Unlock()
+}
+
+func (l *logSink) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return strings.Join(l.lines, "\n")
+}
+
+func newTestClient(t *testing.T, base string, ft *fakeTime, logs *logSink, mod func(*Config)) *Client {
+	t.Helper()
+	cfg := Config{BaseURL: base, CorpID: "wwtest", Secret: testSecret, RatePerMinute: -1,
+		Timeout: 2 * time.Second, Now: ft.Now, Sleep: ft.Sleep, Logf: logs.Logf}
+	if mod != nil {
+		mod(&cfg)
+	}
+	c, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func answer(code int) func(string, int, http.ResponseWriter, *http.Request) {
+	return func(_ string, _ int, w http.ResponseWriter, _ *http.Request) {
+		fmt.Fprintf(w, `{"errcode":%d,"errmsg":"scripted"}`, code)
+	}
+}
+
+// failThenOK answers code for the first k calls, then success.
+func failThenOK(code, k int) func(string, int, http.ResponseWriter, *http.Request) {
+	return func(api string, n int, w http.ResponseWriter, _ *http.Request) {
+		if n <= k {
+			fmt.Fprintf(w, `{"errcode":%d,"errmsg":"scripted"}`, code)
+			return
+		}
+		fmt.Fprint(w, `{"errcode":0,"errmsg":"ok","department_id":[{"id":1,"parentid":0,"order":0}]}`)
+	}
+}
+
+// faultCase is one transport or errcode fault and the client's expected
+// reaction; the table drives both the behaviour test and the secret test.
+type faultCase struct {
+	name     string
+	handle   func(api string, n int, w http.ResponseWriter, r *http.Request)
+	write    bool // call CreateUser instead of ListDepartmentIDs
+	code     int  // final code, 0 for success
+	calls    int  // API calls the server must see
+	waits    []time.Duration
+	retry    bool // IsRetryable of the final error
+	cfgTweak func(*Config)
+}
+
+func hijackCut(w http.ResponseWriter) {
+	hj, ok := w.(http.Hijacker)
+	if !ok {
+		panic("no hijacker")
+	}
+	conn, buf, _ := hj.Hijack()
+	buf.WriteString("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n{\"errcode\":0,\"err")
+	buf.Flush()
+	conn.Close()
+}
+
+var b = 500 * time.Millisecond // default first back-off
+
+var faultCases = []faultCase{
+	{name: "busy then ok", handle: failThenOK(-1, 3), calls: 4, waits: []time.Duration{b, 2 * b, 4 * b}},
+	{name: "busy 4 times", handle: failThenOK(-1, 4), code: -1, calls: 4, waits: []time.Duration{b, 2 * b, 4 * b}, retry: true},
+	{name: "busy on write is retried", handle: failThenOK(-1, 1), write: true, calls: 2, waits: []time.Duration{b}},
+	{name: "45009 storm then ok", handle: failThenOK(45009, 3), calls: 4, waits: []time.Duration{time.Minute, time.Minute, time.Minute}},
+	{name: "45009 forever", handle: failThenOK(45009, 100), code: 45009, calls: 6, retry: true,
+		waits: []time.Duration{time.Minute, time.Minute, time.Minute, time.Minute, time.Minute}},
+	{name: "45033 then ok", handle: failThenOK(45033, 2), calls: 3, waits: []time.Duration{b, 2 * b}},
+	{name: "45033 forever", handle: failThenOK(45033, 100), code: 45033, calls: 6, retry: true,
+		waits: []time.Duration{b, 2 * b, 4 * b, 8 * b, 16 * b}},
+	{name: "token expired once", handle: failThenOK(42001, 1), calls: 2},
+	{name: "token invalid twice", handle: failThenOK(40014, 2), code: 40014, calls: 2},
+	{name: "final answer not retried", handle: answer(60102), write: true, code: 60102, calls: 1},
+	{name: "untrusted ip", handle: answer(60020), code: 60020, calls: 1},
+	{name: "malformed JSON", handle: func(_ string, _ int, w http.ResponseWriter, _ *http.Request) {
+		fmt.Fprint(w, `{"errcode":0,"department_id":[{"id":`)
+	}, code: CodeBadResponse, calls: 1},
+	{name: "no errcode", handle: func(_ string, _ int, w http.ResponseWriter, _ *http.Request) {
+		fmt.Fprint(w, `<html>proxy login</html>`)
+	}, code: CodeBadResponse, calls: 1},
+	{name: "HTTP 502 read retried", handle: func(_ string, _ int, w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "bad gateway "+r.URL.String(), http.StatusBadGateway)
+	}, code: CodeHTTPStatus, calls: 4, retry: true, waits: []time.Duration{b, 2 * b, 4 * b}},
+	{name: "HTTP 503 write not retried", handle: func(_ string, _ int, w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "unavailable "+r.URL.String(), http.StatusServiceUnavailable)
+	}, write: true, code: CodeHTTPStatus, calls: 1, retry: true},
+	{name: "HTTP 404", handle: func(_ string, _ int, w http.ResponseWriter, r *http.Request) {
+		http.NotFound(w, r)
+	}, code: CodeHTTPStatus, calls: 1},
+	{name: "connection cut mid-response", handle: func(_ string, _ int, w http.ResponseWriter, _ *http.Request) {
+		hijackCut(w)
+	}, code: CodeTransport, calls: 4, retry: true, waits: []time.Duration{b, 2 * b, 4 * b}},
+	{name: "connection cut on write", handle: func(_ string, _ int, w http.ResponseWriter, _ *http.Request) {
+		hijackCut(w)
+	}, write: true, code: CodeTransport, calls: 1, retry: true},
+	{name: "slow server times out", handle: func(_ string, n int, w http.ResponseWriter, r *http.Request) {
+		if n == 1 {
+			select {
+			case <-r.Context().Done():
+			case <-time.After(5 * time.Second):
+			}
+			return
+		}
+		fmt.Fprint(w, `{"errcode":0,"errmsg":"ok","department_id":[]}`)
+	}, calls: 2, waits: []time.Duration{b}, cfgTweak: func(c *Config) { c.Timeout = 50 * time.Millisecond }},
+	{name: "slow write times out", handle: func(_ string, _ int, w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-time.After(5 * time.Second):
+		}
+	}, write: true, code: CodeTransport, calls: 1, retry: true, cfgTweak: func(c *Config) { c.Timeout = 50 * time.Millisecond }},
+}
+
+func runFault(t *testing.T, fc faultCase, logs *logSink) (error, *script, *fakeTime) {
+	s := newScript(t, fc.handle)
+	ft := newFakeTime()
+	c := newTestClient(t, s.srv.URL, ft, logs, fc.cfgTweak)
+	var err error
+	if fc.write {
+		err = c.CreateUser(context.Background(), &User{UserID: "zhangsan", Name: "张三", Mobile: "13800000000"})
+	} else {
+		_, err = c.ListDepartmentIDs(context.Background(), 0)
+	}
+	return err, s, ft
+}
+
+func TestFaults(t *testing.T) {
+	for _, fc := range faultCases {
+		t.Run(fc.name, func(t *testing.T) {
+			err, s, ft := runFault(t, fc, &logSink{})
+			api := "department/simplelist"
+			if fc.write {
+				api = "user/create"
+			}
+			if got := CodeOf(err); got != fc.code {
+				t.Fatalf("code %d, want %d (%v)", got, fc.code, err)
+			}
+			if got := s.Calls(api); got != fc.calls {
+				t.Fatalf("%d calls, want %d", got, fc.calls)
+			}
+			waits := ft.Waits()
+			if fmt.Sprint(waits) != fmt.Sprint(fc.waits) && !(len(waits) == 0 && len(fc.waits) == 0) {
+				t.Fatalf("waits %v, want %v", waits, fc.waits)
+			}
+			if err != nil {
+				var e *Error
+				if !errors.As(err, &e) || e.API != api {
+					t.Fatalf("not a typed error for %s: %#v", api, err)
+				}
+				if IsRetryable(err) != fc.retry {
+					t.Fatalf("IsRetryable %v, want %v", IsRetryable(err), fc.retry)
+				}
+				if e.Explain() == "" || !strings.Contains(e.Explain(), " / ") {
+					t.Fatalf("explanation missing: %q", e.Explain())
+				}
+			}
+		})
+	}
+}
+
+// TestSecretNeverLeaks runs every fault path (plus a bad secret and a
+// wrong base URL) and greps all error texts, explanations and log lines
+// for the secret and any token.
+func TestSecretNeverLeaks(t *testing.T) {
+	logs := &logSink{}
+	var texts []string
+	for _, fc := range faultCases {
+		err, _, _ := runFault(t, fc, logs)
+		if err != nil {
+			texts = append(texts, err.Error(), Explain(err), fmt.Sprintf("%+v %#v", err, err))
+			if u := errors.Unwrap(err); u != nil {
+				texts = append(texts, u.Error())
+			}
+		}
+	}
+	// bad secret
+	s := newScript(t, answer(0))
+	ft := newFakeTime()
+	c := newTestClient(t, s.srv.URL, ft, logs, func(c *Config) { c.Secret = testSecret + "x" })
+	if err := c.Check(context.Background()); CodeOf(err) != CodeBadSecret {
+		t.Fatalf("bad secret: %v", err)
+	} else {
+		texts = append(texts, err.Error(), Explain(err))
+	}
+	// unreachable server: the URL (with corpsecret) appears in net errors
+	c = newTestClient(t, "http://127.0.0.1:1", ft, logs, nil)
+	err := c.Check(context.Background())
+	if CodeOf(err) != CodeTransport {
+		t.Fatalf("unreachable: %v", err)
+	}
+	texts = append(texts, err.Error(), errors.Unwrap(err).Error())
+	all := strings.Join(texts, "\n") + logs.String()
+	for _, secret := range []string{testSecret, testToken, "corpsecret=S", "access_token=T"} {
+		if strings.Contains(all, secret) {
+			t.Fatalf("%q leaked:\n%s", secret, all)
+		}
+	}
+	if !strings.Contains(all, "REDACTED") {
+		t.Fatal("test did not exercise redaction")
+	}
+}
+
+func TestContextCancel(t *testing.T) {
+	s := newScript(t, failThenOK(-1, 100))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	c := newTestClient(t, s.srv.URL, newFakeTime(), &logSink{}, nil)
+	_, err := c.ListDepartmentIDs(ctx, 0)
+	if !errors.Is(err, context.Canceled) || IsRetryable(err) {
+		t.Fatalf("cancel: %v retryable=%v", err, IsRetryable(err))
+	}
+}
+
+func TestRateLimiterSpacing(t *testing.T) {
+	s := newScript(t, failThenOK(0, 0))
+	ft := newFakeTime()
+	c := newTestClient(t, s.srv.URL, ft, &logSink{}, func(c *Config) { c.RatePerMinute = 600 })
+	for i := 0; i < 10; i++ {
+		if _, err := c.ListDepartmentIDs(context.Background(), 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// 11 calls (gettoken included) spaced 100 ms apart: 10 waits of 100 ms.
+	var total time.Duration
+	for _, w := range ft.Waits() {
+		total += w
+	}
+	if total != time.Second {
+		t.Fatalf("waited %v in %v, want 1s", total, ft.Waits())
+	}
+}
+
+func TestNewValidates(t *testing.T) {
+	for _, cfg := range []Config{{Secret: "x"}, {CorpID: "x"}, {CorpID: "x", Secret: "y", BaseURL: "ftp://h"},
+		{CorpID: "x", Secret: "y", BaseURL: "http://"}} {
+		if _, err := New(cfg); err == nil {
+			t.Fatalf("accepted %+v", cfg)
+		}
+	}
+	c, err := New(Config{CorpID: "x", Secret: "y"})
+	if err != nil || c.base != DefaultBaseURL || c.limiter == nil {
+		t.Fatalf("defaults: %v", err)
+	}
+}
+
+func TestErrorHelpers(t *testing.T) {
+	mk := func(code int) error { return fmt.Errorf("wrapped: %w", &Error{API: "user/create", Code: code}) }
+	if !IsConflict(mk(60102)) || !IsConflict(mk(60104)) || IsConflict(mk(60111)) {
+		t.Fatal("IsConflict")
+	}
+	if !IsRateLimit(mk(45009)) || !IsRateLimit(mk(45033)) || IsRateLimit(mk(-1)) {
+		t.Fatal("IsRateLimit")
+	}
+	if !IsRetryable(mk(-1)) || IsRetryable(mk(60102)) || !IsAuth(mk(60020)) || !IsAuth(mk(48009)) {
+		t.Fatal("IsRetryable/IsAuth")
+	}
+	if !errors.Is(mk(60104), &Error{Code: 60104}) || errors.Is(mk(60104), &Error{Code: 60106}) {
+		t.Fatal("errors.Is by code")
+	}
+	for code, want := range map[int]string{60020: "企业可信IP", 48009: "自建应用", 45024: "帐号上限", 60104: "手机号",
+		60145: "企业邮箱", 60106: "邮箱", 60102: "帐号", 40001: "Secret", 99999: "99999"} {
+		if ex := Explain(mk(code)); !strings.Contains(ex, want) || !strings.Contains(ex, " / ") {
+			t.Fatalf("Explain(%d) = %q lacks %q", code, ex, want)
+		}
+	}
+	if CodeOf(nil) != 0 || CodeOf(errors.New("x")) != CodeTransport {
+		t.Fatal("CodeOf")
+	}
+}
+
+// FuzzDecodeResponse: any bytes give nil or a typed *Error, never a panic;
+// a non-zero errcode is always reported.
+func FuzzDecodeResponse(f *testing.F) {
+	f.Add([]byte(`{"errcode":0,"errmsg":"ok","department_id":[{"id":1,"parentid":0,"order":100}]}`))
+	f.Add([]byte(`{"errcode":60102,"errmsg":"userid existed"}`))
+	f.Add([]byte(`{"errcode":"0"}`))
+	f.Add([]byte(`{"errcode":0,"department_id":{}}`))
+	f.Add([]byte(`null`))
+	f.Add([]byte(`{"errcode":1e3}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var out struct {
+			DepartmentID []DepartmentID `json:"department_id"`
+			NextCursor   string         `json:"next_cursor"`
+		}
+		err := DecodeResponse("department/simplelist", data, &out)
+		if err == nil {
+			return
+		}
+		var e *Error
+		if !errors.As(err, &e) || e.Code == 0 || e.API != "department/simplelist" {
+			t.Fatalf("untyped or zero-code error %#v", err)
+		}
+		_ = e.Error() + e.Explain()
+	})
+}

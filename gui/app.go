@@ -1,0 +1,163 @@
+package gui
+
+import (
+	"errors"
+	"fmt"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
+
+	"exmail-upgrade/core/store"
+	"exmail-upgrade/gui/i18n"
+)
+
+// Options are the app's start-up settings from the command line.
+type Options struct {
+	StatePath string // bbolt state file; empty: the user's config folder
+	Language  string // "zh", "en" or empty for the system default
+	APIBase   string // WeCom API base URL for real targets; empty: the real service
+}
+
+// UI is the running app: its window, its state file and the screen shown.
+type UI struct {
+	App    fyne.App
+	Win    fyne.Window
+	Opt    Options
+	Store  *store.Store // nil when the state file could not be opened
+	screen func() fyne.CanvasObject
+	// OnClose, when set, decides whether the window may close (the migration
+	// screen asks first and pauses safely).
+	OnClose func() bool
+	// leaving, when set, is called once before the next screen replaces the
+	// current one (a screen that holds a listener or a goroutine stops it).
+	leaving func()
+}
+
+// Run builds the main window on a and runs the app until it closes.
+func Run(a fyne.App, opt Options) {
+	ui := New(a, opt)
+	ui.Win.ShowAndRun()
+	ui.Close()
+}
+
+// New creates the UI and its main window (projects list first) without
+// showing it, so tests can drive it with the test driver.
+func New(a fyne.App, opt Options) *UI {
+	a.Settings().SetTheme(Theme{})
+	a.SetIcon(IconResource)
+	l := opt.Language
+	if l == "" {
+		l = a.Preferences().StringWithFallback("language", i18n.SystemDefault())
+	}
+	i18n.SetLanguage(l)
+	ui := &UI{App: a, Opt: opt}
+	ui.Win = a.NewWindow(i18n.T("app.title"))
+	ui.Win.SetIcon(IconResource)
+	ui.Win.Resize(fyne.NewSize(1100, 720))
+	ui.Win.SetCloseIntercept(func() {
+		if ui.OnClose == nil || ui.OnClose() {
+			ui.Win.Close()
+		}
+	})
+	if err := ui.openStore(); err != nil {
+		ui.showFatal(err)
+		return ui
+	}
+	ui.ShowProjects()
+	return ui
+}
+
+func (ui *UI) openStore() error {
+	path := ui.Opt.StatePath
+	if path == "" {
+		p, err := store.DefaultPath()
+		if err != nil {
+			return err
+		}
+		path = p
+	}
+	st, err := store.Open(path, store.Options{})
+	if err != nil {
+		return err
+	}
+	ui.Store = st
+	return nil
+}
+
+// Close releases the state file.
+func (ui *UI) Close() {
+	if ui.Store != nil {
+		_ = ui.Store.Close()
+		ui.Store = nil
+	}
+}
+
+// showFatal replaces the window's content with an error the app cannot go
+// past (the state file is held by another instance, or unreadable).
+func (ui *UI) showFatal(err error) {
+	msg := err.Error()
+	if errors.Is(err, store.ErrLocked) {
+		msg = i18n.T("app.already_open")
+	}
+	title := widget.NewLabelWithStyle(i18n.T("app.cannot_start"), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+	body := widget.NewLabelWithStyle(msg, fyne.TextAlignCenter, fyne.TextStyle{})
+	body.Wrapping = fyne.TextWrapWord
+	quit := widget.NewButton(i18n.T("app.quit"), func() { ui.Win.Close() })
+	ui.Win.SetContent(container.NewCenter(container.NewVBox(title, body, container.NewCenter(quit))))
+}
+
+// show sets the screen built by build under the app's header bar; build is
+// kept so a language switch can rebuild the same screen.
+func (ui *UI) show(build func() fyne.CanvasObject) {
+	if ui.leaving != nil {
+		l := ui.leaving
+		ui.leaving = nil
+		l()
+	}
+	ui.screen = build
+	ui.Win.SetTitle(i18n.T("app.title"))
+	ui.Win.SetContent(container.NewBorder(ui.header(), nil, nil, nil, build()))
+}
+
+// header is the bar on top of every screen: title and the language switch.
+func (ui *UI) header() fyne.CanvasObject {
+	title := widget.NewLabelWithStyle(i18n.T("app.title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	langSel := widget.NewSelect([]string{"中文", "English"}, nil)
+	if i18n.Language() == i18n.Chinese {
+		langSel.SetSelected("中文")
+	} else {
+		langSel.SetSelected("English")
+	}
+	langSel.OnChanged = func(s string) {
+		l := i18n.English
+		if s == "中文" {
+			l = i18n.Chinese
+		}
+		if l == i18n.Language() {
+			return
+		}
+		ui.SetLanguage(l)
+	}
+	return container.NewVBox(container.NewBorder(nil, nil, title, langSel), widget.NewSeparator())
+}
+
+// SetLanguage switches the UI language, remembers it and rebuilds the
+// current screen.
+func (ui *UI) SetLanguage(l string) {
+	i18n.SetLanguage(l)
+	ui.App.Preferences().SetString("language", i18n.Language())
+	if ui.screen != nil {
+		ui.show(ui.screen)
+	}
+}
+
+// showError shows err in a dialog; core errors carry their own Chinese and
+// English text.
+func (ui *UI) showError(err error) {
+	if err == nil {
+		return
+	}
+	dialog.ShowError(fmt.Errorf("%s", err.Error()), ui.Win)
+}

@@ -1,0 +1,169 @@
+package gui
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"exmail-upgrade/core/confirm"
+	"exmail-upgrade/core/upgrade"
+	"exmail-upgrade/gui/i18n"
+)
+
+// newTestUI opens the app on a fresh state file with the test driver.
+func newTestUI(t *testing.T) *UI {
+	t.Helper()
+	a := test.NewTempApp(t)
+	ui := New(a, Options{StatePath: filepath.Join(t.TempDir(), "state.db"), Language: i18n.Chinese})
+	t.Cleanup(func() {
+		if ui.leaving != nil {
+			ui.leaving()
+		}
+		ui.Close()
+	})
+	ui.Win.Resize(fyne.NewSize(1100, 720))
+	return ui
+}
+
+// findButton returns the visible button whose text is text.
+func findButton(t *testing.T, o fyne.CanvasObject, text string) *widget.Button {
+	t.Helper()
+	var found *widget.Button
+	walk(o, func(o fyne.CanvasObject) {
+		if b, ok := o.(*widget.Button); ok && b.Text == text && b.Visible() {
+			found = b
+		}
+	})
+	if found == nil {
+		t.Fatalf("no button %q on screen", text)
+	}
+	return found
+}
+
+// walk visits every object under o, including widgets' rendered children.
+func walk(o fyne.CanvasObject, fn func(fyne.CanvasObject)) {
+	if o == nil {
+		return
+	}
+	fn(o)
+	switch v := o.(type) {
+	case *fyne.Container:
+		for _, c := range v.Objects {
+			walk(c, fn)
+		}
+	case fyne.Widget:
+		r := test.WidgetRenderer(v)
+		if r == nil {
+			return
+		}
+		for _, c := range r.Objects() {
+			walk(c, fn)
+		}
+	}
+}
+
+// labels returns every label text on screen.
+func labels(o fyne.CanvasObject) string {
+	var b strings.Builder
+	walk(o, func(o fyne.CanvasObject) {
+		if l, ok := o.(*widget.Label); ok {
+			b.WriteString(l.Text)
+			b.WriteByte('\n')
+		}
+	})
+	return b.String()
+}
+
+func TestProjectsScreenChineseAndLanguageSwitch(t *testing.T) {
+	ui := newTestUI(t)
+	c := ui.Win.Content()
+	if !strings.Contains(labels(c), "本机上的客户企业") {
+		t.Fatalf("projects screen not in Chinese:\n%s", labels(c))
+	}
+	findButton(t, c, "开始演练（示例企业）")
+	ui.SetLanguage(i18n.English)
+	defer i18n.SetLanguage(i18n.Chinese)
+	c = ui.Win.Content()
+	findButton(t, c, "Start a rehearsal (sample company)")
+	if got := ui.App.Preferences().String("language"); got != "en" {
+		t.Fatalf("language not remembered: %q", got)
+	}
+}
+
+func TestRehearsalToMethod(t *testing.T) {
+	ui := newTestUI(t)
+	test.Tap(findButton(t, ui.Win.Content(), "开始演练（示例企业）"))
+	c := ui.Win.Content()
+	next := findButton(t, c, "下一步")
+	if !next.Disabled() {
+		t.Fatal("Next enabled before the notice is ticked")
+	}
+	var checks []*widget.Check
+	walk(c, func(o fyne.CanvasObject) {
+		if ch, ok := o.(*widget.Check); ok {
+			checks = append(checks, ch)
+		}
+	})
+	if len(checks) < 5 {
+		t.Fatalf("only %d notice points", len(checks))
+	}
+	for i, ch := range checks {
+		test.Tap(ch)
+		if i < len(checks)-1 && !next.Disabled() {
+			t.Fatalf("Next enabled with %d of %d points ticked", i+1, len(checks))
+		}
+	}
+	if next.Disabled() {
+		t.Fatal("Next still disabled with every point ticked")
+	}
+	test.Tap(next)
+	if !strings.Contains(labels(ui.Win.Content()), "选择升级方式") {
+		t.Fatalf("not on the method screen:\n%s", labels(ui.Win.Content()))
+	}
+	projects, _ := ui.Store.ListProjects()
+	if len(projects) != 1 || projects[0].Stage != "notice_acknowledged" {
+		t.Fatalf("projects %+v", projects)
+	}
+}
+
+// Every key the GUI asks for must exist in the catalogues.
+func TestEveryUsedKeyIsTranslated(t *testing.T) {
+	cats, err := i18n.Catalogues()
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob("*.go")
+	re := regexp.MustCompile(`i18n\.Tf?\("([a-z_.]+)"[,)]`)
+	for _, f := range files {
+		data, _ := os.ReadFile(f)
+		for _, m := range re.FindAllStringSubmatch(string(data), -1) {
+			for _, l := range []string{i18n.Chinese, i18n.English} {
+				if _, ok := cats[l][m[1]]; !ok {
+					t.Errorf("%s: key %q missing in %s", f, m[1], l)
+				}
+			}
+		}
+	}
+	// Keys built at run time.
+	var dynamic []string
+	for _, s := range upgrade.Stages {
+		dynamic = append(dynamic, "stage."+string(s))
+	}
+	for _, s := range []confirm.Status{confirm.StatusWaiting, confirm.StatusOpened, confirm.StatusConfirmed,
+		confirm.StatusExpired, confirm.StatusCancelled, confirm.StatusBlocked} {
+		dynamic = append(dynamic, "qr.status_"+string(s))
+	}
+	for _, k := range dynamic {
+		for _, l := range []string{i18n.Chinese, i18n.English} {
+			if _, ok := cats[l][k]; !ok {
+				t.Errorf("run-time key %q missing in %s", k, l)
+			}
+		}
+	}
+}

@@ -1,0 +1,146 @@
+package gui
+
+import (
+	"context"
+	"fmt"
+	"image"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+	qrcode "github.com/skip2/go-qrcode"
+
+	"exmail-upgrade/core/confirm"
+	"exmail-upgrade/core/upgrade"
+	"exmail-upgrade/gui/i18n"
+)
+
+// qrImage encodes url as a black-on-white QR code with its quiet zone.
+func qrImage(url string, size int) (image.Image, error) {
+	q, err := qrcode.New(url, qrcode.Medium)
+	if err != nil {
+		return nil, fmt.Errorf("encode QR: %w", err)
+	}
+	q.DisableBorder = false
+	return q.Image(size), nil
+}
+
+// showQR is method 2's scan step: the target's creator scans the QR with a
+// phone on the same network, sees the company, method, counts and the
+// irreversibility warning, and confirms; the screen follows live and then
+// asks the second confirmation here. "Confirm on this computer" is the
+// fallback where no shared network exists.
+func (wz *wizard) showQR() {
+	var sess *confirm.Session
+	var cancel context.CancelFunc
+	stop := func() {
+		if cancel != nil {
+			cancel()
+		}
+		if sess != nil {
+			_ = sess.Close()
+		}
+	}
+	wz.ui.show(func() fyne.CanvasObject {
+		stop()
+		addrs, err := confirm.LocalAddresses()
+		if err != nil || len(addrs) == 0 {
+			addrs = []string{"127.0.0.1"}
+		}
+		addrSel := widget.NewSelect(addrs, nil)
+		qr := canvas.NewImageFromImage(image.NewGray(image.Rect(0, 0, 1, 1)))
+		qr.FillMode = canvas.ImageFillContain
+		qr.ScaleMode = canvas.ImageScalePixels
+		qr.SetMinSize(fyne.NewSize(300, 300))
+		urlL := widget.NewLabel("")
+		urlL.Selectable = true
+		statusL := widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+		countdown := widget.NewLabel("")
+		local := widget.NewButton(i18n.T("qr.confirm_here"), nil)
+		st := wz.up.State()
+		dir, _, _ := wz.ui.Store.Contacts(wz.project.ID)
+		info := confirm.Info{Company: wz.project.Name, Method: upgrade.MethodBind}
+		if st.Target != nil {
+			info.TargetName, info.TargetMembers, info.TargetDepartments = st.Target.Name, st.Target.Members, st.Target.Departments
+		}
+		if dir != nil {
+			info.Members, info.Departments = len(dir.Members), len(dir.AllDepartments())
+		}
+		onStatus := func(s confirm.Status) {
+			fyne.Do(func() {
+				statusL.SetText(i18n.T("qr.status_" + string(s)))
+				if s == confirm.StatusConfirmed {
+					stop()
+					if wz.up.Stage() == upgrade.StageTargetIdentified {
+						if err := wz.up.ConfirmTarget(); err != nil {
+							wz.ui.showError(err)
+							return
+						}
+					}
+					wz.confirmTargetHere()
+				}
+			})
+		}
+		start := func(addr string) {
+			stop()
+			var ctx context.Context
+			ctx, cancel = context.WithCancel(context.Background())
+			s, err := confirm.Start(ctx, confirm.Options{Addr: addr, Info: info, OnStatus: onStatus})
+			if err != nil {
+				statusL.SetText("✗ " + err.Error())
+				return
+			}
+			sess = s
+			img, err := qrImage(s.URL(), 512)
+			if err != nil {
+				statusL.SetText("✗ " + err.Error())
+				return
+			}
+			qr.Image = img
+			qr.Refresh()
+			urlL.SetText(s.URL())
+			statusL.SetText(i18n.T("qr.status_waiting"))
+			go func() {
+				t := time.NewTicker(time.Second)
+				defer t.Stop()
+				for {
+					left := time.Until(s.ExpiresAt()).Round(time.Second)
+					fyne.Do(func() {
+						if left < 0 {
+							left = 0
+						}
+						countdown.SetText(i18n.Tf("qr.expires_in", int(left.Minutes()), int(left.Seconds())%60))
+					})
+					select {
+					case <-s.Done():
+						return
+					case <-ctx.Done():
+						return
+					case <-t.C:
+					}
+				}
+			}()
+		}
+		addrSel.OnChanged = start
+		local.OnTapped = func() {
+			if sess != nil {
+				if err := sess.ConfirmLocally(); err != nil {
+					wz.ui.showError(err)
+				}
+			}
+		}
+		renew := widget.NewButton(i18n.T("qr.renew"), func() { start(addrSel.Selected) })
+		addrSel.SetSelected(addrs[0])
+		title := widget.NewLabelWithStyle(i18n.T("qr.title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+		help := widgetWrapped(i18n.T("qr.help"))
+		right := container.NewVBox(title, help,
+			widget.NewForm(widget.NewFormItem(i18n.T("qr.address"), addrSel)),
+			urlL, statusL, countdown, container.NewHBox(renew, local))
+		body := container.NewBorder(nil, nil, container.NewCenter(qr), nil, container.NewVScroll(right))
+		wz.ui.leaving = stop
+		back := widget.NewButton(i18n.T("common.back"), wz.showTarget)
+		return wz.frame(body, back)
+	})
+}
