@@ -33,6 +33,8 @@ type UI struct {
 	// leaving, when set, is called once before the next screen replaces the
 	// current one (a screen that holds a listener or a goroutine stops it).
 	leaving func()
+	// wizardForTest is the last opened project's wizard (tests drive it).
+	wizardForTest *wizard
 }
 
 // Run builds the main window on a and runs the app until it closes.

@@ -19,6 +19,8 @@ type wizard struct {
 	project store.Project
 	up      *upgrade.Upgrade
 	conn    *session.Connection // open target, nil until checked
+	// contacts is the open contacts editor, if any.
+	contacts *contactsView
 }
 
 // OpenProject opens project id at the screen of its current stage.
@@ -34,6 +36,7 @@ func (ui *UI) OpenProject(id string) {
 		return
 	}
 	wz := &wizard{ui: ui, project: p, up: up}
+	ui.wizardForTest = wz
 	wz.showStage()
 }
 
@@ -42,8 +45,20 @@ func (wz *wizard) showStage() {
 	switch wz.up.Stage() {
 	case upgrade.StageNew:
 		wz.showNotice()
-	default:
+	case upgrade.StageNoticeAcknowledged:
 		wz.showMethod()
+	case upgrade.StageMethodChosen:
+		wz.showTarget()
+	case upgrade.StageTargetIdentified:
+		if wz.up.State().Method == upgrade.MethodBind {
+			wz.showQR()
+		} else {
+			wz.showTarget()
+		}
+	case upgrade.StageTargetConfirmed:
+		wz.showContacts()
+	default:
+		wz.showLater()
 	}
 }
 

@@ -30,6 +30,8 @@ import (
 	"time"
 
 	"exmail-upgrade/core/upgrade"
+
+	qrcode "github.com/skip2/go-qrcode"
 )
 
 // Status is the state of a confirmation session.
@@ -605,4 +607,17 @@ func (s *Session) servePost(w http.ResponseWriter, r *http.Request) {
 
 func (s *Session) renderEnded(w http.ResponseWriter, st Status) {
 	render(w, http.StatusGone, pageData{Info: s.opts.Info, Ended: st})
+}
+
+// QRCodePNG renders the session URL as a PNG QR code of size×size pixels
+// (medium error correction) for the GUI to show.
+func (s *Session) QRCodePNG(size int) ([]byte, error) {
+	if s.url == "" {
+		return nil, errors.New("session has no URL")
+	}
+	png, err := qrcode.Encode(s.url, qrcode.Medium, size)
+	if err != nil {
+		return nil, fmt.Errorf("render QR code: %w", err)
+	}
+	return png, nil
 }

@@ -1,9 +1,11 @@
 package confirm
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
+	"image/png"
 	"io"
 	"net"
 	"net/http"
@@ -414,4 +416,19 @@ func FuzzServe(f *testing.F) {
 			t.Fatalf("confirmed without the tokens: %s %q %q", method, path, body)
 		}
 	})
+}
+
+func TestQRCodePNG(t *testing.T) {
+	s := start(t, Options{})
+	data, err := s.QRCodePNG(256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := img.Bounds(); b.Dx() != 256 || b.Dy() != 256 {
+		t.Fatalf("QR size %v", b)
+	}
 }

@@ -1,6 +1,8 @@
 package store
 
 import (
+	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -82,32 +84,42 @@ func (s *Store) Contacts(id string) (d *contacts.Directory, ok bool, err error) 
 	return d, ok, err
 }
 
-// FreezeSnapshot stores a frozen copy of d with its content hash and returns
-// it. core/upgrade records the hash in the upgrade state.
+// FreezeSnapshot stores a frozen copy of d with its content hash
+// (d.Hash()) and returns it. Refused with ErrProjectLocked once migration
+// has started. core/upgrade records the hash in the upgrade state (see
+// upgrade.FreezeDirectory, which does both in one transaction).
 func (s *Store) FreezeSnapshot(id string, d *contacts.Directory) (Snapshot, error) {
-	snap := Snapshot{Hash: d.Hash(), CreatedAt: s.now().UTC(), Members: len(d.Members), Directory: *d}
+	var snap Snapshot
 	err := s.db.Update(func(tx *bolt.Tx) error {
-		b, err := ProjectBucket(tx, id)
-		if err != nil {
-			return err
-		}
-		sb, err := b.CreateBucketIfNotExists(bucketSnaps)
-		if err != nil {
-			return err
-		}
-		snap.Seq, err = sb.NextSequence()
-		if err != nil {
-			return err
-		}
-		if err := putJSON(sb, seqKey(snap.Seq), snap); err != nil {
-			return err
-		}
-		return TouchTx(tx, id)
+		var err error
+		snap, err = FreezeSnapshotTx(tx, id, d)
+		return err
 	})
+	return snap, err
+}
+
+// FreezeSnapshotTx is FreezeSnapshot inside tx.
+func FreezeSnapshotTx(tx *bolt.Tx, id string, d *contacts.Directory) (Snapshot, error) {
+	p, err := GetProjectTx(tx, id)
 	if err != nil {
+		return Snapshot{}, err
+	}
+	if p.Locked {
+		return Snapshot{}, fmt.Errorf("freeze contacts of %s: %w", id, ErrProjectLocked)
+	}
+	snap := Snapshot{Hash: d.Hash(), CreatedAt: time.Now().UTC(), Members: len(d.Members), Directory: *d}
+	b, _ := ProjectBucket(tx, id)
+	sb, err := b.CreateBucketIfNotExists(bucketSnaps)
+	if err != nil {
+		return Snapshot{}, err
+	}
+	if snap.Seq, err = sb.NextSequence(); err != nil {
+		return Snapshot{}, err
+	}
+	if err := putJSON(sb, seqKey(snap.Seq), snap); err != nil {
 		return Snapshot{}, fmt.Errorf("freeze contacts of %s: %w", id, err)
 	}
-	return snap, nil
+	return snap, PutProjectTx(tx, p)
 }
 
 // LatestSnapshot returns the most recent frozen snapshot; ok is false when
@@ -135,28 +147,37 @@ func (s *Store) LatestSnapshot(id string) (snap Snapshot, ok bool, err error) {
 // SnapshotByHash returns the latest frozen snapshot with the given hash.
 func (s *Store) SnapshotByHash(id, hash string) (snap Snapshot, ok bool, err error) {
 	err = s.db.View(func(tx *bolt.Tx) error {
-		b, err := ProjectBucket(tx, id)
-		if err != nil {
-			return err
-		}
-		sb := b.Bucket(bucketSnaps)
-		if sb == nil {
-			return nil
-		}
-		c := sb.Cursor()
-		for k, v := c.Last(); k != nil; k, v = c.Prev() {
-			var cand Snapshot
-			if err := json.Unmarshal(v, &cand); err != nil {
-				return fmt.Errorf("decode snapshot: %w", err)
-			}
-			if cand.Hash == hash {
-				snap, ok = cand, true
-				return nil
-			}
-		}
-		return nil
+		snap, ok, err = SnapshotByHashTx(tx, id, hash)
+		return err
 	})
 	return snap, ok, err
+}
+
+// SnapshotByHashTx is SnapshotByHash inside tx.
+func SnapshotByHashTx(tx *bolt.Tx, id, hash string) (Snapshot, bool, error) {
+	b, err := ProjectBucket(tx, id)
+	if err != nil {
+		return Snapshot{}, false, err
+	}
+	sb := b.Bucket(bucketSnaps)
+	if sb == nil || hash == "" {
+		return Snapshot{}, false, nil
+	}
+	c := sb.Cursor()
+	for k, v := c.Last(); k != nil; k, v = c.Prev() {
+		// Cheap pre-check before decoding a possibly large directory.
+		if !bytes.Contains(v, []byte(`"hash":"`+hash+`"`)) {
+			continue
+		}
+		var cand Snapshot
+		if err := json.Unmarshal(v, &cand); err != nil {
+			return Snapshot{}, false, fmt.Errorf("decode snapshot %d of %s: %w", binary.BigEndian.Uint64(k), id, err)
+		}
+		if cand.Hash == hash {
+			return cand, true, nil
+		}
+	}
+	return Snapshot{}, false, nil
 }
 
 // SavePlan stores the confirmed plan (replacing any previous one).

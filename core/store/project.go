@@ -181,7 +181,12 @@ func (s *Store) CreateProject(name string) (Project, error) {
 		if err != nil {
 			return fmt.Errorf("create project %s: %w", id, err)
 		}
-		return putJSON(b, keyProject, p)
+		if err := putJSON(b, keyProject, p); err != nil {
+			return err
+		}
+		_, err = AppendAuditTx(tx, id, AuditEntry{Time: now, Actor: CurrentUser(), Action: "create",
+			Details: map[string]string{"name": name}})
+		return err
 	})
 	if err != nil {
 		return Project{}, err

@@ -233,8 +233,9 @@ func migrateV0toV1(tx *bolt.Tx) error {
 	return err
 }
 
-// migrateV1toV2: v1 projects had no updated_at and kept one frozen snapshot
-// under the key "snapshot"; v2 keeps a sequence of snapshots.
+// migrateV1toV2: v1 projects had no updated_at nor locked flag and kept one
+// frozen snapshot under the key "snapshot"; v2 keeps a sequence of
+// snapshots.
 func migrateV1toV2(tx *bolt.Tx) error {
 	root := tx.Bucket(bucketProjects)
 	if root == nil {
@@ -254,8 +255,19 @@ func migrateV1toV2(tx *bolt.Tx) error {
 		if err != nil {
 			return fmt.Errorf("project %s: %w", id, err)
 		}
+		changed := false
 		if p.UpdatedAt.IsZero() {
-			p.UpdatedAt = p.CreatedAt
+			p.UpdatedAt, changed = p.CreatedAt, true
+		}
+		// v1 had no Locked flag: projects whose migration had started
+		// (stage strings of core/upgrade at v1) become locked.
+		switch p.Stage {
+		case "migrating", "failed_items", "done":
+			if !p.Locked {
+				p.Locked, changed = true, true
+			}
+		}
+		if changed {
 			if err := putJSON(b, keyProject, p); err != nil {
 				return err
 			}

@@ -97,6 +97,8 @@ func writeV1(t *testing.T, path string, withMeta bool) {
 		b, _ := root.CreateBucket([]byte("p1"))
 		b.Put([]byte("project"), []byte(`{"id":"p1","name":"旧公司","created_at":"2025-01-02T03:04:05Z","stage":"contacts_ready"}`))
 		snap, _ := json.Marshal(Snapshot{Hash: "abc", Members: 2, Directory: *sampleDir()})
+		b2, _ := root.CreateBucket([]byte("p2"))
+		b2.Put([]byte("project"), []byte(`{"id":"p2","name":"已完成公司","created_at":"2025-01-01T00:00:00Z","stage":"done"}`))
 		return b.Put([]byte("snapshot"), snap)
 	})
 	if err != nil {
@@ -120,8 +122,11 @@ func TestUpgradeV1File(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
-		if !p.UpdatedAt.Equal(want) || p.Stage != "contacts_ready" {
+		if !p.UpdatedAt.Equal(want) || p.Stage != "contacts_ready" || p.Locked {
 			t.Fatalf("upgraded project = %+v", p)
+		}
+		if err := s.DeleteProject("p2"); !errors.Is(err, ErrProjectLocked) {
+			t.Fatalf("v1 project already done was not locked: %v", err)
 		}
 		snap, ok, err := s.LatestSnapshot("p1")
 		if err != nil || !ok || snap.Hash != "abc" || snap.Seq != 1 || len(snap.Directory.Members) != 2 {
@@ -234,6 +239,9 @@ func TestLockedProjectIsKept(t *testing.T) {
 	if err := s.SaveContacts(p.ID, sampleDir()); !errors.Is(err, ErrProjectLocked) {
 		t.Fatalf("save contacts when locked: %v", err)
 	}
+	if _, err := s.FreezeSnapshot(p.ID, sampleDir()); !errors.Is(err, ErrProjectLocked) {
+		t.Fatalf("freeze when locked: %v", err)
+	}
 }
 
 func TestBlobs(t *testing.T) {
@@ -290,12 +298,13 @@ func TestBlobs(t *testing.T) {
 
 	for i := 0; i < 3; i++ {
 		seq, err := s.AppendAudit(p.ID, AuditEntry{Actor: "u", Action: "a", Details: map[string]string{"i": string(rune('0' + i))}})
-		if err != nil || seq != uint64(i+1) {
+		if err != nil || seq != uint64(i+2) { // 1 is the "create" entry
 			t.Fatalf("append %d: seq %d err %v", i, seq, err)
 		}
 	}
 	log, _ := s.Audit(p.ID)
-	if len(log) != 3 || log[2].Details["i"] != "2" || log[0].Time.IsZero() {
+	if len(log) != 4 || log[0].Action != "create" || log[0].Details["name"] != "甲公司" ||
+		log[3].Details["i"] != "2" || log[1].Time.IsZero() {
 		t.Fatalf("audit = %+v", log)
 	}
 
@@ -409,7 +418,7 @@ func TestExportImport(t *testing.T) {
 		t.Fatalf("snapshot lost: %+v", s2)
 	}
 	log, _ := dst.Audit(got.ID)
-	if len(log) != 2 || log[0].To != "notice_acknowledged" || log[1].Action != "import" {
+	if len(log) != 3 || log[0].Action != "create" || log[1].To != "notice_acknowledged" || log[2].Action != "import" {
 		t.Fatalf("audit after import = %+v", log)
 	}
 	dst.DB().View(func(tx *bolt.Tx) error {

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"exmail-upgrade/core/contacts"
 	"exmail-upgrade/core/store"
 
 	bolt "go.etcd.io/bbolt"
@@ -324,7 +325,11 @@ func targetDetails(t Target) map[string]string {
 // (the GUI shows its name and counts each time). Method bind needs two:
 // the first stays at target_identified, the second moves to
 // target_confirmed; method new needs one. See Confirmations.
-func (u *Upgrade) ConfirmTarget() error {
+func (u *Upgrade) ConfirmTarget() error { return u.ConfirmTargetVia("") }
+
+// ConfirmTargetVia is ConfirmTarget recording how the confirmation was
+// given ("phone", "local", "typed") in the audit log.
+func (u *Upgrade) ConfirmTargetVia(via string) error {
 	return u.do(step{action: "ConfirmTarget", to: StageTargetConfirmed, from: []Stage{StageTargetIdentified},
 		apply: func(_ *bolt.Tx, _ *store.Project, s *State) (map[string]string, error) {
 			if s.Target == nil {
@@ -337,6 +342,9 @@ func (u *Upgrade) ConfirmTarget() error {
 			}
 			d := targetDetails(*s.Target)
 			d["confirmation"] = fmt.Sprintf("%d/%d", s.TargetConfirmations, need)
+			if via != "" {
+				d["via"] = via
+			}
 			return d, nil
 		}})
 }
@@ -349,27 +357,65 @@ func (u *Upgrade) Confirmations() (given, needed int) {
 	return u.state.TargetConfirmations, u.state.Method.RequiredConfirmations()
 }
 
-// FreezeContacts declares the contacts ready: errors must be 0 and hash is
-// the frozen snapshot's content hash (store.FreezeSnapshot).
-// target_confirmed or contacts_ready → contacts_ready.
+// FreezeContacts declares the contacts ready: errs must be 0 and hash must
+// be the content hash of a snapshot already frozen in the store
+// (store.FreezeSnapshot). target_confirmed or contacts_ready →
+// contacts_ready. FreezeDirectory does both steps in one transaction.
 func (u *Upgrade) FreezeContacts(hash string, errs int) error {
+	return u.freeze(hash, nil, errs, nil)
+}
+
+// FreezeDirectory freezes d as a snapshot and declares the contacts ready
+// in one transaction (errs must be 0); it returns the snapshot.
+func (u *Upgrade) FreezeDirectory(d *contacts.Directory, errs int) (store.Snapshot, error) {
+	var snap store.Snapshot
+	if d == nil {
+		return snap, &TransitionError{Action: "FreezeContacts", From: u.Stage(), To: StageContactsReady,
+			Err: ErrInvalidInput, Reason: "no directory"}
+	}
+	err := u.freeze("", d, errs, &snap)
+	return snap, err
+}
+
+func (u *Upgrade) freeze(hash string, d *contacts.Directory, errs int, out *store.Snapshot) error {
 	return u.do(step{action: "FreezeContacts", to: StageContactsReady,
 		from: []Stage{StageTargetConfirmed, StageContactsReady},
-		apply: func(_ *bolt.Tx, _ *store.Project, s *State) (map[string]string, error) {
+		apply: func(tx *bolt.Tx, _ *store.Project, s *State) (map[string]string, error) {
 			if errs > 0 {
 				return nil, refuse(ErrContactsHaveErrors, fmt.Sprintf("%d errors", errs))
 			}
-			if strings.TrimSpace(hash) == "" || errs < 0 {
-				return nil, refuse(ErrInvalidInput, "snapshot hash missing")
+			if errs < 0 {
+				return nil, refuse(ErrInvalidInput, "negative error count")
 			}
-			s.Stage, s.SnapshotHash = StageContactsReady, hash
-			return map[string]string{"snapshot_hash": hash}, nil
+			var snap store.Snapshot
+			if d != nil {
+				var err error
+				if snap, err = store.FreezeSnapshotTx(tx, u.id, d); err != nil {
+					return nil, err
+				}
+				*out = snap
+			} else {
+				var ok bool
+				var err error
+				if strings.TrimSpace(hash) == "" {
+					return nil, refuse(ErrInvalidInput, "snapshot hash missing")
+				}
+				if snap, ok, err = store.SnapshotByHashTx(tx, u.id, hash); err != nil {
+					return nil, err
+				} else if !ok {
+					return nil, refuse(ErrInvalidInput, "no frozen snapshot with hash "+hash)
+				}
+			}
+			s.Stage, s.SnapshotHash = StageContactsReady, snap.Hash
+			return map[string]string{"snapshot_hash": snap.Hash, "snapshot_seq": strconv.FormatUint(snap.Seq, 10),
+				"members": strconv.Itoa(snap.Members)}, nil
 		}})
 }
 
 // ConfirmPlan records the typed confirmation: typedName must equal the
 // project's company name exactly after trimming spaces. When a plan is
-// stored (store.SavePlan), its hash must equal planHash.
+// stored (store.SavePlan), its hash must equal planHash and its
+// SnapshotHash (when set) the frozen snapshot's.
 // contacts_ready → plan_confirmed.
 func (u *Upgrade) ConfirmPlan(planHash, typedName string) error {
 	return u.do(step{action: "ConfirmPlan", to: StagePlanConfirmed, from: []Stage{StageContactsReady},
@@ -383,7 +429,9 @@ func (u *Upgrade) ConfirmPlan(planHash, typedName string) error {
 			if stored, ok, err := store.PlanTx(tx, u.id); err != nil {
 				return nil, err
 			} else if ok && stored.Hash != planHash {
-				return nil, refuse(ErrPlanMismatch, "")
+				return nil, refuse(ErrPlanMismatch, "stored plan "+stored.Hash)
+			} else if ok && stored.SnapshotHash != "" && stored.SnapshotHash != s.SnapshotHash {
+				return nil, refuse(ErrPlanMismatch, "plan computed from other contacts")
 			}
 			s.Stage, s.PlanHash = StagePlanConfirmed, planHash
 			return map[string]string{"plan_hash": planHash, "snapshot_hash": s.SnapshotHash}, nil

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"exmail-upgrade/core/contacts"
 	"exmail-upgrade/core/store"
 
 	bolt "go.etcd.io/bbolt"
@@ -35,6 +36,16 @@ func allKeys() []string {
 	return keys
 }
 
+func dirA() *contacts.Directory {
+	return &contacts.Directory{Members: []contacts.Member{{Name: "张三", Account: "zhangsan", Departments: []string{"研发部"}}}}
+}
+
+func dirB() *contacts.Directory {
+	d := dirA()
+	d.Members = append(d.Members, contacts.Member{Name: "李四", Account: "lisi", Departments: []string{"市场部"}})
+	return d
+}
+
 var bindTarget = Target{Kind: TargetWeCom, CorpID: "ww1", Name: "甲公司（企业微信）", Members: 12, Departments: 3}
 
 // stateAt is a consistent state at stage s (method bind).
@@ -55,7 +66,7 @@ func stateAt(s Stage) State {
 		st.TargetConfirmations = 2
 	}
 	if i >= StageContactsReady.Index() {
-		st.SnapshotHash = "snap"
+		st.SnapshotHash = dirA().Hash()
 	}
 	if i >= StagePlanConfirmed.Index() {
 		st.PlanHash = "plan"
@@ -69,6 +80,9 @@ func stateAt(s Stage) State {
 // force writes state s directly (test fixture for the transition matrix).
 func force(t *testing.T, st *store.Store, id string, s State) *Upgrade {
 	t.Helper()
+	if _, err := st.FreezeSnapshot(id, dirA()); err != nil {
+		t.Fatal(err)
+	}
 	err := st.DB().Update(func(tx *bolt.Tx) error { return store.PutDocTx(tx, id, docName, s) })
 	if err != nil {
 		t.Fatal(err)
@@ -88,7 +102,8 @@ var actions = []struct {
 	{"method", func(u *Upgrade) error { return u.ChooseMethod(MethodBind) }},
 	{"identify", func(u *Upgrade) error { return u.IdentifyTarget(bindTarget) }},
 	{"confirm", func(u *Upgrade) error { return u.ConfirmTarget() }},
-	{"freeze", func(u *Upgrade) error { return u.FreezeContacts("snap2", 0) }},
+	{"freeze", func(u *Upgrade) error { _, err := u.FreezeDirectory(dirB(), 0); return err }},
+	{"freezehash", func(u *Upgrade) error { return u.FreezeContacts(dirA().Hash(), 0) }},
 	{"plan", func(u *Upgrade) error { return u.ConfirmPlan("plan2", " "+company+" ") }},
 	{"start", func(u *Upgrade) error { return u.StartMigration() }},
 	{"resume", func(u *Upgrade) error { return u.ResumeMigration() }},
@@ -105,8 +120,8 @@ var legal = map[Stage]map[string]Stage{
 	StageNoticeAcknowledged: {"method": StageMethodChosen},
 	StageMethodChosen:       {"method": StageMethodChosen, "identify": StageTargetIdentified},
 	StageTargetIdentified:   {"identify": StageTargetIdentified, "confirm": StageTargetIdentified}, // bind: 1 of 2
-	StageTargetConfirmed:    {"freeze": StageContactsReady},
-	StageContactsReady:      {"freeze": StageContactsReady, "plan": StagePlanConfirmed},
+	StageTargetConfirmed:    {"freeze": StageContactsReady, "freezehash": StageContactsReady},
+	StageContactsReady:      {"freeze": StageContactsReady, "freezehash": StageContactsReady, "plan": StagePlanConfirmed},
 	StagePlanConfirmed:      {"start": StageMigrating},
 	StageMigrating:          {"resume": StageMigrating, "finish0": StageDone, "finish3": StageFailedItems},
 	StageFailedItems:        {"retry": StageMigrating, "accept": StageDone},
@@ -241,19 +256,20 @@ func TestFullPathBind(t *testing.T) {
 	if g, n := u.Confirmations(); g != 1 || n != 2 || u.Stage() != StageTargetIdentified {
 		t.Fatalf("after one confirmation: %d/%d at %s", g, n, u.Stage())
 	}
-	if err := u.ConfirmTarget(); err != nil || u.Stage() != StageTargetConfirmed {
+	if err := u.ConfirmTargetVia("phone"); err != nil || u.Stage() != StageTargetConfirmed {
 		t.Fatalf("second confirmation: %v at %s", err, u.Stage())
 	}
-	if err := u.FreezeContacts("h1", 2); !errors.Is(err, ErrContactsHaveErrors) {
+	if _, err := u.FreezeDirectory(dirA(), 2); !errors.Is(err, ErrContactsHaveErrors) {
 		t.Fatalf("freeze with errors: %v", err)
 	}
-	if err := u.FreezeContacts("", 0); !errors.Is(err, ErrInvalidInput) {
-		t.Fatalf("freeze without hash: %v", err)
+	if _, ok, _ := st.LatestSnapshot(id); ok {
+		t.Fatal("refused freeze left a snapshot")
 	}
-	if err := u.FreezeContacts("h1", 0); err != nil {
-		t.Fatal(err)
+	snap, err := u.FreezeDirectory(dirA(), 0)
+	if err != nil || snap.Hash != dirA().Hash() || u.State().SnapshotHash != snap.Hash {
+		t.Fatalf("freeze: %+v %v", snap, err)
 	}
-	if err := st.SavePlan(id, store.StoredPlan{Hash: "P1", SnapshotHash: "h1"}); err != nil {
+	if err := st.SavePlan(id, store.StoredPlan{Hash: "P1", SnapshotHash: snap.Hash}); err != nil {
 		t.Fatal(err)
 	}
 	if err := u.ConfirmPlan("P1", "甲公司 "); err != nil {
@@ -313,17 +329,18 @@ func TestFullPathBind(t *testing.T) {
 	}
 	var actionsSeen []string
 	for _, e := range hist {
-		if e.Actor != "tester" {
+		if e.Actor != "tester" && e.Action != "create" {
 			t.Errorf("actor %q", e.Actor)
 		}
 		actionsSeen = append(actionsSeen, e.Action)
 	}
-	want := "AcknowledgeNotice ChooseMethod IdentifyTarget ConfirmTarget ConfirmTarget FreezeContacts ConfirmPlan Back ConfirmPlan StartMigration ResumeMigration FinishMigration RetryFailed FinishMigration"
+	want := "create AcknowledgeNotice ChooseMethod IdentifyTarget ConfirmTarget ConfirmTarget FreezeContacts ConfirmPlan Back ConfirmPlan StartMigration ResumeMigration FinishMigration RetryFailed FinishMigration"
 	if got := strings.Join(actionsSeen, " "); got != want {
 		t.Fatalf("history:\n got %s\nwant %s", got, want)
 	}
-	if hist[1].Details["method"] != "bind" || hist[3].Details["confirmation"] != "1/2" || hist[4].Details["name"] != bindTarget.Name {
-		t.Fatalf("details: %+v %+v %+v", hist[1].Details, hist[3].Details, hist[4].Details)
+	if hist[2].Details["method"] != "bind" || hist[4].Details["confirmation"] != "1/2" || hist[5].Details["name"] != bindTarget.Name ||
+		hist[5].Details["via"] != "phone" {
+		t.Fatalf("details: %+v %+v %+v", hist[2].Details, hist[4].Details, hist[5].Details)
 	}
 }
 
@@ -355,6 +372,10 @@ func TestInputChecks(t *testing.T) {
 		{"name mismatch", StageContactsReady, func(u *Upgrade) error { return u.ConfirmPlan("p", "甲公 司") }, ErrNameMismatch},
 		{"name empty", StageContactsReady, func(u *Upgrade) error { return u.ConfirmPlan("p", "") }, ErrNameMismatch},
 		{"plan hash empty", StageContactsReady, func(u *Upgrade) error { return u.ConfirmPlan(" ", company) }, ErrInvalidInput},
+		{"freeze unknown hash", StageTargetConfirmed, func(u *Upgrade) error { return u.FreezeContacts("feed", 0) }, ErrInvalidInput},
+		{"freeze empty hash", StageTargetConfirmed, func(u *Upgrade) error { return u.FreezeContacts(" ", 0) }, ErrInvalidInput},
+		{"freeze with errors", StageTargetConfirmed, func(u *Upgrade) error { return u.FreezeContacts(dirA().Hash(), 1) }, ErrContactsHaveErrors},
+		{"freeze nil dir", StageTargetConfirmed, func(u *Upgrade) error { _, err := u.FreezeDirectory(nil, 0); return err }, ErrInvalidInput},
 		{"negative failures", StageMigrating, func(u *Upgrade) error { return u.FinishMigration(-1) }, ErrInvalidInput},
 	}
 	for _, c := range cases {
@@ -375,7 +396,11 @@ func TestInputChecks(t *testing.T) {
 func TestConfirmPlanChecksStoredPlan(t *testing.T) {
 	st, id := newProject(t)
 	u := force(t, st, id, stateAt(StageContactsReady))
-	st.SavePlan(id, store.StoredPlan{Hash: "A"})
+	st.SavePlan(id, store.StoredPlan{Hash: "A", SnapshotHash: dirB().Hash()})
+	if err := u.ConfirmPlan("A", company); !errors.Is(err, ErrPlanMismatch) {
+		t.Fatalf("plan of other contacts: err = %v, want ErrPlanMismatch", err)
+	}
+	st.SavePlan(id, store.StoredPlan{Hash: "A", SnapshotHash: dirA().Hash()})
 	if err := u.ConfirmPlan("B", company); !errors.Is(err, ErrPlanMismatch) {
 		t.Fatalf("err = %v, want ErrPlanMismatch", err)
 	}

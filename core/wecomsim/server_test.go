@@ -12,9 +12,12 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"exmail-upgrade/core/contacts"
 	"exmail-upgrade/core/sample"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 func TestListIDPaging(t *testing.T) {
@@ -268,4 +271,64 @@ func FuzzParseSyncCSV(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestSyncWritesCommitBeforeAnswer(t *testing.T) {
+	s, err := New(Options{DBPath: t.TempDir() + "/s.db", SyncWrites: true, FlushInterval: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	f := &fixture{s: s}
+	f.token = f.getToken(t)
+	if code, body := f.call(t, "POST", "user/create", nil, `{"userid":"Durable","name":"D","mobile":"13800000000"}`, f.token, ""); code != 0 {
+		t.Fatal(body)
+	}
+	err = s.db.View(func(tx *bolt.Tx) error {
+		if tx.Bucket(bucketUsers).Get([]byte("durable")) == nil {
+			return fmt.Errorf("user not committed when the answer was sent")
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestJobInterruptedByRestart(t *testing.T) {
+	path := t.TempDir() + "/s.db"
+	s, err := New(Options{DBPath: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{s: s}
+	f.token = f.getToken(t)
+	s.SetKnobs(Knobs{JobRowDelay: time.Hour}) // the job never gets past its first row
+	media := upload(t, f, []byte("姓名,帐号,手机号\n甲,a1,13800000001\n乙,a2,13800000002\n"))
+	code, body := f.call(t, "POST", "batch/syncuser", nil, `{"media_id":"`+media+`"}`, f.token, "")
+	if code != 0 {
+		t.Fatal(body)
+	}
+	var a struct {
+		JobID string `json:"jobid"`
+	}
+	json.Unmarshal([]byte(body), &a)
+	code, body = f.call(t, "GET", "batch/getresult", url.Values{"jobid": {a.JobID}}, "", f.token, "")
+	if code != 0 || !strings.Contains(body, `"status":1`) {
+		t.Fatalf("job not at status 1: %s", body)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s2, err := New(Options{DBPath: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	f = &fixture{s: s2}
+	f.token = f.getToken(t)
+	res := waitJob(t, f, a.JobID)
+	if res.Total != 2 || len(res.Result) != 2 || res.Result[0].ErrCode != -1 || res.Result[1].ErrCode != -1 {
+		t.Fatalf("interrupted job %+v", res)
+	}
 }

@@ -261,8 +261,10 @@ func (t *tenant) path(id int) string {
 	return strings.Join(parts, "/")
 }
 
+var mobileSeps = strings.NewReplacer(" ", "", "-", "")
+
 func canonMobile(m string) string {
-	m = strings.NewReplacer(" ", "", "-", "").Replace(m)
+	m = mobileSeps.Replace(m)
 	return strings.TrimPrefix(m, "+86")
 }
 

@@ -1,0 +1,519 @@
+package gui
+
+import (
+	"fmt"
+	"image/color"
+	"strings"
+	"sync"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"exmail-upgrade/core/contacts"
+	"exmail-upgrade/core/editor"
+	"exmail-upgrade/core/upgrade"
+	"exmail-upgrade/gui/i18n"
+)
+
+// autosaveEvery is how often the working copy is written while edits come in.
+const autosaveEvery = 2 * time.Second
+
+// Cell highlight colours by severity.
+var (
+	errorFill   = color.NRGBA{R: 0xE5, G: 0x39, B: 0x35, A: 0x55}
+	warningFill = color.NRGBA{R: 0xFB, G: 0x8C, B: 0x00, A: 0x48}
+	fixedFill   = color.NRGBA{R: 0x43, G: 0xA0, B: 0x47, A: 0x30}
+	selectFill  = color.NRGBA{R: 0x1E, G: 0x6F, B: 0xD9, A: 0x50}
+)
+
+// contactsView is the contacts editor of one project.
+type contactsView struct {
+	wz       *wizard
+	model    *editor.Model
+	table    *widget.Table
+	issues   *widget.List
+	issueSet []contacts.Problem
+	counts   *widget.Label
+	bar      *widget.Entry // the selected cell's value ("formula bar")
+	barLabel *widget.Label
+	search   *widget.Entry
+	onlyBad  *widget.Check
+	next     *widget.Button
+	undoBtn  *widget.Button
+	redoBtn  *widget.Button
+	sel      widget.TableCellID // selected cell in view coordinates; Row -1: none
+	saveMu   sync.Mutex
+	stopSave chan struct{}
+	onChange func() // test hook: called after every refresh
+}
+
+// showContacts opens the contacts editor on the project's working copy.
+func (wz *wizard) showContacts() {
+	dir, _, err := wz.ui.Store.Contacts(wz.project.ID)
+	if err != nil {
+		wz.ui.showError(err)
+		return
+	}
+	if dir == nil {
+		dir = &contacts.Directory{}
+	}
+	cv := &contactsView{wz: wz, model: editor.New(dir, contacts.Options{}), sel: widget.TableCellID{Row: -1}}
+	cv.model.SetReadOnly(!upgrade.ContactsEditable(wz.up.Stage()))
+	wz.contacts = cv
+	wz.ui.show(cv.build)
+}
+
+func (cv *contactsView) build() fyne.CanvasObject {
+	cv.startAutosave()
+	cv.wz.ui.leaving = cv.leave
+	ro := cv.model.ReadOnly()
+
+	cv.table = widget.NewTableWithHeaders(
+		func() (int, int) { return len(cv.model.View()), len(contacts.Fields) },
+		func() fyne.CanvasObject {
+			bg := canvas.NewRectangle(color.Transparent)
+			l := widget.NewLabel("")
+			l.Truncation = fyne.TextTruncateEllipsis
+			return container.NewStack(bg, l)
+		},
+		cv.updateCell)
+	cv.table.CreateHeader = func() fyne.CanvasObject {
+		l := widget.NewLabel("")
+		l.TextStyle = fyne.TextStyle{Bold: true}
+		return l
+	}
+	cv.table.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) {
+		l := o.(*widget.Label)
+		if id.Row < 0 {
+			l.SetText(contacts.Fields[id.Col].Header())
+			return
+		}
+		if view := cv.model.View(); id.Row < len(view) {
+			l.SetText(fmt.Sprint(view[id.Row]))
+		}
+	}
+	widths := map[contacts.Field]float32{contacts.FieldName: 90, contacts.FieldAccount: 130, contacts.FieldDepartments: 200,
+		contacts.FieldGender: 56, contacts.FieldMobile: 130, contacts.FieldEmail: 180, contacts.FieldBizMail: 200,
+		contacts.FieldAddress: 160, contacts.FieldPosition: 110, contacts.FieldAlias: 80, contacts.FieldTelephone: 120}
+	for i, f := range contacts.Fields {
+		cv.table.SetColumnWidth(i, widths[f])
+	}
+	cv.table.OnSelected = cv.selectCell
+
+	cv.bar = widget.NewEntry()
+	cv.bar.OnSubmitted = func(s string) { cv.commitBar(true) }
+	cv.barLabel = widget.NewLabel(i18n.T("contacts.no_cell"))
+	saveCell := widget.NewButtonWithIcon("", theme.ConfirmIcon(), func() { cv.commitBar(false) })
+	if ro {
+		cv.bar.Disable()
+		saveCell.Disable()
+	}
+	barRow := container.NewBorder(nil, nil, cv.barLabel, saveCell, cv.bar)
+
+	cv.search = widget.NewEntry()
+	cv.search.SetPlaceHolder(i18n.T("contacts.search"))
+	cv.search.OnChanged = func(string) { cv.applyFilter() }
+	cv.onlyBad = widget.NewCheck(i18n.T("contacts.only_problems"), func(bool) { cv.applyFilter() })
+
+	cv.issues = widget.NewList(
+		func() int { return len(cv.issueSet) },
+		func() fyne.CanvasObject {
+			l := widget.NewLabel("")
+			l.Wrapping = fyne.TextWrapWord
+			return container.NewBorder(nil, nil, widget.NewIcon(theme.ErrorIcon()), nil, l)
+		},
+		func(i widget.ListItemID, o fyne.CanvasObject) {
+			if i >= len(cv.issueSet) {
+				return
+			}
+			p := cv.issueSet[i]
+			c := o.(*fyne.Container)
+			c.Objects[0].(*widget.Label).SetText(problemText(p))
+			icon := c.Objects[1].(*widget.Icon)
+			if p.Severity == contacts.SeverityError {
+				icon.SetResource(theme.ErrorIcon())
+			} else {
+				icon.SetResource(theme.WarningIcon())
+			}
+		})
+	cv.issues.OnSelected = func(i widget.ListItemID) {
+		if i < len(cv.issueSet) {
+			cv.jumpTo(cv.issueSet[i])
+		}
+		cv.issues.UnselectAll()
+	}
+
+	cv.counts = widget.NewLabel("")
+	cv.undoBtn = widget.NewButtonWithIcon(i18n.T("contacts.undo"), theme.ContentUndoIcon(), cv.undo)
+	cv.redoBtn = widget.NewButtonWithIcon(i18n.T("contacts.redo"), theme.ContentRedoIcon(), cv.redo)
+	addBtn := widget.NewButtonWithIcon(i18n.T("contacts.add_row"), theme.ContentAddIcon(), cv.addRow)
+	delBtn := widget.NewButtonWithIcon(i18n.T("contacts.delete_row"), theme.ContentRemoveIcon(), cv.deleteRow)
+	fixBtn := widget.NewButtonWithIcon(i18n.T("contacts.safe_fixes"), theme.ViewRefreshIcon(), cv.safeFixes)
+	importBtn := widget.NewButtonWithIcon(i18n.T("contacts.import"), theme.FolderOpenIcon(), cv.importDialog)
+	exportBtn := widget.NewButtonWithIcon(i18n.T("contacts.export"), theme.DocumentSaveIcon(), cv.exportMenu)
+	if ro {
+		for _, b := range []*widget.Button{cv.undoBtn, cv.redoBtn, addBtn, delBtn, fixBtn, importBtn} {
+			b.Disable()
+		}
+	}
+	tools := container.NewHBox(importBtn, exportBtn, widget.NewSeparator(), fixBtn, cv.undoBtn, cv.redoBtn, addBtn, delBtn)
+	filter := container.NewBorder(nil, nil, nil, cv.onlyBad, cv.search)
+	top := container.NewVBox(container.NewBorder(nil, nil, tools, nil, filter), barRow)
+	if ro {
+		note := widget.NewLabel(i18n.T("contacts.read_only"))
+		note.Importance = widget.WarningImportance
+		top.Add(note)
+	}
+	issuesBox := container.NewBorder(widget.NewLabelWithStyle(i18n.T("contacts.problems"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), nil, nil, nil, cv.issues)
+	split := container.NewHSplit(cv.table, issuesBox)
+	split.Offset = 0.72
+
+	cv.next = widget.NewButton(i18n.T("contacts.ready"), cv.ready)
+	cv.next.Importance = widget.HighImportance
+	back := widget.NewButton(i18n.T("common.back"), func() {
+		cv.flush()
+		if cv.wz.up.State().Method == upgrade.MethodBind {
+			cv.wz.showTarget()
+		} else {
+			cv.wz.showTarget()
+		}
+	})
+	cv.installShortcuts()
+	cv.refresh()
+	body := container.NewBorder(top, nil, nil, nil, split)
+	return cv.wz.frame(body, cv.counts, back, cv.next)
+}
+
+// problemText is one line of the problems list.
+func problemText(p contacts.Problem) string {
+	msg := p.Message
+	if zh, en, ok := strings.Cut(p.Message, " / "); ok {
+		msg = i18n.Pick(zh, en)
+	}
+	s := i18n.Tf("contacts.problem_line", p.Row, p.Column, msg)
+	if p.Value != "" {
+		s += " «" + p.Value + "»"
+	}
+	if len(p.Related) > 0 {
+		var rows []string
+		for _, r := range p.Related {
+			rows = append(rows, fmt.Sprint(r))
+		}
+		s += " " + i18n.Tf("contacts.also_rows", strings.Join(rows, ", "))
+	}
+	return s
+}
+
+// updateCell fills one visible cell: its value, and a fill by the most
+// severe problem of that cell.
+func (cv *contactsView) updateCell(id widget.TableCellID, o fyne.CanvasObject) {
+	c := o.(*fyne.Container)
+	bg := c.Objects[0].(*canvas.Rectangle)
+	l := c.Objects[1].(*widget.Label)
+	view := cv.model.View()
+	if id.Row >= len(view) || id.Col >= len(contacts.Fields) {
+		l.SetText("")
+		return
+	}
+	row, f := view[id.Row], contacts.Fields[id.Col]
+	raw, _, _ := cv.model.Index().Member(row)
+	l.SetText(raw.Get(f))
+	fill := color.Color(color.Transparent)
+	if p, ok := cv.model.CellProblem(row, f); ok {
+		switch p.Severity {
+		case contacts.SeverityError:
+			fill = errorFill
+		case contacts.SeverityWarning:
+			fill = warningFill
+		default:
+			fill = fixedFill
+		}
+	}
+	if id == cv.sel {
+		fill = selectFill
+	}
+	if bg.FillColor != fill {
+		bg.FillColor = fill
+		bg.Refresh()
+	}
+}
+
+// selectCell shows the selected cell in the value bar.
+func (cv *contactsView) selectCell(id widget.TableCellID) {
+	view := cv.model.View()
+	if id.Row < 0 || id.Row >= len(view) || id.Col < 0 {
+		return
+	}
+	cv.sel = id
+	row, f := view[id.Row], contacts.Fields[id.Col]
+	raw, _, _ := cv.model.Index().Member(row)
+	cv.barLabel.SetText(i18n.Tf("contacts.cell", row, f.Header()))
+	cv.bar.SetText(raw.Get(f))
+	if p, ok := cv.model.CellProblem(row, f); ok {
+		cv.bar.SetPlaceHolder(problemText(p))
+	} else {
+		cv.bar.SetPlaceHolder("")
+	}
+	if !cv.model.ReadOnly() {
+		cv.wz.ui.Win.Canvas().Focus(cv.bar)
+	}
+	cv.table.Refresh()
+}
+
+// commitBar writes the value bar into the selected cell; with down, the
+// selection then moves one row down, as in a spreadsheet.
+func (cv *contactsView) commitBar(down bool) {
+	view := cv.model.View()
+	if cv.sel.Row < 0 || cv.sel.Row >= len(view) {
+		return
+	}
+	row, f := view[cv.sel.Row], contacts.Fields[cv.sel.Col]
+	if _, err := cv.model.Set(row, f, cv.bar.Text); err != nil {
+		cv.wz.ui.showError(err)
+		return
+	}
+	cv.refresh()
+	if down && cv.sel.Row+1 < len(cv.model.View()) {
+		next := widget.TableCellID{Row: cv.sel.Row + 1, Col: cv.sel.Col}
+		cv.table.Select(next)
+		cv.table.ScrollTo(next)
+	}
+}
+
+// refresh redraws the visible cells and updates the problems list, the
+// counts and the buttons.
+func (cv *contactsView) refresh() {
+	cv.issueSet = cv.model.Issues()
+	c := cv.model.Index().Counts()
+	cv.counts.SetText(i18n.Tf("contacts.counts", c.Error, c.Warning, c.Fixed, cv.model.Index().Len()))
+	if c.Error > 0 {
+		cv.counts.Importance = widget.DangerImportance
+	} else {
+		cv.counts.Importance = widget.SuccessImportance
+	}
+	cv.counts.Refresh()
+	if c.Error == 0 && cv.model.Index().Len() > 0 {
+		cv.next.Enable()
+	} else {
+		cv.next.Disable()
+	}
+	if cv.model.CanUndo() && !cv.model.ReadOnly() {
+		cv.undoBtn.Enable()
+	} else {
+		cv.undoBtn.Disable()
+	}
+	if cv.model.CanRedo() && !cv.model.ReadOnly() {
+		cv.redoBtn.Enable()
+	} else {
+		cv.redoBtn.Disable()
+	}
+	cv.table.Refresh()
+	cv.issues.Refresh()
+	if cv.onChange != nil {
+		cv.onChange()
+	}
+}
+
+func (cv *contactsView) applyFilter() {
+	cv.model.SetFilter(cv.onlyBad.Checked, cv.search.Text)
+	cv.sel = widget.TableCellID{Row: -1}
+	cv.table.UnselectAll()
+	cv.refresh()
+	cv.table.ScrollToTop()
+}
+
+// jumpTo selects the cell of a problem, clearing a filter that hides it.
+func (cv *contactsView) jumpTo(p contacts.Problem) {
+	idx := indexOf(cv.model.View(), p.Row)
+	if idx < 0 {
+		cv.search.SetText("")
+		cv.onlyBad.SetChecked(false)
+		cv.model.SetFilter(false, "")
+		idx = indexOf(cv.model.View(), p.Row)
+	}
+	if idx < 0 {
+		return
+	}
+	col := 0
+	for i, f := range contacts.Fields {
+		if f == p.Field {
+			col = i
+		}
+	}
+	id := widget.TableCellID{Row: idx, Col: col}
+	cv.table.ScrollTo(id)
+	cv.table.Select(id)
+}
+
+func indexOf(rows []int, row int) int {
+	lo, hi := 0, len(rows)
+	for lo < hi { // rows are in sheet order, which is ascending row numbers
+		mid := (lo + hi) / 2
+		if rows[mid] < row {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	if lo < len(rows) && rows[lo] == row {
+		return lo
+	}
+	for i, r := range rows { // restored rows may break the order
+		if r == row {
+			return i
+		}
+	}
+	return -1
+}
+
+func (cv *contactsView) undo() {
+	if _, err := cv.model.Undo(); err != nil {
+		cv.wz.ui.showError(err)
+	}
+	cv.refresh()
+}
+
+func (cv *contactsView) redo() {
+	if _, err := cv.model.Redo(); err != nil {
+		cv.wz.ui.showError(err)
+	}
+	cv.refresh()
+}
+
+func (cv *contactsView) addRow() {
+	row, _, err := cv.model.Add(contacts.Member{})
+	if err != nil {
+		cv.wz.ui.showError(err)
+		return
+	}
+	cv.refresh()
+	if idx := indexOf(cv.model.View(), row); idx >= 0 {
+		id := widget.TableCellID{Row: idx, Col: 0}
+		cv.table.ScrollTo(id)
+		cv.table.Select(id)
+	}
+}
+
+func (cv *contactsView) deleteRow() {
+	view := cv.model.View()
+	if cv.sel.Row < 0 || cv.sel.Row >= len(view) {
+		dialog.ShowInformation(i18n.T("contacts.delete_row"), i18n.T("contacts.select_first"), cv.wz.ui.Win)
+		return
+	}
+	row := view[cv.sel.Row]
+	if _, err := cv.model.Delete(row); err != nil {
+		cv.wz.ui.showError(err)
+		return
+	}
+	cv.sel = widget.TableCellID{Row: -1}
+	cv.table.UnselectAll()
+	cv.refresh()
+}
+
+func (cv *contactsView) safeFixes() {
+	n, err := cv.model.ApplySafeFixes()
+	if err != nil {
+		cv.wz.ui.showError(err)
+		return
+	}
+	cv.refresh()
+	dialog.ShowInformation(i18n.T("contacts.safe_fixes"), i18n.Tf("contacts.fixed_rows", n), cv.wz.ui.Win)
+}
+
+// ready freezes the contacts (safe fixes applied) and moves to the plan.
+func (cv *contactsView) ready() {
+	if c := cv.model.Index().Counts(); c.Error > 0 {
+		return
+	}
+	cv.flush()
+	fixed := cv.model.Index().Fixed()
+	snap, err := cv.wz.ui.Store.FreezeSnapshot(cv.wz.project.ID, fixed)
+	if err != nil {
+		cv.wz.ui.showError(err)
+		return
+	}
+	if err := cv.wz.up.FreezeContacts(snap.Hash, 0); err != nil {
+		cv.wz.ui.showError(err)
+		return
+	}
+	cv.wz.showStage()
+}
+
+// installShortcuts binds Ctrl+F (search), Ctrl+Z (undo), Ctrl+Y and
+// Ctrl+Shift+Z (redo) and Ctrl+S (export the upload-ready sheet).
+func (cv *contactsView) installShortcuts() {
+	c := cv.wz.ui.Win.Canvas()
+	mod := fyne.KeyModifierShortcutDefault
+	bind := func(k fyne.KeyName, m fyne.KeyModifier, fn func()) {
+		sc := &desktop.CustomShortcut{KeyName: k, Modifier: m}
+		c.RemoveShortcut(sc)
+		c.AddShortcut(sc, func(fyne.Shortcut) { fn() })
+	}
+	bind(fyne.KeyF, mod, func() { c.Focus(cv.search) })
+	bind(fyne.KeyZ, mod, cv.undo)
+	bind(fyne.KeyY, mod, cv.redo)
+	bind(fyne.KeyZ, mod|fyne.KeyModifierShift, cv.redo)
+	bind(fyne.KeyS, mod, cv.exportUpload)
+}
+
+func (cv *contactsView) removeShortcuts() {
+	c := cv.wz.ui.Win.Canvas()
+	mod := fyne.KeyModifierShortcutDefault
+	for _, sc := range []*desktop.CustomShortcut{{KeyName: fyne.KeyF, Modifier: mod}, {KeyName: fyne.KeyZ, Modifier: mod},
+		{KeyName: fyne.KeyY, Modifier: mod}, {KeyName: fyne.KeyZ, Modifier: mod | fyne.KeyModifierShift}, {KeyName: fyne.KeyS, Modifier: mod}} {
+		c.RemoveShortcut(sc)
+	}
+}
+
+// startAutosave writes the working copy to the project every few seconds
+// while there are unsaved edits, so nothing typed is ever lost.
+func (cv *contactsView) startAutosave() {
+	if cv.stopSave != nil {
+		return
+	}
+	stop := make(chan struct{})
+	cv.stopSave = stop
+	go func() {
+		t := time.NewTicker(autosaveEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				cv.flush()
+			}
+		}
+	}()
+}
+
+// flush saves the working copy now if it has unsaved edits.
+func (cv *contactsView) flush() {
+	cv.saveMu.Lock()
+	defer cv.saveMu.Unlock()
+	if dirty, _ := cv.model.Dirty(); !dirty || cv.model.ReadOnly() {
+		return
+	}
+	d, v := cv.model.Snapshot()
+	if err := cv.wz.ui.Store.SaveContacts(cv.wz.project.ID, d); err != nil {
+		fyne.LogError("autosave contacts", err)
+		return
+	}
+	cv.model.Saved(v)
+}
+
+// leave stops the autosaver after a last save and unbinds the shortcuts.
+func (cv *contactsView) leave() {
+	if cv.stopSave != nil {
+		close(cv.stopSave)
+		cv.stopSave = nil
+	}
+	cv.flush()
+	cv.removeShortcuts()
+}

@@ -1,0 +1,6 @@
+package gui
+
+func (cv *contactsView) importDialog() {}
+func (cv *contactsView) exportMenu()   {}
+func (cv *contactsView) exportUpload() {}
+func (wz *wizard) showLater()          { wz.showContacts() }

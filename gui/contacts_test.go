@@ -1,0 +1,147 @@
+package gui
+
+import (
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"exmail-upgrade/core/contacts"
+	"exmail-upgrade/core/upgrade"
+)
+
+// projectAtContacts creates a project whose target is confirmed (method
+// new), holding dir, and opens it: the contacts editor shows.
+func projectAtContacts(t *testing.T, ui *UI, dir *contacts.Directory) *wizard {
+	t.Helper()
+	p, err := ui.Store.CreateProject("测试公司")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ui.Store.SaveContacts(p.ID, dir); err != nil {
+		t.Fatal(err)
+	}
+	up, err := upgrade.Load(ui.Store, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for _, n := range upgrade.NoticePoints() {
+		keys = append(keys, n.Key)
+	}
+	must(t, up.AcknowledgeNotice(keys))
+	must(t, up.ChooseMethod(upgrade.MethodNew))
+	must(t, up.IdentifyTarget(upgrade.Target{Kind: "sim", CorpID: "wwsim", Name: "演练", Members: 0, Departments: 0}))
+	for g, n := up.Confirmations(); g < n; g, n = up.Confirmations() {
+		must(t, up.ConfirmTarget())
+	}
+	ui.OpenProject(p.ID)
+	return ui.wizardForTest
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func twoRows() *contacts.Directory {
+	return &contacts.Directory{Members: []contacts.Member{
+		{Row: 2, Name: "张三", Account: "zhangsan", Mobile: "13800000001", Departments: []string{"研发部"}, BizMail: "zhangsan@example.com"},
+		{Row: 3, Name: "李四", Account: "lisi", Mobile: "13800000001", Departments: []string{"研发部/后端组"}, BizMail: "lisi@example.com"},
+	}}
+}
+
+func TestEditorFixDuplicateThenReady(t *testing.T) {
+	ui := newTestUI(t)
+	wz := projectAtContacts(t, ui, twoRows())
+	cv := wz.contacts
+	if cv == nil {
+		t.Fatal("contacts editor not open")
+	}
+	if c := cv.model.Index().Counts(); c.Error != 2 {
+		t.Fatalf("want the duplicate mobile on both rows, counts %+v", c)
+	}
+	if !cv.next.Disabled() {
+		t.Fatal("Next enabled while errors remain")
+	}
+	if !strings.Contains(cv.counts.Text, "错误 2") {
+		t.Fatalf("counts label %q", cv.counts.Text)
+	}
+	// The problems list names the other row.
+	if len(cv.issueSet) == 0 || !strings.Contains(problemText(cv.issueSet[0]), "另见第") {
+		t.Fatalf("issues %+v", cv.issueSet)
+	}
+	// Tap the problem: the mobile cell of row 2 is selected.
+	cv.issues.Select(0)
+	if cv.sel.Col != 6 || cv.barLabel.Text != "第 2 行 · 手机" {
+		t.Fatalf("selection %+v, bar %q", cv.sel, cv.barLabel.Text)
+	}
+	// Type a new mobile into the value bar and press Enter.
+	cv.bar.SetText("")
+	test.Type(cv.bar, "13900000002")
+	cv.bar.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	if c := cv.model.Index().Counts(); c.Error != 0 {
+		t.Fatalf("errors remain after the edit: %+v %+v", c, cv.model.Issues())
+	}
+	if cv.next.Disabled() {
+		t.Fatal("Next disabled with no errors")
+	}
+	// Undo brings the error back, redo removes it again.
+	test.Tap(findButton(t, ui.Win.Content(), "撤销"))
+	if cv.model.Index().Counts().Error != 2 {
+		t.Fatal("undo did not restore the duplicate")
+	}
+	test.Tap(findButton(t, ui.Win.Content(), "重做"))
+	if cv.model.Index().Counts().Error != 0 {
+		t.Fatal("redo did not remove the duplicate")
+	}
+	// Ready: the snapshot is frozen and the stage advances.
+	test.Tap(cv.next)
+	if st := wz.up.Stage(); st != upgrade.StageContactsReady {
+		t.Fatalf("stage %s", st)
+	}
+	d, _, _ := ui.Store.Contacts(wz.project.ID)
+	if d.Members[0].Mobile != "13900000002" {
+		t.Fatalf("edit not saved to the working copy: %+v", d.Members[0])
+	}
+}
+
+func TestEditorFilterSearchAddDelete(t *testing.T) {
+	ui := newTestUI(t)
+	wz := projectAtContacts(t, ui, twoRows())
+	cv := wz.contacts
+	test.Type(cv.search, "后端")
+	if v := cv.model.View(); len(v) != 1 || v[0] != 3 {
+		t.Fatalf("search view %v", v)
+	}
+	cv.search.SetText("")
+	test.Tap(findButton(t, ui.Win.Content(), "添加行"))
+	if cv.model.Index().Len() != 3 {
+		t.Fatal("row not added")
+	}
+	// The new empty row has errors (name missing, …); filter shows it.
+	test.Tap(cv.onlyBad)
+	if v := cv.model.View(); len(v) != 3 {
+		t.Fatalf("problem rows %v", v)
+	}
+	cv.onlyBad.SetChecked(false)
+	cv.table.Select(widget.TableCellID{Row: 2, Col: 0})
+	test.Tap(findButton(t, ui.Win.Content(), "删除行"))
+	if cv.model.Index().Len() != 2 {
+		t.Fatal("row not deleted")
+	}
+}
+
+// The editor is read-only once migration has started.
+func TestEditorReadOnlyWhenMigrating(t *testing.T) {
+	ui := newTestUI(t)
+	wz := projectAtContacts(t, ui, twoRows())
+	wz.contacts.model.SetReadOnly(true)
+	if _, err := wz.contacts.model.Set(2, contacts.FieldName, "x"); err == nil {
+		t.Fatal("edit accepted while read-only")
+	}
+}
