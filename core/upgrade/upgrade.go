@@ -171,11 +171,10 @@ func (u *Upgrade) History() ([]store.AuditEntry, error) { return u.st.Audit(u.id
 // step is one checked transition: from the allowed stages, apply mutates
 // the state (returning a *TransitionError reason or nil) and must set Stage.
 type step struct {
-	action  string
-	to      Stage
-	from    []Stage
-	apply   func(tx *bolt.Tx, p *store.Project, s *State) (details map[string]string, err error)
-	noAudit bool
+	action string
+	to     Stage
+	from   []Stage
+	apply  func(tx *bolt.Tx, p *store.Project, s *State) (details map[string]string, err error)
 }
 
 func (u *Upgrade) do(sp step) error {

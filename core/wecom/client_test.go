@@ -218,7 +218,7 @@ var faultCases = []faultCase{
 	}, write: true, code: CodeTransport, calls: 1, retry: true, cfgTweak: func(c *Config) { c.Timeout = 50 * time.Millisecond }},
 }
 
-func runFault(t *testing.T, fc faultCase, logs *logSink) (error, *script, *fakeTime) {
+func runFault(t *testing.T, fc faultCase, logs *logSink) (*script, *fakeTime, error) {
 	s := newScript(t, fc.handle)
 	ft := newFakeTime()
 	c := newTestClient(t, s.srv.URL, ft, logs, fc.cfgTweak)
@@ -228,13 +228,13 @@ func runFault(t *testing.T, fc faultCase, logs *logSink) (error, *script, *fakeT
 	} else {
 		_, err = c.ListDepartmentIDs(context.Background(), 0)
 	}
-	return err, s, ft
+	return s, ft, err
 }
 
 func TestFaults(t *testing.T) {
 	for _, fc := range faultCases {
 		t.Run(fc.name, func(t *testing.T) {
-			err, s, ft := runFault(t, fc, &logSink{})
+			s, ft, err := runFault(t, fc, &logSink{})
 			api := "department/simplelist"
 			if fc.write {
 				api = "user/create"
@@ -272,7 +272,7 @@ func TestSecretNeverLeaks(t *testing.T) {
 	logs := &logSink{}
 	var texts []string
 	for _, fc := range faultCases {
-		err, _, _ := runFault(t, fc, logs)
+		_, _, err := runFault(t, fc, logs)
 		if err != nil {
 			texts = append(texts, err.Error(), Explain(err), fmt.Sprintf("%+v %#v", err, err))
 			if u := errors.Unwrap(err); u != nil {
