@@ -3,4 +3,3 @@ package gui
 func (cv *contactsView) importDialog() {}
 func (cv *contactsView) exportMenu()   {}
 func (cv *contactsView) exportUpload() {}
-func (wz *wizard) showLater()          { wz.showContacts() }

@@ -6,6 +6,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"exmail-upgrade/core/migrate"
 	"exmail-upgrade/core/session"
 	"exmail-upgrade/core/store"
 	"exmail-upgrade/core/upgrade"
@@ -19,8 +20,13 @@ type wizard struct {
 	project store.Project
 	up      *upgrade.Upgrade
 	conn    *session.Connection // open target, nil until checked
-	// contacts is the open contacts editor, if any.
+	// contacts is the open contacts editor, if any (tests drive it).
 	contacts *contactsView
+	// plan is the last built plan screen (tests read it).
+	plan *planView
+	// migrate is the migration screen, result the last run's outcome.
+	migrate *migrateView
+	result  *migrate.Result
 }
 
 // OpenProject opens project id at the screen of its current stage.
@@ -57,8 +63,12 @@ func (wz *wizard) showStage() {
 		}
 	case upgrade.StageTargetConfirmed:
 		wz.showContacts()
-	default:
-		wz.showLater()
+	case upgrade.StageContactsReady:
+		wz.showPlan()
+	case upgrade.StagePlanConfirmed, upgrade.StageMigrating:
+		wz.showMigrate(true)
+	case upgrade.StageFailedItems, upgrade.StageDone:
+		wz.showDone()
 	}
 }
 

@@ -2,15 +2,13 @@ package session
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"math/rand"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"exmail-upgrade/core/contacts"
-	"exmail-upgrade/core/sample"
+	"exmail-upgrade/core/migrate"
 	"exmail-upgrade/core/upgrade"
 	"exmail-upgrade/core/wecom"
 	"exmail-upgrade/core/wecomsim"
@@ -53,9 +51,6 @@ func (c *Connection) Close() error {
 		return nil
 	}
 	err := c.stop()
-	if c.Sim != nil {
-		err = errors.Join(err, c.Sim.Close())
-	}
 	c.stop = nil
 	return err
 }
@@ -90,34 +85,15 @@ func connectSim(cfg TargetConfig, method upgrade.Method, dir *contacts.Directory
 	if err := os.MkdirAll(filepath.Dir(cfg.SimPath), 0o700); err != nil {
 		return nil, fmt.Errorf("create rehearsal folder: %w", err)
 	}
-	_, statErr := os.Stat(cfg.SimPath)
-	fresh := os.IsNotExist(statErr)
-	sim, err := wecomsim.New(wecomsim.Options{DBPath: cfg.SimPath})
-	if err != nil {
-		return nil, fmt.Errorf("start rehearsal WeCom: %w", err)
+	opt := migrate.RehearsalOptions{TenantPath: cfg.SimPath}
+	if method == upgrade.MethodBind && dir != nil {
+		opt.Existing = migrate.ExistingCompany(dir, 7)
 	}
-	if fresh && method == upgrade.MethodBind && dir != nil {
-		if _, err := sim.Seed(ExistingCompany(dir, 7)); err != nil {
-			sim.Close()
-			return nil, fmt.Errorf("fill rehearsal WeCom: %w", err)
-		}
-		if err := sim.Flush(); err != nil {
-			sim.Close()
-			return nil, err
-		}
-	}
-	base, stop, err := sim.Start("127.0.0.1:0")
+	r, err := migrate.StartRehearsal(opt)
 	if err != nil {
-		sim.Close()
-		return nil, fmt.Errorf("start rehearsal WeCom: %w", err)
-	}
-	c, err := wecom.New(wecom.Config{BaseURL: base, CorpID: sim.CorpID(), Secret: sim.Secret(), RatePerMinute: -1})
-	if err != nil {
-		stop()
-		sim.Close()
 		return nil, err
 	}
-	return &Connection{Client: c, Sim: sim, Kind: TargetSim, CorpID: sim.CorpID(), stop: stop}, nil
+	return &Connection{Client: r.Client, Sim: r.Server, Kind: TargetSim, CorpID: r.Server.CorpID(), stop: r.Close}, nil
 }
 
 // Identify checks the connection (token, trusted IP) and counts what the
@@ -151,53 +127,4 @@ func (c *Connection) Identify(ctx context.Context, name string) (upgrade.Target,
 	}
 	return upgrade.Target{Kind: upgrade.TargetKind(c.Kind), CorpID: c.CorpID, Name: name,
 		Members: len(seen), Departments: nd}, nil
-}
-
-// ExistingCompany derives, from the contacts to migrate, the WeCom company a
-// bind rehearsal starts from: about a fifth of the members already exist
-// (same account; some with another position or mobile, which the target
-// keeps), a few people exist only in WeCom (left untouched), and one member
-// of WeCom holds the mobile of a different person in the sheet (a conflict
-// the plan must block). Deterministic for a seed.
-func ExistingCompany(dir *contacts.Directory, seed int64) *contacts.Directory {
-	r := rand.New(rand.NewSource(seed))
-	out := &contacts.Directory{}
-	used := map[string]bool{}
-	for i := range dir.Members {
-		m := dir.Members[i]
-		if m.Account == "" || r.Intn(5) != 0 {
-			continue
-		}
-		m.Row = 0
-		if r.Intn(3) == 0 {
-			m.Position = "（企业微信）" + m.Position
-		}
-		out.Members = append(out.Members, m)
-		used[strings.ToLower(m.Account)] = true
-	}
-	extra := sample.CompanyDomain(12, seed, "wecom-existing.example")
-	for _, m := range extra.Members {
-		if used[strings.ToLower(m.Account)] {
-			continue
-		}
-		m.Account = "wx_" + m.Account
-		m.Mobile = ""
-		if m.Email == "" {
-			m.Email = m.Account + "@wecom-existing.example"
-		}
-		m.Row = 0
-		out.Members = append(out.Members, m)
-	}
-	// One conflict: a WeCom-only member owning the mobile of someone in the
-	// sheet who does not exist in WeCom yet.
-	for i := range dir.Members {
-		m := dir.Members[i]
-		if m.Mobile != "" && m.Account != "" && !used[strings.ToLower(m.Account)] && len(out.Members) > 0 {
-			c := out.Members[len(out.Members)-1]
-			c.Mobile = m.Mobile
-			out.Members[len(out.Members)-1] = c
-			break
-		}
-	}
-	return out
 }

@@ -1,0 +1,164 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"exmail-upgrade/core/migrate"
+	"exmail-upgrade/core/plan"
+	"exmail-upgrade/core/store"
+	"exmail-upgrade/core/upgrade"
+)
+
+// Project is one open project: its state file, its upgrade state machine
+// and its identity.
+type Project struct {
+	Store *store.Store
+	Up    *upgrade.Upgrade
+	ID    string
+	Name  string // company name (what the creator types to confirm)
+}
+
+// Open loads project id.
+func Open(st *store.Store, id string) (*Project, error) {
+	p, err := st.GetProject(id)
+	if err != nil {
+		return nil, err
+	}
+	up, err := upgrade.Load(st, id)
+	if err != nil {
+		return nil, err
+	}
+	return &Project{Store: st, Up: up, ID: id, Name: p.Name}, nil
+}
+
+// frozen returns the contacts snapshot frozen at contacts_ready.
+func (p *Project) frozen() (store.Snapshot, error) {
+	h := p.Up.State().SnapshotHash
+	if h == "" {
+		return store.Snapshot{}, fmt.Errorf("通讯录尚未确认就绪 / the contacts are not marked ready yet")
+	}
+	snap, ok, err := p.Store.SnapshotByHash(p.ID, h)
+	if err != nil {
+		return store.Snapshot{}, err
+	}
+	if !ok {
+		return store.Snapshot{}, fmt.Errorf("找不到已冻结的通讯录 / the frozen contacts snapshot is missing")
+	}
+	return snap, nil
+}
+
+// Plan reads the target through conn, runs the pre-flight checks and builds
+// the plan of the frozen contacts, and stores it (unconfirmed). A plan is
+// nil when the target could not be read; the checks then say why.
+func (p *Project) Plan(ctx context.Context, conn *Connection, opt plan.ReadOptions) (*plan.Plan, []plan.Check, error) {
+	snap, err := p.frozen()
+	if err != nil {
+		return nil, nil, err
+	}
+	if opt.CreatedThisMonth == 0 {
+		opt.CreatedThisMonth = -1 // unknown unless the caller says
+	}
+	in := plan.Input{Method: plan.Method(p.Up.State().Method), Company: p.Name, Contacts: &snap.Directory}
+	pl, checks, err := plan.Prepare(ctx, migrate.NewWeCom(conn.Client), opt, in)
+	if err != nil || pl == nil {
+		return pl, checks, err
+	}
+	data, err := pl.Marshal()
+	if err != nil {
+		return nil, checks, err
+	}
+	if err := p.Store.SavePlan(p.ID, store.StoredPlan{Hash: pl.Hash(), SnapshotHash: snap.Hash, Data: data}); err != nil {
+		return nil, checks, err
+	}
+	return pl, checks, nil
+}
+
+// StoredPlan returns the plan kept for the project.
+func (p *Project) StoredPlan() (*plan.Plan, error) {
+	sp, ok, err := p.Store.Plan(p.ID)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, fmt.Errorf("还没有迁移计划 / there is no migration plan yet")
+	}
+	return plan.Unmarshal(sp.Data)
+}
+
+// ConfirmPlan is the creator's typed confirmation of the stored plan.
+func (p *Project) ConfirmPlan(pl *plan.Plan, typedName string) error {
+	if pl.Blocked() {
+		return fmt.Errorf("计划存在冲突，不能开始 / the plan has conflicts and cannot start")
+	}
+	return p.Up.ConfirmPlan(pl.Hash(), typedName)
+}
+
+// Run starts, resumes or retries the migration of the confirmed plan on
+// conn and records its outcome in the upgrade state. It returns
+// migrate.ErrInterrupted (with the partial result) when ctx ends first: the
+// journal is flushed and running again resumes. retryFailed runs only the
+// items that failed for good (from failed_items).
+func (p *Project) Run(ctx context.Context, conn *Connection, opt migrate.Options, retryFailed bool, started func(*migrate.Engine)) (*migrate.Result, error) {
+	pl, err := p.StoredPlan()
+	if err != nil {
+		return nil, err
+	}
+	snap, err := p.frozen()
+	if err != nil {
+		return nil, err
+	}
+	switch p.Up.Stage() {
+	case upgrade.StagePlanConfirmed:
+		err = p.Up.StartMigration()
+	case upgrade.StageMigrating:
+		err = p.Up.ResumeMigration()
+	case upgrade.StageFailedItems:
+		if !retryFailed {
+			return nil, fmt.Errorf("迁移已结束，部分失败；请选择重试失败项 / the migration ended with failures; choose retry failed")
+		}
+		err = p.Up.RetryFailed()
+	default:
+		return nil, fmt.Errorf("%w: %s", upgrade.ErrIllegalTransition, p.Up.Stage())
+	}
+	if err != nil {
+		return nil, err
+	}
+	eng, err := migrate.New(p.Store.DB(), p.ID, pl, migrate.NewWeCom(conn.Client), opt)
+	if err != nil {
+		return nil, err
+	}
+	if started != nil {
+		started(eng)
+	}
+	run := eng.Run
+	if retryFailed {
+		run = eng.RetryFailed
+	}
+	res, err := run(ctx, snap.Hash)
+	if cerr := eng.Close(); cerr != nil && err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return res, err
+	}
+	failed := res.Failed
+	if failed == 0 && !res.OK() {
+		failed = max(1, res.Pending) // verification found something missing
+	}
+	if ferr := p.Up.FinishMigration(failed); ferr != nil {
+		return res, errors.Join(err, ferr)
+	}
+	return res, nil
+}
+
+// Status reads the migration's progress from its journal (no target call).
+func (p *Project) Status() (*migrate.Result, error) {
+	pl, err := p.StoredPlan()
+	if err != nil {
+		return nil, err
+	}
+	res, _, err := migrate.Status(p.Store.DB(), p.ID, pl)
+	return res, err
+}

@@ -1,0 +1,119 @@
+package session
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"exmail-upgrade/core/contacts"
+	"exmail-upgrade/core/migrate"
+	"exmail-upgrade/core/plan"
+	"exmail-upgrade/core/sample"
+	"exmail-upgrade/core/store"
+	"exmail-upgrade/core/upgrade"
+)
+
+// walk takes a project with clean contacts from new to plan_confirmed on a
+// rehearsal target and returns the open connection and the plan.
+func walk(t *testing.T, st *store.Store, dir *contacts.Directory, method upgrade.Method) (*Project, *Connection, *plan.Plan) {
+	t.Helper()
+	pr, err := st.CreateProject("演练科技有限公司")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SaveContacts(pr.ID, dir); err != nil {
+		t.Fatal(err)
+	}
+	p, err := Open(st, pr.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for _, n := range upgrade.NoticePoints() {
+		keys = append(keys, n.Key)
+	}
+	must(t, p.Up.AcknowledgeNotice(keys))
+	must(t, p.Up.ChooseMethod(method))
+	conn, err := Connect(TargetConfig{Kind: TargetSim, SimPath: filepath.Join(t.TempDir(), "sim.db")}, method, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	ctx := context.Background()
+	tgt, err := conn.Identify(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if method == upgrade.MethodBind && tgt.Members == 0 {
+		t.Fatal("bind rehearsal target should hold an existing company")
+	}
+	must(t, p.Up.IdentifyTarget(tgt))
+	for g, n := p.Up.Confirmations(); g < n; g, n = p.Up.Confirmations() {
+		must(t, p.Up.ConfirmTarget())
+	}
+	snap, err := st.FreezeSnapshot(p.ID, dir)
+	must(t, err)
+	must(t, p.Up.FreezeContacts(snap.Hash, 0))
+	pl, checks, err := p.Plan(ctx, conn, plan.ReadOptions{})
+	if err != nil || pl == nil {
+		t.Fatalf("plan: %v %+v", err, checks)
+	}
+	return p, conn, pl
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestMethodNewEndToEnd(t *testing.T) {
+	st, err := store.Open(filepath.Join(t.TempDir(), "s.db"), store.Options{})
+	must(t, err)
+	defer st.Close()
+	dir := sample.Company(150, 11)
+	p, conn, pl := walk(t, st, dir, upgrade.MethodNew)
+	if pl.Blocked() || len(pl.Create) != 150 {
+		t.Fatalf("plan: blocked %v, %d to create, conflicts %+v", pl.Blocked(), len(pl.Create), pl.Conflicts)
+	}
+	if err := p.ConfirmPlan(pl, "别的公司"); err == nil {
+		t.Fatal("a wrong typed company name was accepted")
+	}
+	must(t, p.ConfirmPlan(pl, "演练科技有限公司"))
+	var events int
+	res, err := p.Run(context.Background(), conn, migrate.Options{ProgressEvery: time.Millisecond,
+		OnProgress: func(migrate.Progress) { events++ }}, false, nil)
+	must(t, err)
+	if !res.OK() || res.MembersCreated != 150 || res.Verification == nil {
+		t.Fatalf("result %+v", res)
+	}
+	if events == 0 {
+		t.Fatal("no progress events")
+	}
+	if p.Up.Stage() != upgrade.StageDone {
+		t.Fatalf("stage %s", p.Up.Stage())
+	}
+	if got := len(conn.Sim.State().Users); got != 150 {
+		t.Fatalf("target holds %d members", got)
+	}
+	// Locked for ever: the upgrade cannot run twice.
+	if _, err := p.Run(context.Background(), conn, migrate.Options{}, false, nil); err == nil {
+		t.Fatal("a done project ran again")
+	}
+}
+
+func TestMethodBindRehearsalHasMergesAndConflicts(t *testing.T) {
+	st, err := store.Open(filepath.Join(t.TempDir(), "s.db"), store.Options{})
+	must(t, err)
+	defer st.Close()
+	dir := sample.Company(300, 5)
+	_, _, pl := walk(t, st, dir, upgrade.MethodBind)
+	if len(pl.Update) == 0 && len(pl.Untouched) == 0 {
+		t.Fatalf("bind plan merges nothing: %+v", pl)
+	}
+	if len(pl.Create) == 0 || len(pl.Create) >= 300 {
+		t.Fatalf("bind plan creates %d of 300", len(pl.Create))
+	}
+}

@@ -1,0 +1,156 @@
+package gui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/storage"
+	"fyne.io/fyne/v2/widget"
+
+	"exmail-upgrade/core/migrate"
+	"exmail-upgrade/core/report"
+	"exmail-upgrade/core/upgrade"
+	"exmail-upgrade/gui/i18n"
+)
+
+// showDone shows the outcome: the summary and verification, failed items
+// with advice and "retry failed", the report export and what to do next in
+// the WeCom admin console. A done project is locked for ever.
+func (wz *wizard) showDone() {
+	wz.ui.show(func() fyne.CanvasObject {
+		st := wz.up.State()
+		title := widget.NewLabelWithStyle(i18n.T("done.title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+		if wz.up.Stage() == upgrade.StageFailedItems {
+			title.SetText(i18n.T("done.title_failed"))
+		}
+		box := container.NewVBox(title)
+		res := wz.result
+		if res == nil {
+			res, _ = wz.session().Status()
+		}
+		if res != nil {
+			box.Add(widget.NewLabel(i18n.Tf("done.summary", res.DeptsCreated, res.MembersCreated, res.MembersUpdated, res.Failed)))
+			if res.Verification != nil {
+				v := widgetWrapped(verificationText(res.Verification))
+				if res.Verification.OK {
+					v.Importance = widget.SuccessImportance
+				} else {
+					v.Importance = widget.DangerImportance
+				}
+				box.Add(v)
+			}
+		}
+		if !st.FinishedAt.IsZero() {
+			box.Add(widget.NewLabel(i18n.Tf("done.finished_at", st.FinishedAt.Local().Format("2006-01-02 15:04:05"))))
+		}
+		var failures []migrate.Failure
+		if res != nil {
+			failures = res.Failures
+		}
+		failList := widget.NewList(func() int { return len(failures) },
+			func() fyne.CanvasObject { l := widget.NewLabel(""); l.Wrapping = fyne.TextWrapWord; return l },
+			func(i widget.ListItemID, o fyne.CanvasObject) {
+				if i < len(failures) {
+					f := failures[i]
+					o.(*widget.Label).SetText(fmt.Sprintf("✗ %s %s — %s", f.Key, f.Name, strings.TrimSpace(f.Explain)))
+				}
+			})
+		if len(failures) > 0 {
+			box.Add(widget.NewLabelWithStyle(i18n.T("done.failures"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
+		}
+		next := widgetWrapped(i18n.T("done.next_steps"))
+		exportBtn := widget.NewButton(i18n.T("done.export_report"), wz.exportReport)
+		buttons := []fyne.CanvasObject{exportBtn}
+		if wz.up.Stage() == upgrade.StageFailedItems {
+			retry := widget.NewButton(i18n.T("done.retry_failed"), func() {
+				mv := &migrateView{wz: wz}
+				wz.migrate = mv
+				wz.ui.show(mv.build)
+				mv.start(true)
+			})
+			retry.Importance = widget.HighImportance
+			accept := widget.NewButton(i18n.T("done.accept"), func() {
+				dialog.ShowConfirm(i18n.T("done.accept"), i18n.T("done.accept_msg"), func(ok bool) {
+					if !ok {
+						return
+					}
+					if err := wz.up.AcceptFailures("accepted in the app"); err != nil {
+						wz.ui.showError(err)
+						return
+					}
+					wz.showDone()
+				}, wz.ui.Win)
+			})
+			buttons = append(buttons, accept, retry)
+		} else {
+			lock := widgetWrapped(i18n.T("done.locked"))
+			lock.Importance = widget.SuccessImportance
+			box.Add(lock)
+		}
+		var body fyne.CanvasObject = container.NewBorder(box, next, nil, nil, failList)
+		if len(failures) == 0 {
+			body = container.NewVScroll(container.NewVBox(box, next))
+		}
+		return wz.frame(body, buttons...)
+	})
+}
+
+// verificationText is the read-back check in the current language.
+func verificationText(v *migrate.Verification) string {
+	if v.Error != "" {
+		return i18n.Tf("done.verify_error", v.Error)
+	}
+	s := i18n.Tf("done.verify", v.DepartmentsFound, v.DepartmentsExpected, v.MembersFound, v.MembersExpected)
+	if v.OK {
+		return "✓ " + s
+	}
+	var miss []string
+	miss = append(miss, v.MissingDepartments...)
+	miss = append(miss, v.MissingMembers...)
+	miss = append(miss, v.DuplicateMembers...)
+	if len(miss) > 10 {
+		miss = append(miss[:10], "…")
+	}
+	return "✗ " + s + " " + strings.Join(miss, ", ")
+}
+
+// exportReport writes the xlsx report (per member: result, userid, error
+// and advice, plus a summary sheet).
+func (wz *wizard) exportReport() {
+	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
+		if err != nil || w == nil {
+			wz.ui.showError(err)
+			return
+		}
+		defer w.Close()
+		in, err := wz.reportInput()
+		if err == nil {
+			err = report.WriteXLSX(w, in)
+		}
+		if err != nil {
+			wz.ui.showError(err)
+			return
+		}
+		dialog.ShowInformation(i18n.T("done.export_report"), i18n.Tf("projects.exported", w.URI().Path()), wz.ui.Win)
+	}, wz.ui.Win)
+	d.SetFileName(wz.project.Name + "-迁移报告.xlsx")
+	d.SetFilter(storage.NewExtensionFileFilter([]string{".xlsx"}))
+	d.Show()
+}
+
+// reportInput collects the plan and the journal for core/report.
+func (wz *wizard) reportInput() (report.Input, error) {
+	pl, err := wz.session().StoredPlan()
+	if err != nil {
+		return report.Input{}, err
+	}
+	meta, _, recs, err := migrate.LoadJournal(wz.ui.Store.DB(), wz.project.ID)
+	if err != nil {
+		return report.Input{}, err
+	}
+	return report.Input{Plan: pl, Records: recs, Meta: &meta, Now: time.Now()}, nil
+}

@@ -1,0 +1,224 @@
+package gui
+
+import (
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"exmail-upgrade/core/contacts"
+	"exmail-upgrade/core/upgrade"
+)
+
+// waitFor polls cond until it holds (background work reports through fyne.Do).
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// tapDialog taps the button with one of texts on the top dialog.
+func tapDialog(t *testing.T, ui *UI, texts ...string) {
+	t.Helper()
+	top := ui.Win.Canvas().Overlays().Top()
+	if top == nil {
+		t.Fatal("no dialog open")
+	}
+	var hit *widget.Button
+	walk(top, func(o fyne.CanvasObject) {
+		if b, ok := o.(*widget.Button); ok {
+			for _, s := range texts {
+				if b.Text == s {
+					hit = b
+				}
+			}
+		}
+	})
+	if hit == nil {
+		t.Fatalf("no button %v on the dialog:\n%s", texts, labels(top))
+	}
+	test.Tap(hit)
+}
+
+func tickNotice(t *testing.T, ui *UI) {
+	t.Helper()
+	walk(ui.Win.Content(), func(o fyne.CanvasObject) {
+		if ch, ok := o.(*widget.Check); ok && !ch.Checked {
+			test.Tap(ch)
+		}
+	})
+	test.Tap(findButton(t, ui.Win.Content(), "下一步"))
+}
+
+func chooseMethod(t *testing.T, ui *UI, title string) {
+	t.Helper()
+	var c *widget.Check
+	walk(ui.Win.Content(), func(o fyne.CanvasObject) {
+		if ch, ok := o.(*widget.Check); ok && ch.Text == title {
+			c = ch
+		}
+	})
+	if c == nil {
+		t.Fatalf("no method %q", title)
+	}
+	test.Tap(c)
+	test.Tap(findButton(t, ui.Win.Content(), "下一步"))
+}
+
+// checkRehearsalTarget taps "check connection" on the target screen with
+// the rehearsal selected and waits for Next.
+func checkRehearsalTarget(t *testing.T, ui *UI) {
+	t.Helper()
+	if !strings.Contains(labels(ui.Win.Content()), "目标企业微信") {
+		t.Fatalf("not on the target screen:\n%s", labels(ui.Win.Content()))
+	}
+	test.Tap(findButton(t, ui.Win.Content(), "检查连接"))
+	next := findButton(t, ui.Win.Content(), "下一步")
+	waitFor(t, "the connection check", func() bool { return !next.Disabled() })
+	if !strings.Contains(labels(ui.Win.Content()), "已连接") {
+		t.Fatalf("no connection status:\n%s", labels(ui.Win.Content()))
+	}
+	test.Tap(next)
+}
+
+// clearErrors deletes every row with an error through the editor's
+// filter, selection and delete button, then marks the contacts ready.
+func clearErrors(t *testing.T, ui *UI, wz *wizard) {
+	t.Helper()
+	cv := wz.contacts
+	if cv == nil {
+		t.Fatalf("not in the editor:\n%s", labels(ui.Win.Content()))
+	}
+	test.Tap(cv.onlyBad)
+	for i := 0; cv.model.Index().Counts().Error > 0; i++ {
+		if i > 500 {
+			t.Fatal("errors do not go away")
+		}
+		// The first visible row with an error.
+		for idx, row := range cv.model.View() {
+			if contacts.HasErrors(cv.model.Index().Problems(row)) {
+				cv.table.Select(widget.TableCellID{Row: idx, Col: 0})
+				break
+			}
+		}
+		test.Tap(findButton(t, ui.Win.Content(), "删除行"))
+	}
+	test.Tap(findButton(t, ui.Win.Content(), "通讯录已就绪，下一步"))
+}
+
+// confirmPlanAndRun waits for the plan, types the company name and starts,
+// then waits for the end of the migration.
+func confirmPlanAndRun(t *testing.T, ui *UI, wz *wizard) {
+	t.Helper()
+	waitFor(t, "the plan", func() bool { return wz.plan != nil && !wz.plan.loading })
+	if wz.plan.plan == nil || wz.plan.plan.Blocked() {
+		t.Fatalf("plan not usable: err %v, plan %+v", wz.plan.err, wz.plan.plan)
+	}
+	start := findButton(t, ui.Win.Content(), "确认计划并开始迁移")
+	if !start.Disabled() {
+		t.Fatal("Start enabled before the company name is typed")
+	}
+	var typed *widget.Entry
+	walk(ui.Win.Content(), func(o fyne.CanvasObject) {
+		if e, ok := o.(*widget.Entry); ok && e.PlaceHolder == wz.project.Name {
+			typed = e
+		}
+	})
+	if typed == nil {
+		t.Fatal("no entry for the company name")
+	}
+	test.Type(typed, "错误的名字")
+	if !start.Disabled() {
+		t.Fatal("Start enabled with a wrong name")
+	}
+	typed.SetText("")
+	test.Type(typed, wz.project.Name)
+	if start.Disabled() {
+		t.Fatal("Start disabled with the right name")
+	}
+	test.Tap(start)
+	waitFor(t, "the migration", func() bool {
+		s := wz.up.Stage()
+		return s == upgrade.StageDone || s == upgrade.StageFailedItems
+	})
+	waitFor(t, "the done screen", func() bool { return strings.Contains(labels(ui.Win.Content()), "升级迁移完成") })
+}
+
+func TestWalkMethodNewToDone(t *testing.T) {
+	ui := newTestUI(t)
+	test.Tap(findButton(t, ui.Win.Content(), "开始演练（示例企业）"))
+	wz := ui.wizardForTest
+	tickNotice(t, ui)
+	chooseMethod(t, ui, "方式一：开通新的企业微信")
+	checkRehearsalTarget(t, ui)
+	tapDialog(t, ui, "Yes", "是")
+	clearErrors(t, ui, wz)
+	confirmPlanAndRun(t, ui, wz)
+	if wz.up.Stage() != upgrade.StageDone {
+		t.Fatalf("stage %s", wz.up.Stage())
+	}
+	text := labels(ui.Win.Content())
+	for _, want := range []string{"✓ 回读核验", "项目已锁定"} {
+		if !strings.Contains(text, want) {
+			t.Fatalf("done screen lacks %q:\n%s", want, text)
+		}
+	}
+	n := len(wz.conn.Sim.State().Users)
+	if n != wz.contacts.model.Index().Len() {
+		t.Fatalf("target holds %d members, contacts %d", n, wz.contacts.model.Index().Len())
+	}
+	// Reopening the project shows Done; the projects list says so.
+	test.Tap(findButton(t, ui.Win.Content(), "项目列表"))
+	if !strings.Contains(labels(ui.Win.Content()), "已完成（已锁定）") {
+		t.Fatalf("projects list:\n%s", labels(ui.Win.Content()))
+	}
+}
+
+// phoneConfirm plays the target creator's phone: open the page, then post
+// its form.
+func phoneConfirm(t *testing.T, pageURL string) {
+	t.Helper()
+	resp, err := http.Get(pageURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), "不可撤销") {
+		t.Fatalf("phone page %d:\n%s", resp.StatusCode, body)
+	}
+	form := url.Values{}
+	for _, m := range regexp.MustCompile(`<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"`).FindAllStringSubmatch(string(body), -1) {
+		form.Set(m[1], m[2])
+	}
+	action := pageURL
+	if m := regexp.MustCompile(`<form[^>]*action="([^"]+)"`).FindStringSubmatch(string(body)); m != nil {
+		u, _ := url.Parse(pageURL)
+		a, _ := u.Parse(m[1])
+		action = a.String()
+	}
+	req, _ := http.NewRequest("POST", action, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	u, _ := url.Parse(pageURL)
+	req.Header.Set("Origin", u.Scheme+"://"+u.Host)
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("confirm POST: %d", resp.StatusCode)
+	}
+}
