@@ -153,7 +153,29 @@ func confirmPlanAndRun(t *testing.T, ui *UI, wz *wizard) {
 		s := wz.up.Stage()
 		return s == upgrade.StageDone || s == upgrade.StageFailedItems
 	})
-	waitFor(t, "the done screen", func() bool { return strings.Contains(labels(ui.Win.Content()), "升级迁移完成") })
+	waitFor(t, "the done screen", func() bool {
+		l := labels(ui.Win.Content())
+		return strings.Contains(l, "升级迁移完成") || strings.Contains(l, "部分项目失败")
+	})
+}
+
+// finishDone expects the migration to have ended: done, or failed_items
+// whose failures are explained and then accepted.
+func finishDone(t *testing.T, ui *UI, wz *wizard) {
+	t.Helper()
+	if wz.up.Stage() == upgrade.StageFailedItems {
+		text := labels(ui.Win.Content())
+		if !strings.Contains(text, "失败项及处理建议") || wz.result == nil || len(wz.result.Failures) == 0 ||
+			wz.result.Failures[0].Explain == "" {
+			t.Fatalf("failed items not explained:\n%s", text)
+		}
+		findButton(t, ui.Win.Content(), "重试失败项")
+		test.Tap(findButton(t, ui.Win.Content(), "接受现状并完成"))
+		tapDialog(t, ui, "Yes", "是")
+	}
+	if wz.up.Stage() != upgrade.StageDone {
+		t.Fatalf("migration ended at %s: %+v\n%s", wz.up.Stage(), wz.result, labels(ui.Win.Content()))
+	}
 }
 
 func TestWalkMethodNewToDone(t *testing.T) {
@@ -166,9 +188,7 @@ func TestWalkMethodNewToDone(t *testing.T) {
 	tapDialog(t, ui, "Yes", "是")
 	clearErrors(t, ui, wz)
 	confirmPlanAndRun(t, ui, wz)
-	if wz.up.Stage() != upgrade.StageDone {
-		t.Fatalf("stage %s", wz.up.Stage())
-	}
+	finishDone(t, ui, wz)
 	text := labels(ui.Win.Content())
 	for _, want := range []string{"✓ 回读核验", "项目已锁定"} {
 		if !strings.Contains(text, want) {
@@ -220,5 +240,73 @@ func phoneConfirm(t *testing.T, pageURL string) {
 	resp.Body.Close()
 	if resp.StatusCode != 200 {
 		t.Fatalf("confirm POST: %d", resp.StatusCode)
+	}
+}
+
+func TestWalkMethodBindToDone(t *testing.T) {
+	ui := newTestUI(t)
+	test.Tap(findButton(t, ui.Win.Content(), "开始演练（示例企业）"))
+	wz := ui.wizardForTest
+	tickNotice(t, ui)
+	chooseMethod(t, ui, "方式二：绑定已有企业微信")
+	checkRehearsalTarget(t, ui)
+	// The QR step: the phone opens the page and confirms.
+	if !strings.Contains(labels(ui.Win.Content()), "扫码确认") {
+		t.Fatalf("not on the QR screen:\n%s", labels(ui.Win.Content()))
+	}
+	var pageURL string
+	walk(ui.Win.Content(), func(o fyne.CanvasObject) {
+		if l, ok := o.(*widget.Label); ok && strings.HasPrefix(l.Text, "http://") {
+			pageURL = l.Text
+		}
+	})
+	if pageURL == "" {
+		t.Fatal("no confirmation URL shown")
+	}
+	phoneConfirm(t, pageURL)
+	// The second confirmation, on this computer, names the target.
+	waitFor(t, "the second confirmation", func() bool { return ui.Win.Canvas().Overlays().Top() != nil })
+	if txt := labels(ui.Win.Canvas().Overlays().Top()); !strings.Contains(txt, "第 2 次确认") {
+		t.Fatalf("second confirmation dialog:\n%s", txt)
+	}
+	tapDialog(t, ui, "Yes", "是")
+	if g, n := wz.up.Confirmations(); g != 2 || n != 2 {
+		t.Fatalf("confirmations %d/%d", g, n)
+	}
+	clearErrors(t, ui, wz)
+	// The bind rehearsal's target owns some of our mobiles: the plan blocks.
+	waitFor(t, "the plan", func() bool { return wz.plan != nil && !wz.plan.loading })
+	pl := wz.plan.plan
+	if pl == nil {
+		t.Fatalf("no plan: %v", wz.plan.err)
+	}
+	if pl.Blocked() {
+		if !strings.Contains(labels(ui.Win.Content()), "不能开始迁移") {
+			t.Fatalf("blocked plan not explained:\n%s", labels(ui.Win.Content()))
+		}
+		// Resolve: back to the contacts, give each conflicting row a new mobile.
+		test.Tap(findButton(t, ui.Win.Content(), "返回修改通讯录"))
+		cv := wz.contacts
+		for i, it := range pl.Conflicts {
+			if it.Row == 0 {
+				t.Fatalf("conflict without a row: %+v", it)
+			}
+			cv.jumpTo(contacts.Problem{Row: it.Row, Field: contacts.FieldMobile})
+			cv.bar.SetText("")
+			test.Type(cv.bar, "1777777000"+string(rune('0'+i)))
+			cv.bar.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+		}
+		wz.plan = nil
+		clearErrors(t, ui, wz)
+	}
+	confirmPlanAndRun(t, ui, wz)
+	finishDone(t, ui, wz)
+	// Existing members were merged (updated, or left as the target has them),
+	// never duplicated or deleted.
+	if pl := wz.plan.plan; len(pl.Update)+len(pl.Untouched) == 0 {
+		t.Fatalf("bind merged nobody: %+v", pl)
+	}
+	if v := wz.result.Verification; v == nil || len(v.DuplicateMembers) > 0 {
+		t.Fatalf("verification %+v", v)
 	}
 }
