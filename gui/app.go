@@ -3,6 +3,8 @@ package gui
 import (
 	"errors"
 	"fmt"
+	"sync"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -35,6 +37,18 @@ type UI struct {
 	leaving func()
 	// wizardForTest is the last opened project's wizard (tests drive it).
 	wizardForTest *wizard
+	// bg counts background work (target checks, plans, migrations) that
+	// Close waits for before releasing the state file.
+	bg sync.WaitGroup
+}
+
+// background runs fn off the UI thread; Close waits for it.
+func (ui *UI) background(fn func()) {
+	ui.bg.Add(1)
+	go func() {
+		defer ui.bg.Done()
+		fn()
+	}()
 }
 
 // Run builds the main window on a and runs the app until it closes.
@@ -88,8 +102,24 @@ func (ui *UI) openStore() error {
 	return nil
 }
 
-// Close releases the state file.
+// Close stops a running migration safely, waits (a bounded time) for
+// background work, closes the target and releases the state file.
 func (ui *UI) Close() {
+	if wz := ui.wizardForTest; wz != nil {
+		if wz.migrate != nil {
+			wz.migrate.stop()
+		}
+	}
+	idle := make(chan struct{})
+	go func() { ui.bg.Wait(); close(idle) }()
+	select {
+	case <-idle:
+	case <-time.After(30 * time.Second):
+	}
+	if wz := ui.wizardForTest; wz != nil && wz.conn != nil {
+		_ = wz.conn.Close()
+		wz.conn = nil
+	}
 	if ui.Store != nil {
 		_ = ui.Store.Close()
 		ui.Store = nil

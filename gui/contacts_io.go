@@ -1,5 +1,189 @@
 package gui
 
-func (cv *contactsView) importDialog() {}
-func (cv *contactsView) exportMenu()   {}
-func (cv *contactsView) exportUpload() {}
+import (
+	"context"
+	"errors"
+	"io"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/storage"
+	"fyne.io/fyne/v2/widget"
+
+	"exmail-upgrade/core/contacts"
+	"exmail-upgrade/core/editor"
+	"exmail-upgrade/core/exmail"
+	"exmail-upgrade/core/sheet"
+	"exmail-upgrade/gui/i18n"
+)
+
+// importDialog offers the two sources of contacts: a file (.xlsx, .csv,
+// .txt) or the live legacy Exmail directory.
+func (cv *contactsView) importDialog() {
+	win := cv.wz.ui.Win
+	var d dialog.Dialog
+	fileBtn := widget.NewButton(i18n.T("contacts.import_file"), func() {
+		d.Hide()
+		fd := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
+			if err != nil || r == nil {
+				cv.wz.ui.showError(err)
+				return
+			}
+			path := r.URI().Path()
+			r.Close()
+			cv.importFile(path)
+		}, win)
+		fd.SetFilter(storage.NewExtensionFileFilter([]string{".xlsx", ".csv", ".txt"}))
+		fd.Show()
+	})
+	exmailBtn := widget.NewButton(i18n.T("contacts.import_exmail"), func() { d.Hide(); cv.exmailDialog() })
+	d = dialog.NewCustom(i18n.T("contacts.import"), i18n.T("common.cancel"),
+		containerVBox(widgetWrapped(i18n.T("contacts.import_help")), fileBtn, exmailBtn), win)
+	d.Show()
+}
+
+// importFile reads a contacts sheet off the UI thread and replaces the
+// working copy with it (after asking, when rows would be replaced).
+func (cv *contactsView) importFile(path string) {
+	cv.load(func() (*contacts.Directory, contacts.Options, []contacts.Problem, error) {
+		res, err := sheet.Read(path, sheet.Options{})
+		if err != nil {
+			return nil, contacts.Options{}, nil, err
+		}
+		return res.Dir, res.ValidationOptions(), res.Problems, nil
+	}, filepath.Base(path))
+}
+
+// exmailDialog pre-fills the contacts from the live legacy Exmail company
+// through its open API (corp ID and the 通讯录管理 secret).
+func (cv *contactsView) exmailDialog() {
+	corp := widget.NewEntry()
+	secret := widget.NewPasswordEntry()
+	items := []*widget.FormItem{widget.NewFormItem(i18n.T("contacts.exmail_corp"), corp),
+		widget.NewFormItem(i18n.T("contacts.exmail_secret"), secret)}
+	dialog.ShowForm(i18n.T("contacts.import_exmail"), i18n.T("common.ok"), i18n.T("common.cancel"), items, func(ok bool) {
+		if !ok {
+			return
+		}
+		cfg := exmail.Config{CorpID: strings.TrimSpace(corp.Text), Secret: secret.Text}
+		cv.load(func() (*contacts.Directory, contacts.Options, []contacts.Problem, error) {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+			defer cancel()
+			d, err := exmail.ReadDirectory(ctx, cfg)
+			return d, contacts.Options{Legacy: true}, nil, err
+		}, "Exmail")
+	}, cv.wz.ui.Win)
+}
+
+// load runs read in the background and swaps the result in.
+func (cv *contactsView) load(read func() (*contacts.Directory, contacts.Options, []contacts.Problem, error), source string) {
+	win := cv.wz.ui.Win
+	prog := dialog.NewCustomWithoutButtons(i18n.Tf("contacts.reading", source), widget.NewProgressBarInfinite(), win)
+	prog.Show()
+	cv.wz.ui.background(func() {
+		dir, opts, sheetProblems, err := read()
+		fyne.Do(func() {
+			prog.Hide()
+			if err != nil {
+				cv.wz.ui.showError(err)
+				return
+			}
+			if contacts.HasErrors(sheetProblems) {
+				var lines []string
+				for _, p := range sheetProblems {
+					lines = append(lines, problemText(p))
+				}
+				dialog.ShowError(errors.New(strings.Join(lines, "\n")), win)
+				return
+			}
+			apply := func() { cv.replace(dir, opts) }
+			if cv.model.Index().Len() == 0 {
+				apply()
+				return
+			}
+			dialog.ShowConfirm(i18n.T("contacts.import"), i18n.Tf("contacts.replace_confirm", cv.model.Index().Len(), len(dir.Members)),
+				func(ok bool) {
+					if ok {
+						apply()
+					}
+				}, win)
+		})
+	})
+}
+
+// replace makes dir the working copy and saves it at once.
+func (cv *contactsView) replace(dir *contacts.Directory, opts contacts.Options) {
+	if cv.model.ReadOnly() {
+		cv.wz.ui.showError(editor.ErrReadOnly)
+		return
+	}
+	cv.model = editor.New(dir, opts)
+	if err := cv.wz.ui.Store.SaveContacts(cv.wz.project.ID, dir); err != nil {
+		cv.wz.ui.showError(err)
+	}
+	cv.sel = widget.TableCellID{Row: -1}
+	cv.search.SetText("")
+	cv.onlyBad.SetChecked(false)
+	cv.table.UnselectAll()
+	cv.refresh()
+	cv.table.ScrollToTop()
+}
+
+// exportMenu offers the files the editor writes.
+func (cv *contactsView) exportMenu() {
+	win := cv.wz.ui.Win
+	var d dialog.Dialog
+	btn := func(key string, fn func()) *widget.Button {
+		return widget.NewButton(i18n.T(key), func() { d.Hide(); fn() })
+	}
+	d = dialog.NewCustom(i18n.T("contacts.export"), i18n.T("common.cancel"), containerVBox(
+		btn("contacts.export_upload", cv.exportUpload),
+		btn("contacts.export_review", func() {
+			cv.saveFile("通讯录-检查结果.xlsx", func(w io.Writer) error {
+				return sheet.WriteReview(w, cv.model.Index().Directory(), cv.model.Index().All())
+			})
+		}),
+		btn("contacts.export_template", func() { cv.saveFile("通讯录模板.xlsx", sheet.WriteTemplate) }),
+		btn("contacts.export_csv", func() {
+			cv.saveFile("通讯录.csv", func(w io.Writer) error { return sheet.WriteCSV(w, cv.model.Index().Fixed()) })
+		}),
+	), win)
+	d.Show()
+}
+
+// exportUpload writes the upload-ready sheet (refused while errors remain).
+func (cv *contactsView) exportUpload() {
+	if c := cv.model.Index().Counts(); c.Error > 0 {
+		cv.wz.ui.showError(&sheet.BlockedError{Counts: c})
+		return
+	}
+	cv.saveFile(cv.wz.project.Name+"-通讯录-上传.xlsx", func(w io.Writer) error {
+		return sheet.WriteUpload(w, cv.model.Index().Directory(), cv.model.Index().Options())
+	})
+}
+
+// saveFile asks where to save and writes with write.
+func (cv *contactsView) saveFile(name string, write func(io.Writer) error) {
+	win := cv.wz.ui.Win
+	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
+		if err != nil || w == nil {
+			cv.wz.ui.showError(err)
+			return
+		}
+		werr := write(w)
+		cerr := w.Close()
+		if werr == nil {
+			werr = cerr
+		}
+		if werr != nil {
+			cv.wz.ui.showError(werr)
+			return
+		}
+		dialog.ShowInformation(i18n.T("contacts.export"), i18n.Tf("projects.exported", w.URI().Path()), win)
+	}, win)
+	d.SetFileName(name)
+	d.Show()
+}

@@ -76,3 +76,5 @@ func (wz *wizard) showMethod() {
 		return wz.frame(body, next)
 	})
 }
+
+func containerVBox(objs ...fyne.CanvasObject) *fyne.Container { return container.NewVBox(objs...) }

@@ -151,7 +151,7 @@ func (mv *migrateView) start(retryFailed bool) {
 	opt := migrate.Options{OnProgress: mv.onProgress, ProgressEvery: 250 * time.Millisecond}
 	conn := wz.conn
 	done := mv.done
-	go func() {
+	wz.ui.background(func() {
 		defer close(done)
 		res, err := wz.session().Run(ctx, conn, opt, retryFailed, func(e *migrate.Engine) { mv.engine = e })
 		fyne.Do(func() {
@@ -174,7 +174,7 @@ func (mv *migrateView) start(retryFailed bool) {
 			wz.ui.OnClose = nil
 			wz.showDone()
 		})
-	}()
+	})
 }
 
 func (mv *migrateView) togglePause() {

@@ -87,7 +87,7 @@ func (wz *wizard) showPlan() {
 		wz.ui.show(pv.build)
 		return
 	}
-	go func() {
+	wz.ui.background(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		defer cancel()
 		pl, checks, err := wz.session().Plan(ctx, wz.conn, plan.ReadOptions{})
@@ -96,7 +96,7 @@ func (wz *wizard) showPlan() {
 			wz.plan = pv
 			wz.ui.show(pv.build)
 		})
-	}()
+	})
 }
 
 func (pv *planView) build() fyne.CanvasObject {

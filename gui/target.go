@@ -110,7 +110,7 @@ func (wz *wizard) showTarget() {
 			}
 			status.SetText(i18n.T("target.checking"))
 			check.Disable()
-			go func() {
+			wz.ui.background(func() {
 				t, err := wz.checkTarget(cfg, label)
 				fyne.Do(func() {
 					check.Enable()
@@ -123,7 +123,7 @@ func (wz *wizard) showTarget() {
 					status.SetText("✓ " + i18n.Tf("target.found", t.Name, t.Members, t.Departments))
 					next.Enable()
 				})
-			}()
+			})
 		}
 		next.OnTapped = func() { wz.identify(found) }
 		title := widget.NewLabelWithStyle(i18n.T("target.title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})

@@ -86,7 +86,12 @@ func checkRehearsalTarget(t *testing.T, ui *UI) {
 	}
 	test.Tap(findButton(t, ui.Win.Content(), "检查连接"))
 	next := findButton(t, ui.Win.Content(), "下一步")
-	waitFor(t, "the connection check", func() bool { return !next.Disabled() })
+	waitFor(t, "the connection check", func() bool {
+		if strings.Contains(labels(ui.Win.Content()), "✗ ") {
+			t.Fatalf("connection check failed:\n%s", labels(ui.Win.Content()))
+		}
+		return !next.Disabled()
+	})
 	if !strings.Contains(labels(ui.Win.Content()), "已连接") {
 		t.Fatalf("no connection status:\n%s", labels(ui.Win.Content()))
 	}

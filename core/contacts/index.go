@@ -96,19 +96,16 @@ func (x *Index) evaluate(s int) {
 	x.countProbs(sl.probs, -1)
 	sl.fixed, sl.probs = CheckMember(&sl.raw, &x.opts)
 	x.countProbs(sl.probs, 1)
-	bad := map[Field]bool{}
+	f := &sl.fixed
+	sl.keys = [nDup]string{strings.ToLower(f.Account), mobileKey(f.Mobile), strings.ToLower(f.Email), strings.ToLower(f.BizMail)}
 	for i := range sl.probs {
 		if sl.probs[i].Severity == SeverityError {
-			bad[sl.probs[i].Field] = true
+			for k := dupKind(0); k < nDup; k++ {
+				if dupFields[k] == sl.probs[i].Field {
+					sl.keys[k] = "" // invalid values are not compared
+				}
+			}
 		}
-	}
-	f := &sl.fixed
-	vals := [nDup]string{strings.ToLower(f.Account), mobileKey(f.Mobile), strings.ToLower(f.Email), strings.ToLower(f.BizMail)}
-	for k := dupKind(0); k < nDup; k++ {
-		if bad[dupFields[k]] {
-			vals[k] = ""
-		}
-		sl.keys[k] = vals[k]
 	}
 }
 
@@ -197,14 +194,13 @@ func (x *Index) rowProblems(s int) []Problem {
 		if len(g) < 2 {
 			continue
 		}
-		others := make([]int, 0, min(len(g)-1, maxRelated))
-		n := 0
+		n := len(g) - 1
+		others := make([]int, 0, min(n, maxRelated))
 		for _, o := range g {
-			if o == s {
-				continue
+			if len(others) == maxRelated {
+				break
 			}
-			n++
-			if len(others) < maxRelated {
+			if o != s {
 				others = append(others, x.slots[o].raw.Row)
 			}
 		}

@@ -1,6 +1,7 @@
 package contacts_test
 
 import (
+	"fmt"
 	"reflect"
 	"testing"
 
@@ -149,11 +150,17 @@ func BenchmarkIndexEdit(b *testing.B) {
 	d := sample.Company(100000, 1)
 	x := contacts.NewIndex(d, contacts.Options{Domains: []string{"example.com"}})
 	rows := x.Rows()
-	mobiles := []string{d.Members[0].Mobile, "13912345678", d.Members[1].Mobile}
 	b.ReportAllocs()
 	b.ResetTimer()
+	// Each edit either copies another row's mobile (joining its duplicate
+	// group) or types a fresh number (leaving it), as a user fixing rows does.
 	for i := 0; i < b.N; i++ {
-		if _, err := x.Set(rows[(i*7919)%len(rows)], contacts.FieldMobile, mobiles[i%len(mobiles)]); err != nil {
+		row := rows[(i*7919)%len(rows)]
+		v := fmt.Sprintf("139%08d", i%100000000)
+		if i%2 == 0 {
+			v = d.Members[(i*104729)%len(rows)].Mobile
+		}
+		if _, err := x.Set(row, contacts.FieldMobile, v); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -306,20 +306,27 @@ func (c *checker) mobile(v string) string {
 	return v
 }
 
+var mobileKeyReplacer = strings.NewReplacer(" ", "", "-", "")
+
 // mobileKey is the uniqueness key of a valid mobile.
 func mobileKey(v string) string {
 	if !strings.ContainsAny(v, " -") {
 		return v
 	}
-	return strings.NewReplacer(" ", "", "-", "").Replace(v)
+	return mobileKeyReplacer.Replace(v)
 }
+
+var deptSepReplacer = strings.NewReplacer("／", "/", "\\", "/", ";", "；", "，", "；", "、", "；")
 
 // departments normalises separators and checks every level of every path.
 func (c *checker) departments(paths []string) []string {
 	raw := strings.Join(paths, "；")
 	orig := raw
 	t := strings.TrimFunc(raw, isTrimSpace)
-	norm := strings.NewReplacer("／", "/", "\\", "/", ";", "；", "，", "；", "、", "；").Replace(t)
+	norm := t
+	if strings.ContainsAny(t, "／\\;，、") {
+		norm = deptSepReplacer.Replace(t)
+	}
 	var out []string
 	trimmed := false
 	for _, p := range strings.Split(norm, "；") {
@@ -330,7 +337,9 @@ func (c *checker) departments(paths []string) []string {
 		if q == "" {
 			continue // empty path between separators (trailing ；)
 		}
-		q = strings.TrimPrefix(q, "/")
+		if q = strings.TrimPrefix(q, "/"); q == "" {
+			continue
+		}
 		levels := strings.Split(q, PathSep)
 		for i, l := range levels {
 			if tl := strings.TrimFunc(l, isTrimSpace); tl != l {

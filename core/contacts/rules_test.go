@@ -42,7 +42,9 @@ func TestCheckMemberRules(t *testing.T) {
 		{"dept 21 warn", func(m *Member) { m.Departments = strings.Split(strings.Repeat("a；", 20)+"b", "；") }, CodeDepartmentTooMany, SeverityWarning, FieldDepartments, nil},
 		{"dept 101 error", func(m *Member) { m.Departments = strings.Split(strings.Repeat("a；", 100)+"b", "；") }, CodeDepartmentTooMany, SeverityError, FieldDepartments, nil},
 		{"dept separators", func(m *Member) { m.Departments = []string{`研发中心／后端组;市场部\品牌组、财务部`} }, CodeDepartmentSep, SeverityFixed, FieldDepartments,
-			func(f Member) bool { return strings.Join(f.Departments, "|") == "研发中心/后端组|市场部/品牌组|财务部" }},
+			func(f Member) bool {
+				return strings.Join(f.Departments, "|") == "研发中心/后端组|市场部/品牌组|财务部"
+			}},
 		{"dept trailing sep", func(m *Member) { m.Departments = []string{"研发中心", ""} }, CodeDepartmentSep, SeverityFixed, FieldDepartments,
 			func(f Member) bool { return len(f.Departments) == 1 }},
 		{"dept spaces", func(m *Member) { m.Departments = []string{"研发中心 / 后端组 "} }, CodeSpaceTrimmed, SeverityFixed, FieldDepartments,

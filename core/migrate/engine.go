@@ -62,7 +62,7 @@ type Options struct {
 	FlushEvery     time.Duration // journal commit interval (default 200 ms)
 	FlushOps       int           // journal commit after this many records (default 2000)
 	// OnProgress receives progress events (at most every ProgressEvery, and
-	// at every phase change). It must not block for long.
+	// at every phase change), one call at a time. It must not block for long.
 	OnProgress    func(Progress)
 	ProgressEvery time.Duration // default 200 ms
 	// Now replaces the clock in tests.
@@ -129,6 +129,8 @@ type Engine struct {
 	phase    string
 	current  string
 
+	emitMu sync.Mutex // serialises OnProgress calls
+
 	pmu    sync.Mutex
 	paused bool
 	resume chan struct{}
@@ -160,20 +162,27 @@ func New(db *bolt.DB, project string, p *plan.Plan, t Target, opt Options) (*Eng
 	}
 	e := &Engine{db: db, project: project, plan: p, planH: p.Hash(), t: t, opt: opt,
 		j: OpenJournal(db, project, opt.FlushEvery, opt.FlushOps), byKey: map[string]*op{}}
-	e.ops = PlanOps(p)
+	e.ops = planOps(p)
 	for i := range e.ops {
 		e.byKey[e.ops[i].key] = &e.ops[i]
 	}
 	return e, nil
 }
 
-// DeptKey, CreateKey and UpdateKey are the journal keys of operations.
-func DeptKey(id int) string          { return fmt.Sprintf("d/%08d", id) }
+// DeptKey is the journal key of the creation of department id.
+func DeptKey(id int) string { return fmt.Sprintf("d/%08d", id) }
+
+// CreateKey is the journal key of the creation of member userid.
 func CreateKey(userid string) string { return "c/" + strings.ToLower(userid) }
+
+// UpdateKey is the journal key of the update of member userid.
 func UpdateKey(userid string) string { return "u/" + strings.ToLower(userid) }
 
-// PlanOps lists the plan's operations in execution order.
-func PlanOps(p *plan.Plan) []op {
+// OpCount returns how many operations (journal records) plan p has.
+func OpCount(p *plan.Plan) int { return len(p.Departments) + len(p.Create) + len(p.Update) }
+
+// planOps lists the plan's operations in execution order.
+func planOps(p *plan.Plan) []op {
 	ops := make([]op, 0, len(p.Departments)+len(p.Create)+len(p.Update))
 	for _, d := range p.Departments {
 		ops = append(ops, op{key: DeptKey(d.ID), kind: kindDept, dept: d})
@@ -334,6 +343,8 @@ func (e *Engine) emit(force bool) {
 	e.lastEmit = now
 	p := e.progressLocked()
 	e.mu.Unlock()
+	e.emitMu.Lock()
+	defer e.emitMu.Unlock()
 	e.opt.OnProgress(p)
 }
 
@@ -581,6 +592,9 @@ func (e *Engine) members(ctx context.Context) string {
 	}
 	if len(batch) > 0 {
 		mode = "batch"
+		if len(single) > 0 {
+			mode = "batch+per-member"
+		}
 		e.batch(ctx, batch)
 	}
 	if ctx.Err() == nil {
@@ -743,7 +757,7 @@ func (e *Engine) result(v *Verification, interrupted bool) *Result {
 
 func buildResult(p *plan.Plan, planH string, states map[string]Record, v *Verification, interrupted bool, el time.Duration, commits int64) *Result {
 	r := &Result{PlanHash: planH, Verification: v, Interrupted: interrupted, Elapsed: el, Commits: commits, Failures: []Failure{}}
-	for _, o := range PlanOps(p) {
+	for _, o := range planOps(p) {
 		r.Total++
 		s := states[o.key]
 		switch s.State {
@@ -795,7 +809,7 @@ func Records(db *bolt.DB, project string, p *plan.Plan) (map[string]Record, erro
 	if err != nil {
 		return nil, err
 	}
-	for _, o := range PlanOps(p) {
+	for _, o := range planOps(p) {
 		if _, ok := recs[o.key]; !ok {
 			recs[o.key] = Record{State: StatePending}
 		}

@@ -12,7 +12,7 @@ import (
 	"exmail-upgrade/core/plan"
 )
 
-func run(t *testing.T, e *env, p *plan.Plan, f Target, opt Options, ctx context.Context) (*Result, error) {
+func run(t testing.TB, e *env, p *plan.Plan, f Target, opt Options, ctx context.Context) (*Result, error) {
 	t.Helper()
 	eng, err := New(e.st.DB(), e.project, p, f, opt)
 	if err != nil {

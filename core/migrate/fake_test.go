@@ -22,7 +22,7 @@ type fake struct {
 	mobiles map[string]string
 
 	creates, updates, deptCreates, syncs int // successful applications
-	calls                                 int
+	calls                                int
 
 	// failUser makes CreateUser of these userids fail with the code.
 	failUser map[string]int

@@ -3,6 +3,7 @@ package migrate
 import (
 	"encoding/json"
 	"fmt"
+	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -127,25 +128,12 @@ func (j *Journal) Flush() error {
 	buf := j.buf
 	j.buf = make(map[string]Record, len(buf))
 	j.mu.Unlock()
-	err := j.db.Update(func(tx *bolt.Tx) error {
-		b, err := store.ProjectSubBucket(tx, j.project, JournalBucket)
-		if err != nil {
-			return err
-		}
-		for k, r := range buf {
-			v, err := json.Marshal(r)
-			if err != nil {
-				return err
-			}
-			if err := b.Put([]byte(k), v); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	j.commits.Add(1)
-	if err != nil {
-		err = fmt.Errorf("write migration journal: %w", err)
+	err := j.write(buf)
+	if err == nil {
+		j.mu.Lock()
+		j.err = nil
+		j.mu.Unlock()
+	} else {
 		j.mu.Lock()
 		// Keep the records for the next attempt (newer ones win).
 		for k, r := range buf {
@@ -191,14 +179,23 @@ func (j *Journal) PutMeta(m Meta) error {
 
 // PutAll writes records in one transaction at once (used to record every
 // planned operation as pending before the first call).
-func (j *Journal) PutAll(recs map[string]Record) error {
+func (j *Journal) PutAll(recs map[string]Record) error { return j.write(recs) }
+
+// write commits recs in one transaction, in key order (bbolt inserts in
+// order without shifting large nodes).
+func (j *Journal) write(recs map[string]Record) error {
+	keys := make([]string, 0, len(recs))
+	for k := range recs {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
 	err := j.db.Update(func(tx *bolt.Tx) error {
 		b, err := store.ProjectSubBucket(tx, j.project, JournalBucket)
 		if err != nil {
 			return err
 		}
-		for k, r := range recs {
-			v, err := json.Marshal(r)
+		for _, k := range keys {
+			v, err := json.Marshal(recs[k])
 			if err != nil {
 				return err
 			}

@@ -96,7 +96,7 @@ func TestSimulatorRuns(t *testing.T) {
 		{"per-member 400", sample.Company(400, 1), wecomsim.Knobs{}, Options{Workers: 8}},
 		{"batch and per-member 800", noBiz(sample.Company(800, 2), 2), wecomsim.Knobs{}, Options{Batch: BatchAuto, BatchThreshold: 100, ChunkSize: 150}},
 		{"random busy (-1) faults", sample.Company(300, 3), wecomsim.Knobs{FaultRate: 0.1}, Options{Workers: 6}},
-		{"45009 rate limit", sample.Company(200, 4), wecomsim.Knobs{RateLimit: 120, RateWindow: 100 * time.Millisecond, BlockFor: 30 * time.Millisecond}, Options{Workers: 4}},
+		{"45009 rate limit", sample.Company(150, 4), wecomsim.Knobs{RateLimit: 20, RateWindow: 100 * time.Millisecond, BlockFor: 30 * time.Millisecond}, Options{Workers: 4}},
 		{"slow server", sample.Company(120, 5), wecomsim.Knobs{Latency: 3 * time.Millisecond}, Options{Workers: 16}},
 		{"faults in batch jobs", noBiz(sample.Company(300, 6), 1), wecomsim.Knobs{FaultRate: 0.05}, Options{Batch: BatchAlways, ChunkSize: 100}},
 	}
@@ -163,3 +163,48 @@ func TestSimulatorBind(t *testing.T) {
 type testWriter struct{ t testing.TB }
 
 func (w testWriter) Write(b []byte) (int, error) { w.t.Log(string(b)); return len(b), nil }
+
+// TestSimulatorNamesFromSheet: with department/list denied (48009) the
+// planner cannot match departments by name and blocks; given the target's
+// exported sheet it deduces the names, matches, and also sees the mobile
+// conflict in advance.
+func TestSimulatorNamesFromSheet(t *testing.T) {
+	sim, tgt := startSim(t, wecomsim.Knobs{DenyDetails: true})
+	dir := sample.Company(120, 11)
+	existing := &contacts.Directory{Members: append([]contacts.Member(nil), dir.Members[:40]...)}
+	other := dir.Members[70]
+	other.Account, other.BizMail, other.Email = "someone.else", "", ""
+	existing.Members = append(existing.Members, other)
+	if _, err := sim.Seed(existing); err != nil {
+		t.Fatal(err)
+	}
+	in := plan.Input{Method: plan.MethodBind, Company: "示例公司", Contacts: dir}
+	p, _, err := plan.Prepare(context.Background(), tgt, plan.ReadOptions{CreatedThisMonth: -1}, in)
+	if err != nil || !p.Blocked() || p.Conflicts[0].Reason.Code != "department_names_unknown" {
+		t.Fatalf("without names: %v %+v", err, p.Conflicts)
+	}
+	sheet := sim.State().Directory()
+	p, _, err = plan.Prepare(context.Background(), tgt, plan.ReadOptions{TargetSheet: sheet, CreatedThisMonth: -1}, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Conflicts) != 1 || p.Conflicts[0].Reason.Code != "owned_by_other" || p.Conflicts[0].Key != dir.Members[70].Account {
+		t.Fatalf("with the sheet: %+v", p.Conflicts)
+	}
+	if len(p.Matched) == 0 {
+		t.Errorf("no department matched by the sheet's names")
+	}
+}
+
+// TestSimulatorPreflight: an untrusted IP answers 60020, caught and explained.
+func TestSimulatorPreflight(t *testing.T) {
+	_, tgt := startSim(t, wecomsim.Knobs{TrustedIPs: []string{"10.9.9.9"}})
+	snap, checks, ok := plan.Preflight(context.Background(), tgt, plan.ReadOptions{}, 0)
+	if ok || snap != nil {
+		t.Fatal("preflight passed from an untrusted IP")
+	}
+	last := checks[len(checks)-1]
+	if last.Name != "trusted_ip" || last.OK || !strings.Contains(last.Advice.ZH, "可信IP") {
+		t.Errorf("checks %+v", checks)
+	}
+}

@@ -188,22 +188,20 @@ func (b *builder) departments(dir *contacts.Directory) {
 		b.p.Departments = append(b.p.Departments, d)
 	}
 	// Target departments the contacts do not mention stay as they are.
-	if b.in.Method == MethodBind {
-		used := map[int]bool{}
-		for _, id := range b.pathID {
-			used[id] = true
+	used := map[int]bool{}
+	for _, id := range b.pathID {
+		used[id] = true
+	}
+	for _, d := range b.snap.Departments {
+		if d.ID == RootID || used[d.ID] {
+			continue
 		}
-		for _, d := range b.snap.Departments {
-			if d.ID == RootID || used[d.ID] {
-				continue
-			}
-			key := fmt.Sprintf("#%d", d.ID)
-			if d.Name != "" {
-				key = fmt.Sprintf("%s (#%d)", d.Name, d.ID)
-			}
-			b.p.Untouched = append(b.p.Untouched, Item{Kind: KindDepartment, Key: key,
-				Reason: Msg{"target_only", "目标企业已有的部门,不在通讯录中,保持不变(不会删除)", "exists only in the target; kept as it is (never deleted)"}})
+		key := fmt.Sprintf("#%d", d.ID)
+		if d.Name != "" {
+			key = fmt.Sprintf("%s (#%d)", d.Name, d.ID)
 		}
+		b.p.Untouched = append(b.p.Untouched, Item{Kind: KindDepartment, Key: key,
+			Reason: Msg{"target_only", "目标企业已有的部门,不在通讯录中,保持不变(不会删除)", "exists only in the target; kept as it is (never deleted)"}})
 	}
 }
 
@@ -358,18 +356,16 @@ func (b *builder) members(dir *contacts.Directory) {
 		}
 		b.merge(m, t, u)
 	}
-	if b.in.Method == MethodBind {
-		for _, t := range b.snap.Users {
-			if !seen[strings.ToLower(t.UserID)] {
-				b.p.Untouched = append(b.p.Untouched, Item{Kind: KindMember, Key: t.UserID,
-					Reason: Msg{"target_only", "目标企业已有的成员,不在通讯录中,保持不变(不会删除)", "exists only in the target; kept as it is (never deleted)"}})
-			}
+	for _, t := range b.snap.Users {
+		if !seen[strings.ToLower(t.UserID)] {
+			b.p.Untouched = append(b.p.Untouched, Item{Kind: KindMember, Key: t.UserID,
+				Reason: Msg{"target_only", "目标企业已有的成员,不在通讯录中,保持不变(不会删除)", "exists only in the target; kept as it is (never deleted)"}})
 		}
-		if len(b.snap.Users) > 0 && b.snap.DetailsSource == "" {
-			b.p.Warnings = append(b.p.Warnings, Item{Kind: KindCompany, Key: "details",
-				Reason: Msg{"details_unknown", "目标企业成员的手机、邮箱未知,冲突将在迁移时以失败项列出(60104/60106)", "the target members' mobiles and emails are unknown; conflicts will show as failed items during the migration (60104/60106)"},
-				Advice: Msg{"details_unknown", "提供目标企业导出的通讯录表格可提前发现冲突", "provide the target's exported contacts sheet to find conflicts now"}})
-		}
+	}
+	if b.in.Method == MethodBind && len(b.snap.Users) > 0 && b.snap.DetailsSource == "" {
+		b.p.Warnings = append(b.p.Warnings, Item{Kind: KindCompany, Key: "details",
+			Reason: Msg{"details_unknown", "目标企业成员的手机、邮箱未知,冲突将在迁移时以失败项列出(60104/60106)", "the target members' mobiles and emails are unknown; conflicts will show as failed items during the migration (60104/60106)"},
+			Advice: Msg{"details_unknown", "提供目标企业导出的通讯录表格可提前发现冲突", "provide the target's exported contacts sheet to find conflicts now"}})
 	}
 }
 

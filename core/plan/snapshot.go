@@ -42,6 +42,7 @@ type APIError struct {
 	Message string
 }
 
+// Error implements error.
 func (e *APIError) Error() string { return fmt.Sprintf("wecom errcode %d: %s", e.Code, e.Message) }
 
 // ErrCode returns the WeCom errcode.
@@ -215,33 +216,64 @@ func (s *Snapshot) applySheet(sheet *contacts.Directory) {
 			break
 		}
 	}
+	stripPath := func(path string) string {
+		if !strip {
+			return path
+		}
+		if i := strings.Index(path, contacts.PathSep); i >= 0 {
+			return path[i+1:]
+		}
+		return ""
+	}
 	pathOf := map[int]string{}
+	idOf := map[string]int{}
 	bad := map[int]bool{}
 	tie := func(path string, id int) {
-		if bad[id] {
-			return
-		}
-		if old, ok := pathOf[id]; ok && old != path {
-			bad[id] = true
-			delete(pathOf, id)
-			return
-		}
-		pathOf[id] = path
-	}
-	for _, p := range pairs {
-		path := p.path
-		if strip {
-			if i := strings.Index(path, contacts.PathSep); i >= 0 {
-				path = path[i+1:]
-			} else {
-				path = ""
+		for id != RootID && path != "" && !bad[id] {
+			if _, known := parent[id]; !known {
+				return
 			}
-		}
-		id := p.id
-		for id != RootID && path != "" {
-			tie(path, id)
+			if old, ok := pathOf[id]; ok {
+				if old != path {
+					bad[id] = true
+					delete(pathOf, id)
+					delete(idOf, old)
+				}
+				return // ancestors are tied already
+			}
+			pathOf[id] = path
+			idOf[path] = id
 			id = parent[id]
 			path = contacts.ParentPath(path)
+		}
+	}
+	for _, p := range pairs {
+		tie(stripPath(p.path), p.id)
+	}
+	// Members in several departments: once all but one of their
+	// departments are tied, the remaining path and id belong together.
+	for progress := true; progress; {
+		progress = false
+		for _, u := range s.Users {
+			if u.Details == nil || len(u.Departments) < 2 || len(u.Departments) != len(u.Details.Departments) {
+				continue
+			}
+			var paths []string
+			var ids []int
+			for _, p := range u.Details.Departments {
+				if _, ok := idOf[stripPath(p)]; !ok {
+					paths = append(paths, stripPath(p))
+				}
+			}
+			for _, id := range u.Departments {
+				if _, ok := pathOf[id]; !ok && !bad[id] {
+					ids = append(ids, id)
+				}
+			}
+			if len(paths) == 1 && len(ids) == 1 && len(contacts.SplitPath(paths[0])) == depth(ids[0]) {
+				tie(paths[0], ids[0])
+				progress = true
+			}
 		}
 	}
 	known := 0

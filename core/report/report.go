@@ -109,7 +109,7 @@ func Members(in Input) []Row {
 
 // Counts summarises a report input.
 type Counts struct {
-	Departments, DeptsDone, DeptsFailed int
+	Departments, DeptsDone, DeptsFailed              int
 	Create, Update, Done, Failed, Pending, Untouched int
 }
 

@@ -117,3 +117,18 @@ func TestMethodBindRehearsalHasMergesAndConflicts(t *testing.T) {
 		t.Fatalf("bind plan creates %d of 300", len(pl.Create))
 	}
 }
+
+// A bind rehearsal starts from contacts that still have problems (the
+// rehearsal's planted ones): the existing company must be built from valid
+// rows only, or seeding the simulator fails.
+func TestBindRehearsalWithProblemRows(t *testing.T) {
+	for seed := int64(1); seed <= 20; seed++ {
+		dir := sample.Company(240, seed)
+		sample.Plant(dir, 0.05, seed)
+		conn, err := Connect(TargetConfig{Kind: TargetSim, SimPath: filepath.Join(t.TempDir(), "sim.db")}, upgrade.MethodBind, dir)
+		if err != nil {
+			t.Fatalf("seed %d: %v", seed, err)
+		}
+		conn.Close()
+	}
+}

@@ -87,7 +87,7 @@ func connectSim(cfg TargetConfig, method upgrade.Method, dir *contacts.Directory
 	}
 	opt := migrate.RehearsalOptions{TenantPath: cfg.SimPath}
 	if method == upgrade.MethodBind && dir != nil {
-		opt.Existing = migrate.ExistingCompany(dir, 7)
+		opt.Existing = migrate.ExistingCompany(validRows(dir), 7)
 	}
 	r, err := migrate.StartRehearsal(opt)
 	if err != nil {
@@ -127,4 +127,17 @@ func (c *Connection) Identify(ctx context.Context, name string) (upgrade.Target,
 	}
 	return upgrade.Target{Kind: upgrade.TargetKind(c.Kind), CorpID: c.CorpID, Name: name,
 		Members: len(seen), Departments: nd}, nil
+}
+
+// validRows returns the members of d without errors, with the safe fixes
+// applied: what a real existing WeCom company could hold.
+func validRows(d *contacts.Directory) *contacts.Directory {
+	ix := contacts.NewIndex(d, contacts.Options{})
+	out := &contacts.Directory{}
+	for _, m := range ix.Fixed().Members {
+		if !contacts.HasErrors(ix.Problems(m.Row)) {
+			out.Members = append(out.Members, m)
+		}
+	}
+	return out
 }

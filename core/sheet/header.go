@@ -39,7 +39,7 @@ var fieldSynonyms = map[string]contacts.Field{
 	"职务": contacts.FieldPosition, "职位": contacts.FieldPosition, "position": contacts.FieldPosition,
 	"部门": contacts.FieldDepartments, "所属部门": contacts.FieldDepartments, "所在部门": contacts.FieldDepartments,
 	"department": contacts.FieldDepartments,
-	"性别": contacts.FieldGender, "gender": contacts.FieldGender,
+	"性别":         contacts.FieldGender, "gender": contacts.FieldGender,
 	"手机": contacts.FieldMobile, "手机号": contacts.FieldMobile, "手机号码": contacts.FieldMobile,
 	"移动电话": contacts.FieldMobile, "mobile": contacts.FieldMobile,
 	"座机": contacts.FieldTelephone, "电话": contacts.FieldTelephone, "分机": contacts.FieldTelephone,

@@ -1,0 +1,110 @@
+package migrate
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"exmail-upgrade/core/plan"
+	"exmail-upgrade/core/sample"
+	"exmail-upgrade/core/wecomsim"
+)
+
+// benchMigrate migrates an n-member generated company into a fresh
+// simulator (no artificial latency) with the journal durable; run with
+// -benchtime=1x. Reports the journal's commits (one fsync each).
+func benchMigrate(b *testing.B, n int, mode BatchMode) {
+	dir := sample.Company(n, 1)
+	if mode != BatchNever {
+		for i := range dir.Members {
+			dir.Members[i].BizMail = "" // only members without biz mail can go through batch jobs
+		}
+	}
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		sim, tgt := startSim(b, wecomsim.Knobs{})
+		e := newEnv(b)
+		p := mustPlan(b, tgt, dir, plan.MethodNew)
+		b.StartTimer()
+		t0 := time.Now()
+		res, err := run(b, e, p, tgt, Options{Workers: 8, Batch: mode}, context.Background())
+		el := time.Since(t0)
+		b.StopTimer()
+		if err != nil || !res.OK() {
+			b.Fatalf("%v %+v", err, res)
+		}
+		if len(sim.State().Users) != n {
+			b.Fatalf("users %d", len(sim.State().Users))
+		}
+		b.ReportMetric(float64(res.Commits), "commits")
+		b.ReportMetric(float64(res.Total)/el.Seconds(), "ops/s")
+		b.ReportMetric(el.Seconds(), "s/run")
+	}
+}
+
+func BenchmarkMigrate100kPerMember(b *testing.B) { benchMigrate(b, 100_000, BatchNever) }
+func BenchmarkMigrate100kBatch(b *testing.B)     { benchMigrate(b, 100_000, BatchAuto) }
+
+// BenchmarkJournalPut measures the journal's cost per operation record
+// (buffered puts committed in batches of 2000, durable).
+func BenchmarkJournalPut(b *testing.B) {
+	e := newEnv(b)
+	j := OpenJournal(e.st.DB(), e.project, 200*time.Millisecond, 2000)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		j.Put(CreateKey(fmt.Sprintf("user%08d", i)), Record{State: StateDone, Note: "created", At: time.Now()})
+	}
+	if err := j.Close(); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(j.Commits()), "commits")
+}
+
+// BenchmarkResumeAfterKill50 kills (cancels, dropping the journal's
+// unflushed records) a 100k per-member migration at 50%, then measures the
+// run that resumes it: the reconcile phase and the whole rest.
+func BenchmarkResumeAfterKill50(b *testing.B) {
+	const n = 100_000
+	dir := sample.Company(n, 2)
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		sim, tgt := startSim(b, wecomsim.Knobs{})
+		e := newEnv(b)
+		p := mustPlan(b, tgt, dir, plan.MethodNew)
+		ctx, cancel := context.WithCancel(context.Background())
+		var eng *Engine
+		eng, _ = New(e.st.DB(), e.project, p, tgt, Options{Workers: 8, ProgressEvery: time.Millisecond,
+			OnProgress: func(pr Progress) {
+				if pr.Done >= pr.Total/2 {
+					cancel()
+					eng.j.mu.Lock()
+					eng.j.buf = map[string]Record{} // what a kill loses
+					eng.j.mu.Unlock()
+				}
+			}})
+		_, err := eng.Run(ctx, p.ContactsHash)
+		if err != ErrInterrupted {
+			b.Fatal(err)
+		}
+		eng.Close()
+		var reconciled time.Duration
+		t0 := time.Now()
+		b.StartTimer()
+		eng2, _ := New(e.st.DB(), e.project, p, tgt, Options{Workers: 8, OnProgress: func(pr Progress) {
+			if pr.Phase == PhaseDepartments && reconciled == 0 {
+				reconciled = time.Since(t0)
+			}
+		}})
+		res, err := eng2.Run(context.Background(), p.ContactsHash)
+		el := time.Since(t0)
+		b.StopTimer()
+		eng2.Close()
+		if err != nil || !res.OK() || len(sim.State().Users) != n {
+			b.Fatalf("%v %+v", err, res)
+		}
+		b.ReportMetric(reconciled.Seconds(), "s-to-resume")
+		b.ReportMetric(el.Seconds(), "s-to-finish")
+		b.ReportMetric(float64(res.Commits), "commits")
+	}
+}

@@ -1,0 +1,280 @@
+package sheet
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"exmail-upgrade/core/contacts"
+)
+
+// Default limits of Read.
+const (
+	DefaultMaxFileBytes  = 200 << 20 // size of the file on disk
+	DefaultMaxUnzipBytes = 1 << 30   // total unzipped size of an .xlsx
+	DefaultMaxXMLBytes   = 16 << 20  // sheet XML kept in memory; larger spills to a temp file
+	headerScanRows       = 50        // rows searched for the header
+	ambiguitySampleRows  = 50        // data rows used to decide what 邮箱帐号 holds
+)
+
+// Options tune Read.
+type Options struct {
+	Sheet         string   // .xlsx sheet to read; "" = the first sheet holding a header
+	Domains       []string // company mail domains, for the validation options
+	MaxFileBytes  int64    // 0 = DefaultMaxFileBytes
+	MaxUnzipBytes int64    // 0 = DefaultMaxUnzipBytes
+}
+
+// Result is a read contacts sheet.
+type Result struct {
+	File      string              // path as given
+	Format    string              // "xlsx" or "csv"
+	Encoding  string              // text encoding of a CSV ("utf-8", "utf-8-bom", "gb18030", "utf-16le", "utf-16be")
+	Sheet     string              // sheet name (xlsx)
+	Layout    Layout              // recognised layout ("" when no header was found)
+	HeaderRow int                 // spreadsheet row of the header (0 when not found)
+	Columns   []Column            // header columns in order
+	Dir       *contacts.Directory // members with their spreadsheet rows, values as found
+	Problems  []contacts.Problem  // sheet-level problems (header_missing, header_duplicate, sheet_empty)
+	domains   []string
+}
+
+// ValidationOptions returns the contacts options matching this sheet: the
+// user's column headers, the legacy rule for Exmail exports and the domains.
+func (r *Result) ValidationOptions() contacts.Options {
+	cols := map[contacts.Field]string{}
+	for _, c := range r.Columns {
+		if c.Field != "" {
+			cols[c.Field] = c.Header
+		}
+	}
+	return contacts.Options{Domains: r.domains, Legacy: r.Layout == LayoutExmail, Columns: cols}
+}
+
+// UnreadableError reports a file that cannot be read as a contacts sheet
+// (problem code file_unreadable).
+type UnreadableError struct {
+	File   string
+	Reason string // "中文 / English"
+	Err    error  // underlying error, may be nil
+}
+
+func (e *UnreadableError) Error() string {
+	s := fmt.Sprintf("无法读取 %s：%s", filepath.Base(e.File), e.Reason)
+	if e.Err != nil {
+		s += fmt.Sprintf(" (%v)", e.Err)
+	}
+	return s
+}
+
+func (e *UnreadableError) Unwrap() error { return e.Err }
+
+// Problem returns the error as a sheet-level file_unreadable problem.
+func (e *UnreadableError) Problem() contacts.Problem {
+	return contacts.Problem{Code: contacts.CodeFileUnreadable, Severity: contacts.SeverityError,
+		Message: contacts.Describe(contacts.CodeFileUnreadable) + "：" + e.Reason, Value: filepath.Base(e.File)}
+}
+
+func unreadable(file, zh, en string, err error) error {
+	return &UnreadableError{File: file, Reason: zh + " / " + en, Err: err}
+}
+
+// Read reads a contacts sheet (.xlsx, .csv or .txt). Every failure to read
+// the file is an *UnreadableError; sheet-level problems are in
+// Result.Problems. Rows are numbered as the spreadsheet shows them.
+func Read(path string, opt Options) (*Result, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, unreadable(path, "打不开文件", "cannot open the file", err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, unreadable(path, "打不开文件", "cannot open the file", err)
+	}
+	if st.IsDir() {
+		return nil, unreadable(path, "这是一个文件夹", "this is a folder", nil)
+	}
+	return ReadFrom(f, st.Size(), path, opt)
+}
+
+// ReadFrom reads a contacts sheet from r (size bytes); name gives the file
+// name for messages and the extension hint.
+func ReadFrom(r io.ReaderAt, size int64, name string, opt Options) (res *Result, err error) {
+	defer func() {
+		if p := recover(); p != nil { // a parser bug must not take the app down
+			res, err = nil, unreadable(name, "文件内容损坏", "the file is corrupt", fmt.Errorf("panic: %v", p))
+		}
+	}()
+	maxFile := opt.MaxFileBytes
+	if maxFile <= 0 {
+		maxFile = DefaultMaxFileBytes
+	}
+	if size > maxFile {
+		return nil, unreadable(name, fmt.Sprintf("文件超过 %d MB", maxFile>>20), fmt.Sprintf("the file is larger than %d MB", maxFile>>20), nil)
+	}
+	if size == 0 {
+		return nil, unreadable(name, "文件是空的", "the file is empty", nil)
+	}
+	head := make([]byte, 8)
+	n, _ := r.ReadAt(head, 0)
+	head = head[:n]
+	ext := strings.ToLower(filepath.Ext(name))
+	switch {
+	case bytes.HasPrefix(head, oleMagic):
+		return nil, oleError(r, size, name)
+	case bytes.HasPrefix(head, []byte("PK\x03\x04")):
+		res, err = readXLSX(r, size, name, opt)
+	case ext == ".xlsx" || ext == ".xlsm" || ext == ".xls":
+		return nil, unreadable(name, "不是有效的 Excel 文件（可能已损坏）", "not a valid Excel file (it may be corrupt)", nil)
+	default:
+		res, err = readCSV(io.NewSectionReader(r, 0, size), name, opt)
+	}
+	if err != nil {
+		return nil, err
+	}
+	res.domains = opt.Domains
+	return res, nil
+}
+
+// Check reads a file and validates it: the result, every problem (sheet
+// level first, then by row) and an *UnreadableError when it cannot be read.
+func Check(path string, opt Options) (*Result, []contacts.Problem, error) {
+	res, err := Read(path, opt)
+	if err != nil {
+		return nil, nil, err
+	}
+	ps := append([]contacts.Problem(nil), res.Problems...)
+	if res.Layout != "" {
+		ps = append(ps, contacts.Validate(res.Dir, res.ValidationOptions())...)
+	}
+	return res, ps, nil
+}
+
+// IsUnreadable reports whether err is a file_unreadable error.
+func IsUnreadable(err error) bool {
+	var u *UnreadableError
+	return errors.As(err, &u)
+}
+
+// rowSource yields the rows of a sheet: the cells and the 1-based row
+// number as the spreadsheet shows it.
+type rowSource interface {
+	next() (cells []string, row int, ok bool, err error)
+}
+
+// build turns a row stream into a Result: finds the header, maps the
+// columns, collects members.
+func build(res *Result, src rowSource) error {
+	var h *headerInfo
+	for scanned := 0; h == nil && scanned < headerScanRows; scanned++ {
+		cells, row, ok, err := src.next()
+		if err != nil {
+			return err
+		}
+		if !ok {
+			break
+		}
+		if h = matchHeader(cells); h != nil {
+			res.HeaderRow = row
+		}
+	}
+	if h == nil {
+		res.Dir = &contacts.Directory{}
+		res.Problems = append(res.Problems, contacts.Problem{Code: contacts.CodeHeaderMissing, Severity: contacts.SeverityError,
+			Message: "找不到表头（需要 姓名、部门 等列） / no header row found (columns such as 姓名, 部门 are needed)"})
+		return nil
+	}
+	// buffer a few rows to decide what an ambiguous column holds
+	type buffered struct {
+		cells []string
+		row   int
+	}
+	var buf []buffered
+	var sampleCells [][]string
+	done := false
+	if h.ambig >= 0 {
+		for len(buf) < ambiguitySampleRows {
+			cells, row, ok, err := src.next()
+			if err != nil {
+				return err
+			}
+			if !ok {
+				done = true
+				break
+			}
+			buf = append(buf, buffered{cells, row})
+			sampleCells = append(sampleCells, cells)
+		}
+		h.resolveAmbiguous(sampleCells)
+	}
+	res.Layout, res.Columns = h.layout, h.columns
+	for _, f := range required(h.layout) {
+		if _, ok := h.byField[f]; !ok {
+			res.Problems = append(res.Problems, contacts.Problem{Row: res.HeaderRow, Field: f, Code: contacts.CodeHeaderMissing,
+				Severity: contacts.SeverityError, Value: f.Header(),
+				Message: fmt.Sprintf("缺少“%s”列 / the %s column is missing", f.Header(), f.Header())})
+		}
+	}
+	for _, d := range h.dups {
+		f := fieldSynonyms[NormalizeHeader(d.Header)]
+		first := h.columns[h.byField[f]].Header
+		res.Problems = append(res.Problems, contacts.Problem{Row: res.HeaderRow, Column: d.Header, Field: f,
+			Code: contacts.CodeHeaderDuplicate, Severity: contacts.SeverityError, Value: d.Header,
+			Message: fmt.Sprintf("“%s”与“%s”表示同一项，请删去一列 / %q and %q mean the same field; remove one", d.Header, first, d.Header, first)})
+	}
+	// field → column index, as a dense slice for the hot loop
+	type fc struct {
+		f   contacts.Field
+		col int
+	}
+	var fcs []fc
+	for _, c := range h.columns {
+		if c.Field != "" {
+			fcs = append(fcs, fc{c.Field, c.Index})
+		}
+	}
+	dir := &contacts.Directory{}
+	add := func(cells []string, row int) {
+		empty := true
+		for _, c := range cells {
+			if strings.TrimSpace(c) != "" {
+				empty = false
+				break
+			}
+		}
+		if empty {
+			return
+		}
+		m := contacts.Member{Row: row}
+		for _, x := range fcs {
+			if x.col < len(cells) && cells[x.col] != "" {
+				m.Set(x.f, cells[x.col])
+			}
+		}
+		dir.Members = append(dir.Members, m)
+	}
+	for _, b := range buf {
+		add(b.cells, b.row)
+	}
+	for !done {
+		cells, row, ok, err := src.next()
+		if err != nil {
+			return err
+		}
+		if !ok {
+			break
+		}
+		add(cells, row)
+	}
+	res.Dir = dir
+	if len(dir.Members) == 0 {
+		res.Problems = append(res.Problems, contacts.Problem{Row: res.HeaderRow, Code: contacts.CodeSheetEmpty,
+			Severity: contacts.SeverityError, Message: contacts.Describe(contacts.CodeSheetEmpty)})
+	}
+	return nil
+}

@@ -1,0 +1,174 @@
+package sheet
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/richardlehane/mscfb"
+	"github.com/xuri/excelize/v2"
+)
+
+// oleMagic starts every OLE/CDF compound file: old binary .xls, and
+// password-protected .xlsx (an encrypted package inside a CDF container).
+var oleMagic = []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}
+
+// oleError tells an encrypted workbook from an old .xls.
+func oleError(r io.ReaderAt, size int64, name string) (err error) {
+	encrypted := false
+	func() {
+		defer func() { _ = recover() }() // mscfb on hostile input: fall back to the .xls message
+		doc, e := mscfb.New(io.NewSectionReader(r, 0, size))
+		if e != nil {
+			return
+		}
+		for entry, e := doc.Next(); e == nil; entry, e = doc.Next() {
+			if entry.Name == "EncryptionInfo" || entry.Name == "EncryptedPackage" {
+				encrypted = true
+				return
+			}
+		}
+	}()
+	if encrypted {
+		return unreadable(name, "文件设置了打开密码，请在 Excel 中去掉密码后另存为 .xlsx 再试",
+			"the file is password-protected; remove the password in Excel, save as .xlsx and try again", nil)
+	}
+	return unreadable(name, "这是旧版 .xls 格式，请在 Excel 中“另存为” .xlsx 后再试",
+		"this is an old binary .xls file; open it in Excel, save it as .xlsx and try again", nil)
+}
+
+// xlsxRows adapts excelize's streaming row iterator.
+type xlsxRows struct {
+	rows *excelize.Rows
+	row  int
+	name string
+}
+
+func (x *xlsxRows) next() ([]string, int, bool, error) {
+	if !x.rows.Next() {
+		if err := x.rows.Error(); err != nil {
+			return nil, 0, false, unreadable(x.name, "工作表内容损坏", "the worksheet is corrupt", err)
+		}
+		return nil, 0, false, nil
+	}
+	x.row++
+	cells, err := x.rows.Columns(excelize.Options{RawCellValue: true})
+	if err != nil {
+		return nil, 0, false, unreadable(x.name, fmt.Sprintf("第 %d 行无法读取", x.row), fmt.Sprintf("row %d cannot be read", x.row), err)
+	}
+	return cells, x.row, true, nil
+}
+
+// useFastReader switches the streaming sheet reader on (tests compare both).
+var useFastReader = true
+
+func readXLSX(r io.ReaderAt, size int64, name string, opt Options) (*Result, error) {
+	unzip := opt.MaxUnzipBytes
+	if unzip <= 0 {
+		unzip = DefaultMaxUnzipBytes
+	}
+	if useFastReader {
+		if res, err := readFastXLSX(r, size, name, opt, unzip); err == nil {
+			return res, nil
+		}
+		// anything the fast reader does not handle goes through excelize,
+		// which also gives the precise error for a broken file
+	}
+	f, err := excelize.OpenReader(io.NewSectionReader(r, 0, size), excelize.Options{
+		UnzipSizeLimit: unzip, UnzipXMLSizeLimit: min(unzip, DefaultMaxXMLBytes), RawCellValue: true})
+	if err != nil {
+		if errors.Is(err, excelize.ErrWorkbookFileFormat) || strings.Contains(err.Error(), "zip") {
+			return nil, unreadable(name, "不是有效的 Excel 文件（可能已损坏）", "not a valid Excel file (it may be corrupt)", err)
+		}
+		if strings.Contains(err.Error(), "size") || strings.Contains(err.Error(), "limit") {
+			return nil, unreadable(name, "解压后超过大小限制", "the unzipped content exceeds the size limit", err)
+		}
+		return nil, unreadable(name, "不是有效的 Excel 文件（可能已损坏）", "not a valid Excel file (it may be corrupt)", err)
+	}
+	defer f.Close()
+	sheets := f.GetSheetList()
+	if opt.Sheet != "" {
+		found := false
+		for _, s := range sheets {
+			if s == opt.Sheet {
+				found = true
+			}
+		}
+		if !found {
+			return nil, unreadable(name, fmt.Sprintf("没有名为“%s”的工作表", opt.Sheet), fmt.Sprintf("no sheet named %q", opt.Sheet), nil)
+		}
+		sheets = []string{opt.Sheet}
+	}
+	if len(sheets) == 0 {
+		return nil, unreadable(name, "工作簿里没有工作表", "the workbook has no sheet", nil)
+	}
+	var first *Result
+	for _, s := range sheets {
+		res, err := readXLSXSheet(f, s, name)
+		if err != nil {
+			return nil, err
+		}
+		if res.Layout != "" {
+			return res, nil
+		}
+		if first == nil {
+			first = res
+		}
+	}
+	return first, nil // no sheet has a header: report on the first one
+}
+
+func readXLSXSheet(f *excelize.File, sheetName, name string) (*Result, error) {
+	rows, err := f.Rows(sheetName)
+	if err != nil {
+		return nil, unreadable(name, fmt.Sprintf("工作表“%s”无法读取", sheetName), fmt.Sprintf("sheet %q cannot be read", sheetName), err)
+	}
+	defer rows.Close()
+	res := &Result{File: name, Format: "xlsx", Sheet: sheetName}
+	if err := build(res, &xlsxRows{rows: rows, name: name}); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// readFastXLSX reads with the fast streaming reader; any error means "use
+// excelize instead".
+func readFastXLSX(r io.ReaderAt, size int64, name string, opt Options, unzip int64) (*Result, error) {
+	x, err := openFastXLSX(r, size, unzip)
+	if err != nil {
+		return nil, err
+	}
+	sheets := x.sheets
+	if opt.Sheet != "" {
+		sheets = nil
+		for _, s := range x.sheets {
+			if s.name == opt.Sheet {
+				sheets = append(sheets, s)
+			}
+		}
+	}
+	if len(sheets) == 0 {
+		return nil, errFastUnsupported
+	}
+	var first *Result
+	for _, s := range sheets {
+		rows, err := x.rows(s.path)
+		if err != nil {
+			return nil, err
+		}
+		res := &Result{File: name, Format: "xlsx", Sheet: s.name}
+		err = build(res, rows)
+		rows.Close()
+		if err != nil {
+			return nil, err
+		}
+		if res.Layout != "" {
+			return res, nil
+		}
+		if first == nil {
+			first = res
+		}
+	}
+	return first, nil
+}
