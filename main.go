@@ -25,6 +25,7 @@ func main() {
 	var opt gui.Options
 	fs.StringVar(&opt.StatePath, "state", "", "state file or folder (default: the user's config folder)")
 	fs.StringVar(&opt.Language, "lang", "", "zh or en (default: from the system locale)")
+	fs.StringVar(&opt.DemoStep, "demo-step", "", "open a new rehearsal at a wizard step: projects, notice, method, target, qr, contacts, plan, migrate, done")
 	fs.StringVar(&opt.APIBase, "api-base", os.Getenv("EXMAIL_UPGRADE_API_BASE"), "WeCom API base URL")
 	fs.Usage = func() { cli.Usage(os.Stderr); fmt.Fprintln(os.Stderr, "app flags:"); fs.PrintDefaults() }
 	if err := fs.Parse(os.Args[1:]); err != nil {

@@ -20,6 +20,9 @@ type Options struct {
 	StatePath string // bbolt state file; empty: the user's config folder
 	Language  string // "zh", "en" or empty for the system default
 	APIBase   string // WeCom API base URL for real targets; empty: the real service
+	// DemoStep opens a new rehearsal project at this wizard step
+	// (session.DemoSteps, or "projects"); for walk-throughs and screenshots.
+	DemoStep string
 }
 
 // UI is the running app: its window, its state file and the screen shown.
@@ -82,6 +85,11 @@ func New(a fyne.App, opt Options) *UI {
 		return ui
 	}
 	ui.ShowProjects()
+	if opt.DemoStep != "" {
+		if err := ui.openDemo(opt.DemoStep); err != nil {
+			ui.showError(err)
+		}
+	}
 	return ui
 }
 

@@ -42,6 +42,7 @@ type contactsView struct {
 	counts   *widget.Label
 	bar      *widget.Entry // the selected cell's value ("formula bar")
 	barLabel *widget.Label
+	cellNote *widget.Label // the selected cell's problem, in full
 	search   *widget.Entry
 	onlyBad  *widget.Check
 	next     *widget.Button
@@ -84,7 +85,7 @@ func (cv *contactsView) build() fyne.CanvasObject {
 		},
 		cv.updateCell)
 	cv.table.CreateHeader = func() fyne.CanvasObject {
-		l := widget.NewLabel("")
+		l := widget.NewLabel("100000") // sizes the row-number column
 		l.TextStyle = fyne.TextStyle{Bold: true}
 		return l
 	}
@@ -114,7 +115,11 @@ func (cv *contactsView) build() fyne.CanvasObject {
 		cv.bar.Disable()
 		saveCell.Disable()
 	}
-	barRow := container.NewBorder(nil, nil, cv.barLabel, saveCell, cv.bar)
+	cv.cellNote = widget.NewLabel("")
+	cv.cellNote.Wrapping = fyne.TextWrapWord
+	cv.cellNote.Importance = widget.DangerImportance
+	cv.cellNote.Hide()
+	barRow := container.NewVBox(container.NewBorder(nil, nil, cv.barLabel, saveCell, cv.bar), cv.cellNote)
 
 	cv.search = widget.NewEntry()
 	cv.search.SetPlaceHolder(i18n.T("contacts.search"))
@@ -125,7 +130,7 @@ func (cv *contactsView) build() fyne.CanvasObject {
 		func() int { return len(cv.issueSet) },
 		func() fyne.CanvasObject {
 			l := widget.NewLabel("")
-			l.Wrapping = fyne.TextWrapWord
+			l.Truncation = fyne.TextTruncateEllipsis // the whole text shows in the value bar
 			return container.NewBorder(nil, nil, widget.NewIcon(theme.ErrorIcon()), nil, l)
 		},
 		func(i widget.ListItemID, o fyne.CanvasObject) {
@@ -200,7 +205,7 @@ func problemText(p contacts.Problem) string {
 	if p.Value != "" {
 		s += " «" + p.Value + "»"
 	}
-	if len(p.Related) > 0 {
+	if len(p.Related) > 0 && !strings.Contains(p.Message, "另见") && !strings.Contains(p.Message, "also row") {
 		var rows []string
 		for _, r := range p.Related {
 			rows = append(rows, fmt.Sprint(r))
@@ -255,15 +260,28 @@ func (cv *contactsView) selectCell(id widget.TableCellID) {
 	raw, _, _ := cv.model.Index().Member(row)
 	cv.barLabel.SetText(i18n.Tf("contacts.cell", row, f.Header()))
 	cv.bar.SetText(raw.Get(f))
-	if p, ok := cv.model.CellProblem(row, f); ok {
-		cv.bar.SetPlaceHolder(problemText(p))
-	} else {
-		cv.bar.SetPlaceHolder("")
-	}
+	cv.showCellNote(row, f)
 	if !cv.model.ReadOnly() {
 		cv.wz.ui.Win.Canvas().Focus(cv.bar)
 	}
 	cv.table.Refresh()
+}
+
+// showCellNote shows the full problem of the selected cell under the bar.
+func (cv *contactsView) showCellNote(row int, f contacts.Field) {
+	p, ok := cv.model.CellProblem(row, f)
+	if !ok {
+		cv.cellNote.Hide()
+		return
+	}
+	cv.cellNote.SetText(problemText(p))
+	if p.Severity == contacts.SeverityError {
+		cv.cellNote.Importance = widget.DangerImportance
+	} else {
+		cv.cellNote.Importance = widget.WarningImportance
+	}
+	cv.cellNote.Show()
+	cv.cellNote.Refresh()
 }
 
 // commitBar writes the value bar into the selected cell; with down, the

@@ -167,3 +167,24 @@ func TestEveryUsedKeyIsTranslated(t *testing.T) {
 		}
 	}
 }
+
+// Every wizard step opens in Chinese from --demo-step (what the screenshot
+// script shows), with the step's own title.
+func TestDemoStepsRender(t *testing.T) {
+	titles := map[string]string{"projects": "本机上的客户企业", "notice": "升级须知", "method": "选择升级方式",
+		"target": "目标企业微信", "qr": "扫码确认", "contacts": "问题列表", "plan": "迁移计划", "migrate": "正在迁移通讯录",
+		"done": "升级迁移完成"}
+	for step, title := range titles {
+		t.Run(step, func(t *testing.T) {
+			a := test.NewTempApp(t)
+			ui := New(a, Options{StatePath: filepath.Join(t.TempDir(), "state.db"), Language: i18n.Chinese, DemoStep: step})
+			defer ui.Close()
+			if wz := ui.wizardForTest; wz != nil && step == "plan" {
+				waitFor(t, "the plan", func() bool { return wz.plan != nil && !wz.plan.loading })
+			}
+			if !strings.Contains(labels(ui.Win.Content()), title) {
+				t.Fatalf("step %s lacks %q:\n%s", step, title, labels(ui.Win.Content()))
+			}
+		})
+	}
+}

@@ -36,6 +36,7 @@ type slot struct {
 // it leaves and joins, so an editor on 100k rows stays instant. Rows are
 // identified by their spreadsheet row number, which stays stable: deleting
 // a row does not renumber the others, adding one gives it the next number.
+// An Index is not safe for concurrent use.
 type Index struct {
 	opts      Options
 	slots     []slot
@@ -298,9 +299,24 @@ func (x *Index) changes(set map[int]bool) []Change {
 	return out
 }
 
+func knownField(f Field) bool {
+	if f == FieldDisabled {
+		return true
+	}
+	for _, g := range Fields {
+		if g == f {
+			return true
+		}
+	}
+	return false
+}
+
 // Set changes one cell and returns the rows whose problems changed (the
 // edited row always included) with their new problem lists.
 func (x *Index) Set(row int, f Field, value string) ([]Change, error) {
+	if !knownField(f) {
+		return nil, fmt.Errorf("set %q of row %d: unknown field", f, row)
+	}
 	s, ok := x.byRow[row]
 	if !ok {
 		return nil, fmt.Errorf("set %s of row %d: no such row", f, row)

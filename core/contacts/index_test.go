@@ -109,6 +109,9 @@ func TestIndexEdits(t *testing.T) {
 	if _, err := x.Set(9999, contacts.FieldName, "x"); err == nil {
 		t.Error("unknown row accepted")
 	}
+	if _, err := x.Set(row, contacts.Field("nope"), "x"); err == nil {
+		t.Error("unknown field accepted")
+	}
 	// the incremental state equals a fresh validation of the same rows
 	fresh := contacts.NewIndex(x.Directory(), contacts.Options{})
 	if !reflect.DeepEqual(fresh.All(), x.All()) || fresh.Counts() != x.Counts() {

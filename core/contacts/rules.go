@@ -61,15 +61,10 @@ const (
 )
 
 var (
-	reAccount   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._@-]*$`)
-	reMainland  = regexp.MustCompile(`^1[0-9]{10}$`)
-	rePrefixed  = regexp.MustCompile(`^(?:\+86|0086|86)[ -]?(1[0-9]{10})$`)
-	reIntl      = regexp.MustCompile(`^\+[0-9]{1,4}[ -]?[0-9][0-9 -]{3,}$`)
-	reFloat     = regexp.MustCompile(`^([0-9]+)\.0*$`)
-	reSci       = regexp.MustCompile(`^([0-9])(?:\.([0-9]+))?[eE]\+?([0-9]{1,2})$`)
-	reTelephone = regexp.MustCompile(`^[0-9+,-]+$`)
-	reEmail     = regexp.MustCompile(`^[A-Za-z0-9._%+'-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$`)
-	reBizLocal  = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
+	rePrefixed = regexp.MustCompile(`^(?:\+86|0086|86)[ -]?(1[0-9]{10})$`)
+	reIntl     = regexp.MustCompile(`^\+[0-9]{1,4}[ -]?[0-9][0-9 -]{3,}$`)
+	reFloat    = regexp.MustCompile(`^([0-9]+)\.0*$`)
+	reSci      = regexp.MustCompile(`^([0-9])(?:\.([0-9]+))?[eE]\+?([0-9]{1,2})$`)
 )
 
 // checker accumulates the problems of one member.
@@ -156,7 +151,7 @@ func CheckMember(m *Member, opts *Options) (Member, []Problem) {
 
 	// 账号
 	f.Account = c.halfWidth(FieldAccount, c.trim(FieldAccount, f.Account))
-	if f.Account != "" && (len(f.Account) > MaxAccount || !reAccount.MatchString(f.Account)) {
+	if f.Account != "" && (len(f.Account) > MaxAccount || !matchAccount(f.Account)) {
 		c.add(FieldAccount, CodeAccountInvalid, SeverityError, m.Account, "")
 	}
 
@@ -185,13 +180,13 @@ func CheckMember(m *Member, opts *Options) (Member, []Problem) {
 
 	// 座机
 	f.Telephone = c.halfWidth(FieldTelephone, c.trim(FieldTelephone, f.Telephone))
-	if f.Telephone != "" && (len(f.Telephone) > MaxTelephone || !reTelephone.MatchString(f.Telephone)) {
+	if f.Telephone != "" && (len(f.Telephone) > MaxTelephone || !matchTelephone(f.Telephone)) {
 		c.add(FieldTelephone, CodeTelephoneInvalid, SeverityError, m.Telephone, "")
 	}
 
 	// 邮箱
 	f.Email = c.emailFixes(FieldEmail, f.Email)
-	if f.Email != "" && (len(f.Email) < MinEmail || len(f.Email) > MaxEmail || !reEmail.MatchString(f.Email)) {
+	if f.Email != "" && (len(f.Email) < MinEmail || len(f.Email) > MaxEmail || !matchEmail(f.Email)) {
 		c.add(FieldEmail, CodeEmailInvalid, SeverityError, m.Email, "")
 	}
 	if f.Mobile == "" && f.Email == "" {
@@ -219,7 +214,7 @@ func (c *checker) emailFixes(fd Field, v string) string {
 
 func (c *checker) bizMail(orig, v string) {
 	at := strings.LastIndexByte(v, '@')
-	if at <= 0 || !reEmail.MatchString(v) {
+	if at <= 0 || !matchEmail(v) {
 		c.add(FieldBizMail, CodeBizMailInvalid, SeverityError, orig, "")
 		return
 	}
@@ -228,7 +223,7 @@ func (c *checker) bizMail(orig, v string) {
 	case len(local) > MaxBizMailLocal:
 		c.add(FieldBizMail, CodeBizMailInvalid, SeverityError, orig, msg(CodeBizMailInvalid, "@ 前最多 32 个字符", "at most 32 characters before @"))
 		return
-	case !reBizLocal.MatchString(local):
+	case !matchBizLocal(local):
 		c.add(FieldBizMail, CodeBizMailInvalid, SeverityError, orig, msg(CodeBizMailInvalid, "@ 前只能用字母、数字和 . - _", "only letters, digits and . - _ before @"))
 		return
 	case strings.Contains(local, "--"):
@@ -275,8 +270,8 @@ func (c *checker) gender(v string) string {
 func (c *checker) mobile(v string) string {
 	orig := v
 	v = c.halfWidth(FieldMobile, c.trim(FieldMobile, v))
-	if v == "" {
-		return v
+	if v == "" || matchMainland(v) {
+		return v // the common case: nothing to fix or check
 	}
 	if m := reFloat.FindStringSubmatch(v); m != nil && m[0] != m[1] {
 		c.fixed(FieldMobile, CodeMobileFromNumber, v, m[1])
@@ -297,7 +292,7 @@ func (c *checker) mobile(v string) string {
 		v = m[1]
 	}
 	switch {
-	case reMainland.MatchString(v):
+	case matchMainland(v):
 	case len(v) <= MaxMobile && reIntl.MatchString(v) && !strings.HasPrefix(v, "+86"):
 	default:
 		c.add(FieldMobile, CodeMobileInvalid, SeverityError, orig, msg(CodeMobileInvalid,

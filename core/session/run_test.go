@@ -132,3 +132,31 @@ func TestBindRehearsalWithProblemRows(t *testing.T) {
 		conn.Close()
 	}
 }
+
+func TestAdvanceRehearsalToEveryStep(t *testing.T) {
+	st, err := store.Open(filepath.Join(t.TempDir(), "s.db"), store.Options{})
+	must(t, err)
+	defer st.Close()
+	want := map[string]upgrade.Stage{"notice": upgrade.StageNew, "method": upgrade.StageNoticeAcknowledged,
+		"target": upgrade.StageMethodChosen, "qr": upgrade.StageTargetIdentified, "contacts": upgrade.StageTargetConfirmed,
+		"plan": upgrade.StageContactsReady, "migrate": upgrade.StagePlanConfirmed, "done": upgrade.StageDone}
+	for i, step := range DemoSteps {
+		p, err := NewRehearsal(st, time.Date(2026, 1, 1, 0, 0, i, 0, time.UTC))
+		must(t, err)
+		conn, err := AdvanceRehearsal(st, p.ID, filepath.Join(t.TempDir(), step+".db"), step)
+		if err != nil {
+			t.Fatalf("%s: %v", step, err)
+		}
+		if conn != nil {
+			conn.Close()
+		}
+		up, err := upgrade.Load(st, p.ID)
+		must(t, err)
+		if up.Stage() != want[step] {
+			t.Fatalf("%s: stage %s, want %s", step, up.Stage(), want[step])
+		}
+	}
+	if _, err := AdvanceRehearsal(st, "x", "", "nowhere"); err == nil {
+		t.Fatal("unknown step accepted")
+	}
+}

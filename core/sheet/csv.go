@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding"
@@ -121,11 +122,12 @@ func sniffDelimiter(text string) rune {
 	return best
 }
 
-// csvRows adapts encoding/csv; row numbers count physical records.
+// csvRows adapts encoding/csv, numbering rows as a spreadsheet shows them.
 type csvRows struct {
-	r    *csv.Reader
-	row  int
-	name string
+	r       *csv.Reader
+	row     int // spreadsheet row of the last record
+	endLine int // line on which the last record ended
+	name    string
 }
 
 func (c *csvRows) next() ([]string, int, bool, error) {
@@ -140,9 +142,14 @@ func (c *csvRows) next() ([]string, int, bool, error) {
 		}
 		return nil, 0, false, unreadable(c.name, "读取文件失败", "reading the file failed", err)
 	}
+	// Excel shows one row per record and per blank line: a record's row is
+	// the previous record's row plus the lines between them, not counting
+	// the extra lines of quoted multi-line cells.
 	line, _ := c.r.FieldPos(0)
-	c.row = line
-	return rec, line, true, nil
+	c.row += line - c.endLine
+	lastLine, _ := c.r.FieldPos(len(rec) - 1)
+	c.endLine = lastLine + strings.Count(rec[len(rec)-1], "\n")
+	return rec, c.row, true, nil
 }
 
 func readCSV(r io.Reader, name string, opt Options) (*Result, error) {

@@ -115,7 +115,7 @@ func ReadFrom(r io.ReaderAt, size int64, name string, opt Options) (res *Result,
 		maxFile = DefaultMaxFileBytes
 	}
 	if size > maxFile {
-		return nil, unreadable(name, fmt.Sprintf("文件超过 %d MB", maxFile>>20), fmt.Sprintf("the file is larger than %d MB", maxFile>>20), nil)
+		return nil, unreadable(name, "文件超过 "+sizeText(maxFile), "the file is larger than "+sizeText(maxFile), nil)
 	}
 	if size == 0 {
 		return nil, unreadable(name, "文件是空的", "the file is empty", nil)
@@ -277,4 +277,12 @@ func build(res *Result, src rowSource) error {
 			Severity: contacts.SeverityError, Message: contacts.Describe(contacts.CodeSheetEmpty)})
 	}
 	return nil
+}
+
+// sizeText formats a byte count for messages ("200 MB", "16 KB").
+func sizeText(n int64) string {
+	if n >= 1<<20 {
+		return fmt.Sprintf("%d MB", n>>20)
+	}
+	return fmt.Sprintf("%d KB", max(n>>10, 1))
 }

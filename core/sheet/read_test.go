@@ -1,6 +1,8 @@
 package sheet
 
 import (
+	"bytes"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -244,7 +246,8 @@ func TestReadUnreadable(t *testing.T) {
 		{"encrypted", "", nil, Options{}, "密码"},
 		{"corrupt zip", "bad.xlsx", []byte("PK\x03\x04garbage garbage"), Options{}, "损坏"},
 		{"not zip xlsx", "bad.xlsx", []byte("hello"), Options{}, "损坏"},
-		{"too big", "big.csv", []byte(csvBody), Options{MaxFileBytes: 10}, "MB"},
+		{"too big", "big.csv", []byte(csvBody), Options{MaxFileBytes: 10}, "文件超过 1 KB"},
+		{"unzip limit", "bomb.xlsx", templateBytes(t), Options{MaxUnzipBytes: 2 << 20 >> 10}, "解压后超过"},
 		{"empty", "empty.csv", nil, Options{}, "空"},
 		{"binary", "bin.csv", []byte{0x01, 0x02, 0x00, 0xff, 0xfe, 0x00, 0x81, 0x00, 0x00, 0x00, 0x10}, Options{}, "文本"},
 		{"bad encoding", "x.csv", []byte("\xff\xff\xff\x80\x80,\x81\n"), Options{}, "编码"},
@@ -283,4 +286,30 @@ func TestReadXLSXExcelizePath(t *testing.T) {
 	t.Run("layouts", TestReadXLSXLayouts)
 	t.Run("raw", TestReadRawXLSXInlineAndScientific)
 	t.Run("unreadable", TestReadUnreadable)
+}
+
+func TestReadCSVRowNumbers(t *testing.T) {
+	p := tempPath(t, "rows.csv")
+	data := "标题\n\n姓名,部门,地址\n张三,A,\"第一行\n第二行\"\n\n李四,B,x\r\n王五,C,\"a\r\nb\r\nc\"\n赵六,D,\n"
+	os.WriteFile(p, []byte(data), 0o644)
+	res := mustRead(t, p)
+	if res.HeaderRow != 3 {
+		t.Fatalf("header row %d", res.HeaderRow)
+	}
+	var got []int
+	for _, m := range res.Dir.Members {
+		got = append(got, m.Row)
+	}
+	// 张三 row 4 (two lines), blank row 5, 李四 6, 王五 7 (three lines), 赵六 8
+	if fmt.Sprint(got) != "[4 6 7 8]" || res.Dir.Members[0].Address != "第一行\n第二行" {
+		t.Fatalf("rows %v, %+v", got, res.Dir.Members)
+	}
+}
+
+func templateBytes(t *testing.T) []byte {
+	var b bytes.Buffer
+	if err := WriteTemplate(&b); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
 }

@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 
 	"github.com/xuri/excelize/v2"
 
@@ -334,4 +333,23 @@ func WriteCSV(w io.Writer, d *contacts.Directory) error {
 // rowLabel is the header of the review's original-row column.
 const rowLabel = "原行号"
 
-var _ = strconv.Itoa
+// WriteTemplateFile writes the blank template to path (atomically).
+func WriteTemplateFile(path string) error {
+	return WriteFileAtomic(path, WriteTemplate)
+}
+
+// WriteUploadFile writes the upload-ready sheet to path (atomically); it
+// refuses with *BlockedError while errors remain, leaving path untouched.
+func WriteUploadFile(path string, d *contacts.Directory, opts contacts.Options) error {
+	return WriteFileAtomic(path, func(w io.Writer) error { return WriteUpload(w, d, opts) })
+}
+
+// WriteReviewFile writes the review workbook to path (atomically).
+func WriteReviewFile(path string, d *contacts.Directory, problems []contacts.Problem) error {
+	return WriteFileAtomic(path, func(w io.Writer) error { return WriteReview(w, d, problems) })
+}
+
+// WriteCSVFile writes the safe CSV export to path (atomically).
+func WriteCSVFile(path string, d *contacts.Directory) error {
+	return WriteFileAtomic(path, func(w io.Writer) error { return WriteCSV(w, d) })
+}

@@ -1,7 +1,6 @@
 package sheet
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -78,11 +77,9 @@ func readXLSX(r io.ReaderAt, size int64, name string, opt Options) (*Result, err
 	f, err := excelize.OpenReader(io.NewSectionReader(r, 0, size), excelize.Options{
 		UnzipSizeLimit: unzip, UnzipXMLSizeLimit: min(unzip, DefaultMaxXMLBytes), RawCellValue: true})
 	if err != nil {
-		if errors.Is(err, excelize.ErrWorkbookFileFormat) || strings.Contains(err.Error(), "zip") {
-			return nil, unreadable(name, "不是有效的 Excel 文件（可能已损坏）", "not a valid Excel file (it may be corrupt)", err)
-		}
-		if strings.Contains(err.Error(), "size") || strings.Contains(err.Error(), "limit") {
-			return nil, unreadable(name, "解压后超过大小限制", "the unzipped content exceeds the size limit", err)
+		if strings.Contains(err.Error(), "exceeds") {
+			return nil, unreadable(name, "解压后超过 "+sizeText(unzip)+" 的限制",
+				"the unzipped content exceeds the "+sizeText(unzip)+" limit", err)
 		}
 		return nil, unreadable(name, "不是有效的 Excel 文件（可能已损坏）", "not a valid Excel file (it may be corrupt)", err)
 	}
