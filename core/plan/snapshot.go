@@ -295,13 +295,3 @@ func (s *Snapshot) applySheet(sheet *contacts.Directory) {
 			Reason: Msg{"sheet_inconsistent", fmt.Sprintf("目标通讯录表格与接口数据不一致,部门%v的名称无法确定", ids), fmt.Sprintf("the target sheet disagrees with the API; names of departments %v stay unknown", ids)}})
 	}
 }
-
-// nameKnown reports whether every department below the root has a name.
-func (s *Snapshot) allNamesKnown() bool {
-	for _, d := range s.Departments {
-		if d.ID != RootID && d.Name == "" {
-			return false
-		}
-	}
-	return true
-}
