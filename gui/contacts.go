@@ -17,6 +17,7 @@ import (
 
 	"exmail-upgrade/core/contacts"
 	"exmail-upgrade/core/editor"
+	"exmail-upgrade/core/session"
 	"exmail-upgrade/core/upgrade"
 	"exmail-upgrade/gui/i18n"
 )
@@ -52,11 +53,49 @@ type contactsView struct {
 	saveMu   sync.Mutex
 	stopSave chan struct{}
 	onChange func() // test hook: called after every refresh
+	// loadingRest is the full row count while only the first rows are
+	// shown (a large sheet loading in the background); 0 once loaded.
+	loadingRest int
 }
+
+// progressiveRows is the size above which the editor opens with the first
+// rows at once and loads the rest in the background.
+const progressiveRows = 5000
 
 // showContacts opens the contacts editor on the project's working copy.
 func (wz *wizard) showContacts() {
-	dir, _, err := wz.ui.Store.Contacts(wz.project.ID)
+	st, id := wz.ui.Store, wz.project.ID
+	ro := !upgrade.ContactsEditable(wz.up.Stage())
+	cv := &contactsView{wz: wz, sel: widget.TableCellID{Row: -1}}
+	wz.contacts = cv
+	if head, ok, err := session.LoadHead(st, id); err == nil && ok && head.Total > progressiveRows {
+		cv.model = editor.New(&contacts.Directory{Members: head.Members}, contacts.Options{})
+		cv.model.SetReadOnly(true)
+		cv.loadingRest = head.Total
+		wz.ui.show(cv.build)
+		wz.ui.background(func() {
+			dir, _, err := st.Contacts(id)
+			var m *editor.Model
+			if err == nil && dir != nil {
+				m = editor.New(dir, contacts.Options{})
+				m.SetReadOnly(ro)
+			}
+			fyne.Do(func() {
+				if err != nil {
+					wz.ui.showError(err)
+					return
+				}
+				if wz.contacts != cv {
+					return // the user left meanwhile
+				}
+				cv.loadingRest = 0
+				cv.model = m
+				wz.ui.show(cv.build)
+			})
+		})
+		return
+	}
+	dir, _, err := st.Contacts(id)
 	if err != nil {
 		wz.ui.showError(err)
 		return
@@ -64,9 +103,8 @@ func (wz *wizard) showContacts() {
 	if dir == nil {
 		dir = &contacts.Directory{}
 	}
-	cv := &contactsView{wz: wz, model: editor.New(dir, contacts.Options{}), sel: widget.TableCellID{Row: -1}}
-	cv.model.SetReadOnly(!upgrade.ContactsEditable(wz.up.Stage()))
-	wz.contacts = cv
+	cv.model = editor.New(dir, contacts.Options{})
+	cv.model.SetReadOnly(ro)
 	wz.ui.show(cv.build)
 }
 
@@ -170,7 +208,11 @@ func (cv *contactsView) build() fyne.CanvasObject {
 	tools := container.NewHBox(importBtn, exportBtn, widget.NewSeparator(), fixBtn, cv.undoBtn, cv.redoBtn, addBtn, delBtn)
 	filter := container.NewBorder(nil, nil, nil, cv.onlyBad, cv.search)
 	top := container.NewVBox(container.NewBorder(nil, nil, tools, nil, filter), barRow)
-	if ro {
+	if cv.loadingRest > 0 {
+		note := widget.NewLabel(i18n.Tf("contacts.loading_rest", cv.model.Index().Len(), cv.loadingRest))
+		note.Importance = widget.WarningImportance
+		top.Add(container.NewBorder(nil, nil, nil, widget.NewProgressBarInfinite(), note))
+	} else if ro {
 		note := widget.NewLabel(i18n.T("contacts.read_only"))
 		note.Importance = widget.WarningImportance
 		top.Add(note)
@@ -515,11 +557,11 @@ func (cv *contactsView) startAutosave() {
 func (cv *contactsView) flush() {
 	cv.saveMu.Lock()
 	defer cv.saveMu.Unlock()
-	if dirty, _ := cv.model.Dirty(); !dirty || cv.model.ReadOnly() {
+	if dirty, _ := cv.model.Dirty(); !dirty || cv.model.ReadOnly() || cv.loadingRest > 0 {
 		return
 	}
 	d, v := cv.model.Snapshot()
-	if err := cv.wz.ui.Store.SaveContacts(cv.wz.project.ID, d); err != nil {
+	if err := session.SaveWorkingCopy(cv.wz.ui.Store, cv.wz.project.ID, d); err != nil {
 		fyne.LogError("autosave contacts", err)
 		return
 	}

@@ -16,6 +16,7 @@ import (
 	"exmail-upgrade/core/contacts"
 	"exmail-upgrade/core/editor"
 	"exmail-upgrade/core/exmail"
+	"exmail-upgrade/core/session"
 	"exmail-upgrade/core/sheet"
 	"exmail-upgrade/gui/i18n"
 )
@@ -78,20 +79,31 @@ func (cv *contactsView) exmailDialog() {
 	}, cv.wz.ui.Win)
 }
 
-// load runs read in the background and swaps the result in.
+// load runs read in the background, builds the new model there too, and
+// swaps it in after asking (when rows would be replaced); the working copy
+// is saved in the background as well, so a 100k-row import never freezes
+// the window.
 func (cv *contactsView) load(read func() (*contacts.Directory, contacts.Options, []contacts.Problem, error), source string) {
 	win := cv.wz.ui.Win
+	if cv.model.ReadOnly() {
+		cv.wz.ui.showError(editor.ErrReadOnly)
+		return
+	}
 	prog := dialog.NewCustomWithoutButtons(i18n.Tf("contacts.reading", source), widget.NewProgressBarInfinite(), win)
 	prog.Show()
 	cv.wz.ui.background(func() {
 		dir, opts, sheetProblems, err := read()
+		var m *editor.Model
+		if err == nil && !contacts.HasErrors(sheetProblems) {
+			m = editor.New(dir, opts)
+		}
 		fyne.Do(func() {
 			prog.Hide()
 			if err != nil {
 				cv.wz.ui.showError(err)
 				return
 			}
-			if contacts.HasErrors(sheetProblems) {
+			if m == nil {
 				var lines []string
 				for _, p := range sheetProblems {
 					lines = append(lines, problemText(p))
@@ -99,31 +111,34 @@ func (cv *contactsView) load(read func() (*contacts.Directory, contacts.Options,
 				dialog.ShowError(errors.New(strings.Join(lines, "\n")), win)
 				return
 			}
-			apply := func() { cv.replace(dir, opts) }
 			if cv.model.Index().Len() == 0 {
-				apply()
+				cv.replace(m, dir)
 				return
 			}
 			dialog.ShowConfirm(i18n.T("contacts.import"), i18n.Tf("contacts.replace_confirm", cv.model.Index().Len(), len(dir.Members)),
 				func(ok bool) {
 					if ok {
-						apply()
+						cv.replace(m, dir)
 					}
 				}, win)
 		})
 	})
 }
 
-// replace makes dir the working copy and saves it at once.
-func (cv *contactsView) replace(dir *contacts.Directory, opts contacts.Options) {
-	if cv.model.ReadOnly() {
-		cv.wz.ui.showError(editor.ErrReadOnly)
-		return
-	}
-	cv.model = editor.New(dir, opts)
-	if err := cv.wz.ui.Store.SaveContacts(cv.wz.project.ID, dir); err != nil {
-		cv.wz.ui.showError(err)
-	}
+// replace makes m (built over dir) the editor's model and saves dir as the
+// working copy in the background.
+func (cv *contactsView) replace(m *editor.Model, dir *contacts.Directory) {
+	cv.saveMu.Lock()
+	cv.model = m
+	cv.saveMu.Unlock()
+	st, id := cv.wz.ui.Store, cv.wz.project.ID
+	cv.wz.ui.background(func() {
+		cv.saveMu.Lock()
+		defer cv.saveMu.Unlock()
+		if err := session.SaveWorkingCopy(st, id, dir); err != nil {
+			fyne.Do(func() { cv.wz.ui.showError(err) })
+		}
+	})
 	cv.sel = widget.TableCellID{Row: -1}
 	cv.search.SetText("")
 	cv.onlyBad.SetChecked(false)

@@ -9,21 +9,29 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"exmail-upgrade/core/contacts"
+	"exmail-upgrade/core/sample"
+	"exmail-upgrade/core/session"
 	"exmail-upgrade/core/upgrade"
 )
 
 // projectAtContacts creates a project whose target is confirmed (method
 // new), holding dir, and opens it: the contacts editor shows.
-func projectAtContacts(t *testing.T, ui *UI, dir *contacts.Directory) *wizard {
+func projectAtContacts(t testing.TB, ui *UI, dir *contacts.Directory, existing ...string) *wizard {
 	t.Helper()
-	p, err := ui.Store.CreateProject("测试公司")
-	if err != nil {
-		t.Fatal(err)
+	var id string
+	if len(existing) > 0 {
+		id = existing[0]
+	} else {
+		p, err := ui.Store.CreateProject("测试公司")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := ui.Store.SaveContacts(p.ID, dir); err != nil {
+			t.Fatal(err)
+		}
+		id = p.ID
 	}
-	if err := ui.Store.SaveContacts(p.ID, dir); err != nil {
-		t.Fatal(err)
-	}
-	up, err := upgrade.Load(ui.Store, p.ID)
+	up, err := upgrade.Load(ui.Store, id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,11 +45,11 @@ func projectAtContacts(t *testing.T, ui *UI, dir *contacts.Directory) *wizard {
 	for g, n := up.Confirmations(); g < n; g, n = up.Confirmations() {
 		must(t, up.ConfirmTarget())
 	}
-	ui.OpenProject(p.ID)
+	ui.OpenProject(id)
 	return ui.wizardForTest
 }
 
-func must(t *testing.T, err error) {
+func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
@@ -143,5 +151,35 @@ func TestEditorReadOnlyWhenMigrating(t *testing.T) {
 	wz.contacts.model.SetReadOnly(true)
 	if _, err := wz.contacts.model.Set(2, contacts.FieldName, "x"); err == nil {
 		t.Fatal("edit accepted while read-only")
+	}
+}
+
+// A large working copy opens with its first rows at once, read-only, and
+// becomes the whole editable sheet when the rest has loaded.
+func TestEditorOpensLargeSheetProgressively(t *testing.T) {
+	ui := newTestUI(t)
+	p, err := ui.Store.CreateProject("大公司")
+	must(t, err)
+	d := sample.Company(progressiveRows+1000, 3)
+	must(t, session.SaveWorkingCopy(ui.Store, p.ID, d))
+	wz := projectAtContacts(t, ui, nil, p.ID)
+	cv := wz.contacts
+	if cv.loadingRest == 0 {
+		// The background load may already be done on a fast machine.
+		if cv.model.Index().Len() != len(d.Members) {
+			t.Fatalf("loaded %d rows", cv.model.Index().Len())
+		}
+		return
+	}
+	if cv.model.Index().Len() != session.HeadRows || !cv.model.ReadOnly() {
+		t.Fatalf("first view: %d rows, read-only %v", cv.model.Index().Len(), cv.model.ReadOnly())
+	}
+	if !strings.Contains(labels(ui.Win.Content()), "正在加载其余") {
+		t.Fatal("no loading note")
+	}
+	waitFor(t, "the rest of the sheet", func() bool { return wz.contacts.loadingRest == 0 })
+	cv = wz.contacts
+	if cv.model.Index().Len() != len(d.Members) || cv.model.ReadOnly() {
+		t.Fatalf("after load: %d rows, read-only %v", cv.model.Index().Len(), cv.model.ReadOnly())
 	}
 }

@@ -72,7 +72,8 @@ func (wz *wizard) showQR() {
 			fyne.Do(func() {
 				statusL.SetText(i18n.T("qr.status_" + string(s)))
 				if s == confirm.StatusConfirmed {
-					stop()
+					// The page stays served until the step is left, so the
+					// phone still receives its answer.
 					if wz.up.Stage() == upgrade.StageTargetIdentified {
 						if err := wz.up.ConfirmTarget(); err != nil {
 							wz.ui.showError(err)

@@ -94,7 +94,7 @@ func AdvanceRehearsal(st *store.Store, id, simPath, step string) (*Connection, e
 		return conn, nil
 	}
 	clean := validRows(dir)
-	if err := st.SaveContacts(id, clean); err != nil {
+	if err := SaveWorkingCopy(st, id, clean); err != nil {
 		return fail(err)
 	}
 	if _, err := p.Up.FreezeDirectory(clean, 0); err != nil {

@@ -29,7 +29,7 @@ func NewRehearsal(st *store.Store, now time.Time) (store.Project, error) {
 	seed := now.UnixNano()
 	dir := sample.Company(RehearsalMembers, seed)
 	sample.Plant(dir, 0.02, seed+1)
-	if err := st.SaveContacts(p.ID, dir); err != nil {
+	if err := SaveWorkingCopy(st, p.ID, dir); err != nil {
 		return store.Project{}, fmt.Errorf("save sample contacts: %w", err)
 	}
 	return st.UpdateProject(p.ID, func(p *store.Project) error {

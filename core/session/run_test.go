@@ -160,3 +160,24 @@ func TestAdvanceRehearsalToEveryStep(t *testing.T) {
 		t.Fatal("unknown step accepted")
 	}
 }
+
+func TestWorkingCopyHead(t *testing.T) {
+	st, err := store.Open(filepath.Join(t.TempDir(), "s.db"), store.Options{})
+	must(t, err)
+	defer st.Close()
+	p, err := st.CreateProject("x")
+	must(t, err)
+	if _, ok, err := LoadHead(st, p.ID); ok || err != nil {
+		t.Fatalf("head before save: ok %v err %v", ok, err)
+	}
+	d := sample.Company(HeadRows+50, 1)
+	must(t, SaveWorkingCopy(st, p.ID, d))
+	h, ok, err := LoadHead(st, p.ID)
+	if err != nil || !ok || h.Total != HeadRows+50 || len(h.Members) != HeadRows || h.Members[0].Name != d.Members[0].Name {
+		t.Fatalf("head %d/%d ok %v err %v", len(h.Members), h.Total, ok, err)
+	}
+	full, _, err := st.Contacts(p.ID)
+	if err != nil || len(full.Members) != HeadRows+50 {
+		t.Fatalf("full copy: %v", err)
+	}
+}
