@@ -21,8 +21,10 @@ func init() {
 // listFlag collects a repeatable string flag (--domain a --domain b, or a,b).
 type listFlag []string
 
+// String joins the values (flag.Value).
 func (l *listFlag) String() string { return strings.Join(*l, ",") }
 
+// Set adds one or more comma-separated values (flag.Value).
 func (l *listFlag) Set(v string) error {
 	for _, s := range strings.Split(v, ",") {
 		if s = strings.TrimSpace(s); s != "" {

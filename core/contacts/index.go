@@ -42,6 +42,7 @@ type Index struct {
 	slots     []slot
 	byRow     map[int]int
 	groups    [nDup]map[string][]int // key → slots, in slot order
+	single    []int                  // backing of singleton groups (see join)
 	counts    Counts                 // of the per-row problems
 	dupErrors int                    // rows currently in a duplicate group, per kind summed
 	live      int
@@ -69,6 +70,7 @@ func NewIndex(d *Directory, opts Options) *Index {
 		}
 	}
 	x.slots = make([]slot, 0, len(d.Members))
+	x.single = make([]int, len(d.Members))
 	for i := range d.Members {
 		m := d.Members[i]
 		if _, used := x.byRow[m.Row]; m.Row <= 0 || used {
@@ -131,6 +133,13 @@ func (x *Index) join(s int) {
 		default:
 			x.dupErrors++
 		}
+		if len(g) == 0 && s < len(x.single) {
+			// a singleton group: a one-element window of a shared array,
+			// capacity 1 so that a second member reallocates
+			x.single[s] = s
+			x.groups[k][key] = x.single[s : s+1 : s+1]
+			continue
+		}
 		// keep slot order so Related lists read top to bottom
 		i := sort.SearchInts(g, s)
 		g = append(g, 0)
@@ -152,7 +161,11 @@ func (x *Index) leave(s int) {
 		if i >= len(g) || g[i] != s {
 			continue
 		}
-		g = append(g[:i], g[i+1:]...)
+		if len(g) == 1 {
+			delete(x.groups[k], key)
+			continue
+		}
+		g = append(g[:i:i], g[i+1:]...) // a fresh array when i == 0 keeps shared windows intact
 		switch len(g) {
 		case 0:
 			delete(x.groups[k], key)

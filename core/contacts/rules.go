@@ -170,7 +170,7 @@ func CheckMember(m *Member, opts *Options) (Member, []Problem) {
 	}
 
 	// 部门
-	f.Departments = c.departments(m.Departments)
+	f.Departments = c.departments(f.Departments)
 
 	// 性别
 	f.Gender = c.gender(f.Gender)
@@ -313,8 +313,51 @@ func mobileKey(v string) string {
 
 var deptSepReplacer = strings.NewReplacer("／", "/", "\\", "/", ";", "；", "，", "；", "、", "；")
 
+// canonicalPath reports whether a path needs no normalisation: not empty,
+// no separator to convert, no leading /, no level with surrounding spaces.
+func canonicalPath(p string) bool {
+	if p == "" || p[0] == '/' || strings.ContainsAny(p, "／\\;，、；") {
+		return false
+	}
+	for rest := p; ; {
+		l, r, more := strings.Cut(rest, PathSep)
+		if l != "" && (isTrimSpace(rune(l[0])) || isTrimSpace(rune(l[len(l)-1])) ||
+			!isASCII(l) && strings.TrimFunc(l, isTrimSpace) != l) {
+			return false
+		}
+		if !more {
+			return true
+		}
+		rest = r
+	}
+}
+
 // departments normalises separators and checks every level of every path.
+// paths may be returned (it is the caller's copy).
 func (c *checker) departments(paths []string) []string {
+	fast := true
+	for _, p := range paths {
+		if !canonicalPath(p) {
+			fast = false
+			break
+		}
+	}
+	if fast {
+		orig := ""
+		if len(paths) == 1 {
+			orig = paths[0]
+		} else if len(paths) > WarnDepartments {
+			orig = strings.Join(paths, "；")
+		}
+		c.departmentCount(orig, len(paths))
+		for _, p := range paths {
+			if orig == "" {
+				orig = strings.Join(paths, "；")
+			}
+			c.departmentPath(orig, p)
+		}
+		return paths
+	}
 	raw := strings.Join(paths, "；")
 	orig := raw
 	t := strings.TrimFunc(raw, isTrimSpace)
@@ -350,27 +393,34 @@ func (c *checker) departments(paths []string) []string {
 	if norm != t || (canon != raw && t == raw && !trimmed) {
 		c.fixed(FieldDepartments, CodeDepartmentSep, raw, canon)
 	}
-	if n := len(out); n > MaxDepartments {
-		c.add(FieldDepartments, CodeDepartmentTooMany, SeverityError, orig,
-			msg(CodeDepartmentTooMany, fmt.Sprintf("共 %d 个，最多 %d 个", n, MaxDepartments), fmt.Sprintf("%d, at most %d", n, MaxDepartments)))
-	} else if n > WarnDepartments {
-		c.add(FieldDepartments, CodeDepartmentTooMany, SeverityWarning, orig,
-			msg(CodeDepartmentTooMany, fmt.Sprintf("共 %d 个，部分接口最多接受 %d 个", n, WarnDepartments), fmt.Sprintf("%d; some interfaces accept at most %d", n, WarnDepartments)))
-	}
+	c.departmentCount(orig, len(out))
 	for _, p := range out {
 		c.departmentPath(orig, p)
 	}
 	return out
 }
 
+// departmentCount checks the number of departments of a member.
+func (c *checker) departmentCount(orig string, n int) {
+	if n > MaxDepartments {
+		c.add(FieldDepartments, CodeDepartmentTooMany, SeverityError, orig,
+			msg(CodeDepartmentTooMany, fmt.Sprintf("共 %d 个，最多 %d 个", n, MaxDepartments), fmt.Sprintf("%d, at most %d", n, MaxDepartments)))
+	} else if n > WarnDepartments {
+		c.add(FieldDepartments, CodeDepartmentTooMany, SeverityWarning, orig,
+			msg(CodeDepartmentTooMany, fmt.Sprintf("共 %d 个，部分接口最多接受 %d 个", n, WarnDepartments), fmt.Sprintf("%d; some interfaces accept at most %d", n, WarnDepartments)))
+	}
+}
+
 // departmentPath checks one path level by level.
 func (c *checker) departmentPath(orig, p string) {
-	levels := strings.Split(p, PathSep)
-	if len(levels) > MaxDepartmentDepth {
+	if depth := strings.Count(p, PathSep) + 1; depth > MaxDepartmentDepth {
 		c.add(FieldDepartments, CodeDepartmentTooDeep, SeverityError, orig,
-			msg(CodeDepartmentTooDeep, fmt.Sprintf("“%s” 有 %d 级", p, len(levels)), fmt.Sprintf("%q has %d levels", p, len(levels))))
+			msg(CodeDepartmentTooDeep, fmt.Sprintf("“%s” 有 %d 级", p, depth), fmt.Sprintf("%q has %d levels", p, depth)))
 	}
-	for i, l := range levels {
+	rest, more := p, true
+	for i := 0; more; i++ {
+		var l string
+		l, rest, more = strings.Cut(rest, PathSep)
 		switch {
 		case l == "":
 			c.add(FieldDepartments, CodeDepartmentNameInvalid, SeverityError, orig,

@@ -182,41 +182,48 @@ func (x *fastXLSX) readSST(name string) error {
 		return err
 	}
 	defer rc.Close()
-	d := xml.NewDecoder(rc)
-	var b strings.Builder
+	sc := newXMLScan(rc)
+	var b []byte
 	inSI, inT, skip := false, false, 0
 	for {
-		tok, err := d.RawToken()
-		if err == io.EOF {
-			return nil
-		}
+		tok, err := sc.next()
 		if err != nil {
 			return err
 		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			switch t.Name.Local {
-			case "si":
-				inSI = true
-				b.Reset()
-			case "rPh":
-				skip++
-			case "t":
-				inT = inSI && skip == 0
+		switch tok {
+		case tokEOF:
+			if inSI {
+				return io.ErrUnexpectedEOF
 			}
-		case xml.EndElement:
-			switch t.Name.Local {
+			return nil
+		case tokStart:
+			switch string(sc.name) {
+			case "si":
+				inSI, b = true, b[:0]
+				if sc.selfClosing {
+					inSI = false
+					x.sst = append(x.sst, "")
+				}
+			case "rPh":
+				if !sc.selfClosing {
+					skip++
+				}
+			case "t":
+				inT = inSI && skip == 0 && !sc.selfClosing
+			}
+		case tokEnd:
+			switch string(sc.name) {
 			case "si":
 				inSI = false
-				x.sst = append(x.sst, bstrDecode(b.String()))
+				x.sst = append(x.sst, bstrDecode(string(b)))
 			case "rPh":
 				skip--
 			case "t":
 				inT = false
 			}
-		case xml.CharData:
+		case tokText:
 			if inT {
-				b.Write(t)
+				b = append(b, sc.text...)
 			}
 		}
 	}
@@ -245,12 +252,12 @@ func bstrDecode(s string) string {
 type fastRows struct {
 	x       *fastXLSX
 	rc      io.ReadCloser
-	d       *xml.Decoder
+	sc      *xmlScan
 	row     int      // last row returned
 	pending []string // a row read ahead (its number is pendRow)
 	pendRow int
 	done    bool
-	cells   []string
+	v, is   []byte // value buffers of the current cell
 }
 
 func (x *fastXLSX) rows(sheetPath string) (*fastRows, error) {
@@ -258,9 +265,10 @@ func (x *fastXLSX) rows(sheetPath string) (*fastRows, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &fastRows{x: x, rc: rc, d: xml.NewDecoder(rc)}, nil
+	return &fastRows{x: x, rc: rc, sc: newXMLScan(rc)}, nil
 }
 
+// Close closes the sheet entry.
 func (r *fastRows) Close() error { return r.rc.Close() }
 
 // next returns rows numbered 1, 2, 3, ...: rows absent from the XML come
@@ -293,41 +301,41 @@ func (r *fastRows) next() ([]string, int, bool, error) {
 // readRow reads the next <row> element.
 func (r *fastRows) readRow() ([]string, int, bool, error) {
 	for {
-		tok, err := r.d.RawToken()
-		if err == io.EOF {
-			return nil, 0, false, nil
-		}
+		tok, err := r.sc.next()
 		if err != nil {
 			return nil, 0, false, err
 		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			if t.Name.Local != "row" {
+		switch tok {
+		case tokEOF:
+			return nil, 0, false, io.ErrUnexpectedEOF // </sheetData> never came
+		case tokStart:
+			if string(r.sc.name) != "row" {
 				continue
 			}
 			num := r.row + 1
 			if r.pendRow >= num {
 				num = r.pendRow + 1
 			}
-			for _, a := range t.Attr {
-				if a.Name.Local == "r" {
-					n, err := strconv.Atoi(a.Value)
-					if err != nil || n <= 0 || n > 1048576 {
-						return nil, 0, false, fmt.Errorf("%w: row number %q", errFastUnsupported, a.Value)
-					}
-					num = n
+			if v, ok := r.sc.attr("r"); ok {
+				n, err := strconv.Atoi(v)
+				if err != nil || n <= 0 || n > 1048576 {
+					return nil, 0, false, fmt.Errorf("%w: row number %q", errFastUnsupported, v)
 				}
+				num = n
 			}
 			if num <= r.row {
 				return nil, 0, false, fmt.Errorf("%w: rows out of order", errFastUnsupported)
+			}
+			if r.sc.selfClosing {
+				return []string{}, num, true, nil
 			}
 			cells, err := r.readCells()
 			if err != nil {
 				return nil, 0, false, err
 			}
 			return cells, num, true, nil
-		case xml.EndElement:
-			if t.Name.Local == "sheetData" {
+		case tokEnd:
+			if string(r.sc.name) == "sheetData" {
 				return nil, 0, false, nil
 			}
 		}
@@ -339,35 +347,31 @@ func (r *fastRows) readCells() ([]string, error) {
 	cells := []string{}
 	col := 0
 	for {
-		tok, err := r.d.RawToken()
+		tok, err := r.sc.next()
 		if err != nil {
 			return nil, err
 		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			if t.Name.Local != "c" {
+		switch tok {
+		case tokEOF:
+			return nil, io.ErrUnexpectedEOF
+		case tokStart:
+			if string(r.sc.name) != "c" {
 				continue
 			}
 			col++
-			typ, ref := "", ""
-			for _, a := range t.Attr {
-				switch a.Name.Local {
-				case "t":
-					typ = a.Value
-				case "r":
-					ref = a.Value
-				}
-			}
-			if ref != "" {
+			typ, _ := r.sc.attr("t")
+			if ref, ok := r.sc.attr("r"); ok && ref != "" {
 				c, err := columnOf(ref)
 				if err != nil {
 					return nil, err
 				}
 				col = c
 			}
-			val, hasF, err := r.readCell(typ)
-			if err != nil {
-				return nil, err
+			val, hasF := "", false
+			if !r.sc.selfClosing {
+				if val, hasF, err = r.readCell(typ); err != nil {
+					return nil, err
+				}
 			}
 			if val != "" || hasF {
 				for len(cells) < col-1 {
@@ -378,8 +382,8 @@ func (r *fastRows) readCells() ([]string, error) {
 				}
 				cells = append(cells, val)
 			}
-		case xml.EndElement:
-			if t.Name.Local == "row" {
+		case tokEnd:
+			if string(r.sc.name) == "row" {
 				return cells, nil
 			}
 		}
@@ -388,47 +392,54 @@ func (r *fastRows) readCells() ([]string, error) {
 
 // readCell reads one <c> element's value up to </c>.
 func (r *fastRows) readCell(typ string) (string, bool, error) {
-	var v, is strings.Builder
-	where := "" // "v", "is-t"
+	r.v, r.is = r.v[:0], r.is[:0]
+	where := 0 // 1 in <v>, 2 in a <t> of <is>
 	hasF, hasIS := false, false
 	skip := 0
 	for {
-		tok, err := r.d.RawToken()
+		tok, err := r.sc.next()
 		if err != nil {
 			return "", false, err
 		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			switch t.Name.Local {
+		switch tok {
+		case tokEOF:
+			return "", false, io.ErrUnexpectedEOF
+		case tokStart:
+			self := r.sc.selfClosing
+			switch string(r.sc.name) {
 			case "v":
-				where = "v"
+				if !self {
+					where = 1
+				}
 			case "f":
 				hasF = true
 			case "is":
 				hasIS = true
 			case "rPh":
-				skip++
+				if !self {
+					skip++
+				}
 			case "t":
-				if hasIS && skip == 0 {
-					where = "is-t"
+				if hasIS && skip == 0 && !self {
+					where = 2
 				}
 			}
-		case xml.EndElement:
-			switch t.Name.Local {
+		case tokEnd:
+			switch string(r.sc.name) {
 			case "c":
-				val, err := cellValue(r.x.sst, typ, v.String(), is.String(), hasIS)
+				val, err := cellValue(r.x.sst, typ, string(r.v), string(r.is), hasIS)
 				return val, hasF, err
 			case "rPh":
 				skip--
 			case "v", "t":
-				where = ""
+				where = 0
 			}
-		case xml.CharData:
+		case tokText:
 			switch where {
-			case "v":
-				v.Write(t)
-			case "is-t":
-				is.Write(t)
+			case 1:
+				r.v = append(r.v, r.sc.text...)
+			case 2:
+				r.is = append(r.is, r.sc.text...)
 			}
 		}
 	}

@@ -141,6 +141,12 @@ func TestFastReaderMatchesExcelize(t *testing.T) {
 			`<row r="3"><c t="str"><f>A1</f><v>x</v></c><c><f>1+1</f></c><c t="b"><v>1</v></c><c t="e"><v>#N/A</v></c><c t="d"><v>2024-01-02T00:00:00Z</v></c><c r="H3"><v>1.3812345678E10</v></c></row>`+
 			`<row><c r="B4" t="inlineStr"><is><t>_x005F_x0041_ &amp; _x0041_</t></is></c></row>`)
 	})
+	add("syntax.xlsx", func(p string) {
+		rawXLSX(t, p, `<!-- a comment --><row r='1' spans="1:3"><c r="A1" t='inlineStr'><is><t><![CDATA[姓<名>]]></t></is></c>`+
+			`<c r="B1" t="inlineStr" x:odd='a>b'><is><t>部&#x95E8;&#38;&lt;&gt;&quot;&apos;</t></is></c></row>`+
+			`<x:row r="2"><x:c r="A2" t="inlineStr"><x:is><x:t>line1&#13;&#10;line2`+"\r\n"+`line3</x:t></x:is></x:c><c r="C2"/></x:row>`+
+			`<row r="4"/><row r="6"><c r="B6" s="3"><v> 12 </v></c><c r="C6" t="s"></c><c r="D6" t="str"><f>"a"</f><v></v></c></row>`)
+	})
 	add("template.xlsx", func(p string) {
 		var b bytes.Buffer
 		if err := WriteTemplate(&b); err != nil {

@@ -89,3 +89,24 @@ func FuzzDecodeText(f *testing.F) {
 		}
 	})
 }
+
+// FuzzSheetXML fuzzes the worksheet XML itself (inside a valid package):
+// wherever excelize and the fast reader both accept it, they agree cell by
+// cell; and reading never panics.
+func FuzzSheetXML(f *testing.F) {
+	for _, s := range []string{
+		`<row r="1"><c r="A1" t="inlineStr"><is><t>姓名</t></is></c><c r="B1" t="inlineStr"><is><t>部门</t></is></c></row><row r="3"><c r="A3"><v>1.5E3</v></c></row>`,
+		`<!--c--><row r='2'><c r="B2" t='inlineStr' x:a='>'><is><r><t><![CDATA[<a>]]></t></r><rPh><t>p</t></rPh></is></c><c r="C2"/></row><row/>`,
+		`<x:row><x:c t="str"><x:f>1</x:f><x:v>a&amp;b&#x41;&#13;</x:v></x:c><c t="b"><v>1</v></c><c t="e"><v>#N/A</v></c></x:row>`,
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, sheetData string) {
+		data := rawXLSXBytes(t, sheetData)
+		res, err := ReadFrom(bytes.NewReader(data), int64(len(data)), "fuzz.xlsx", Options{})
+		checkFuzzResult(t, res, err)
+		if ex, fast, ok := sheetRowsBoth(t, data); ok {
+			compareRows(t, "fuzz", ex, fast)
+		}
+	})
+}

@@ -68,6 +68,13 @@ func writeXLSX(t testing.TB, path string, s xlsxSpec) {
 // forms exactly.
 func rawXLSX(t testing.TB, path, sheetData string) {
 	t.Helper()
+	if err := os.WriteFile(path, rawXLSXBytes(t, sheetData), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// rawXLSXBytes is rawXLSX in memory.
+func rawXLSXBytes(t testing.TB, sheetData string) []byte {
 	var buf bytes.Buffer
 	z := zip.NewWriter(&buf)
 	files := map[string]string{
@@ -87,9 +94,7 @@ func rawXLSX(t testing.TB, path, sheetData string) {
 	if err := z.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	return buf.Bytes()
 }
 
 func tempPath(t testing.TB, name string) string {

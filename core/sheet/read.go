@@ -15,7 +15,7 @@ import (
 // Default limits of Read.
 const (
 	DefaultMaxFileBytes  = 200 << 20 // size of the file on disk
-	DefaultMaxUnzipBytes = 1 << 30   // total unzipped size of an .xlsx
+	DefaultMaxUnzipBytes = 512 << 20 // total unzipped size of an .xlsx (bounds memory on zip bombs)
 	DefaultMaxXMLBytes   = 16 << 20  // sheet XML kept in memory; larger spills to a temp file
 	headerScanRows       = 50        // rows searched for the header
 	ambiguitySampleRows  = 50        // data rows used to decide what 邮箱帐号 holds
@@ -63,6 +63,7 @@ type UnreadableError struct {
 	Err    error  // underlying error, may be nil
 }
 
+// Error describes the failure in Chinese and English, naming the file.
 func (e *UnreadableError) Error() string {
 	s := fmt.Sprintf("无法读取 %s：%s", filepath.Base(e.File), e.Reason)
 	if e.Err != nil {
@@ -71,6 +72,7 @@ func (e *UnreadableError) Error() string {
 	return s
 }
 
+// Unwrap returns the underlying error.
 func (e *UnreadableError) Unwrap() error { return e.Err }
 
 // Problem returns the error as a sheet-level file_unreadable problem.

@@ -174,6 +174,7 @@ func freezeHeader(f *excelize.File, sheet string) error {
 // BlockedError refuses an upload-ready export while errors remain.
 type BlockedError struct{ Counts contacts.Counts }
 
+// Error says how many errors block the export.
 func (e *BlockedError) Error() string {
 	return fmt.Sprintf("还有 %d 个错误未解决，不能导出可上传的表格 / %d errors remain; the upload-ready sheet cannot be written",
 		e.Counts.Error, e.Counts.Error)
