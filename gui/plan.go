@@ -93,8 +93,8 @@ func (wz *wizard) showPlan() {
 		pl, checks, err := wz.session().Plan(ctx, wz.conn, plan.ReadOptions{})
 		fyne.Do(func() {
 			pv.plan, pv.checks, pv.err, pv.loading = pl, checks, err, false
-			wz.plan = pv
 			wz.ui.show(pv.build)
+			wz.plan = pv // after the screen is up: tests wait on it
 		})
 	})
 }

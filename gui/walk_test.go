@@ -131,6 +131,7 @@ func confirmPlanAndRun(t *testing.T, ui *UI, wz *wizard) {
 	if wz.plan.plan == nil || wz.plan.plan.Blocked() {
 		t.Fatalf("plan not usable: err %v, plan %+v", wz.plan.err, wz.plan.plan)
 	}
+	waitFor(t, "the start button", func() bool { return hasButton(ui.Win.Content(), "确认计划并开始迁移") })
 	start := findButton(t, ui.Win.Content(), "确认计划并开始迁移")
 	if !start.Disabled() {
 		t.Fatal("Start enabled before the company name is typed")
@@ -314,4 +315,15 @@ func TestWalkMethodBindToDone(t *testing.T) {
 	if v := wz.result.Verification; v == nil || len(v.DuplicateMembers) > 0 {
 		t.Fatalf("verification %+v", v)
 	}
+}
+
+// hasButton reports whether a visible button with text is on screen.
+func hasButton(o fyne.CanvasObject, text string) bool {
+	found := false
+	walk(o, func(o fyne.CanvasObject) {
+		if b, ok := o.(*widget.Button); ok && b.Text == text && b.Visible() {
+			found = true
+		}
+	})
+	return found
 }
