@@ -117,6 +117,9 @@ func (ui *UI) Close() {
 		if wz.migrate != nil {
 			wz.migrate.stop()
 		}
+		if wz.contacts != nil {
+			wz.contacts.flush() // edits typed in the last seconds
+		}
 	}
 	idle := make(chan struct{})
 	go func() { ui.bg.Wait(); close(idle) }()

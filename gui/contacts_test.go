@@ -1,6 +1,7 @@
 package gui
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -11,6 +12,7 @@ import (
 	"exmail-upgrade/core/contacts"
 	"exmail-upgrade/core/sample"
 	"exmail-upgrade/core/session"
+	"exmail-upgrade/core/store"
 	"exmail-upgrade/core/upgrade"
 )
 
@@ -181,5 +183,27 @@ func TestEditorOpensLargeSheetProgressively(t *testing.T) {
 	cv = wz.contacts
 	if cv.model.Index().Len() != len(d.Members) || cv.model.ReadOnly() {
 		t.Fatalf("after load: %d rows, read-only %v", cv.model.Index().Len(), cv.model.ReadOnly())
+	}
+}
+
+// An edit typed just before the window closes is saved (the autosaver
+// has not run yet).
+func TestEditSavedOnClose(t *testing.T) {
+	a := test.NewTempApp(t)
+	path := filepath.Join(t.TempDir(), "state.db")
+	ui := New(a, Options{StatePath: path, Language: "zh"})
+	wz := projectAtContacts(t, ui, twoRows())
+	if _, err := wz.contacts.model.Set(2, contacts.FieldPosition, "总经理"); err != nil {
+		t.Fatal(err)
+	}
+	id := wz.project.ID
+	ui.Close()
+	st, err := store.Open(path, store.Options{})
+	must(t, err)
+	defer st.Close()
+	d, _, err := st.Contacts(id)
+	must(t, err)
+	if d.Members[0].Position != "总经理" {
+		t.Fatalf("edit lost on close: %+v", d.Members[0])
 	}
 }

@@ -22,9 +22,9 @@ need_apt() {
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# The C toolchain and the GL/X11 headers Fyne's desktop driver needs (cgo).
-FYNE_BUILD_PKGS=(gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev
-  libxinerama-dev libxi-dev libxxf86vm-dev)
+# The C toolchain and the GL/X11 headers Fyne's desktop driver needs (cgo),
+# as Fyne documents them for Debian/Ubuntu.
+FYNE_BUILD_PKGS=(gcc pkg-config libgl1-mesa-dev xorg-dev)
 
 need_fyne_build_deps() {
   if [ "$(uname -s)" = Linux ]; then need_apt "${FYNE_BUILD_PKGS[@]}"; fi
