@@ -3,16 +3,19 @@ package gui
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/widget"
 
 	"exmail-upgrade/core/plan"
 	"exmail-upgrade/core/session"
+	"exmail-upgrade/core/sheet"
 	"exmail-upgrade/core/upgrade"
 	"exmail-upgrade/gui/i18n"
 )
@@ -90,7 +93,7 @@ func (wz *wizard) showPlan() {
 	wz.ui.background(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		defer cancel()
-		pl, checks, err := wz.session().Plan(ctx, wz.conn, plan.ReadOptions{})
+		pl, checks, err := wz.session().Plan(ctx, wz.conn, wz.planOpts)
 		fyne.Do(func() {
 			pv.plan, pv.checks, pv.err, pv.loading = pl, checks, err, false
 			wz.ui.show(pv.build)
@@ -235,7 +238,7 @@ func (pv *planView) build() fyne.CanvasObject {
 	} else {
 		confirmBox = container.NewVBox(widgetWrapped(i18n.Tf("plan.type_name", wz.project.Name)), typed)
 	}
-	top := container.NewVBox(title, checks, counts, container.NewBorder(nil, nil, kindSel, nil, search))
+	top := container.NewVBox(title, checks, counts, pv.advanced(), container.NewBorder(nil, nil, kindSel, nil, search))
 	body := container.NewBorder(top, confirmBox, nil, nil, list)
 	return wz.frame(body, backToContacts, start)
 }
@@ -250,4 +253,76 @@ func itemText(it plan.Item) string {
 		s += " → " + msg(it.Advice)
 	}
 	return s
+}
+
+// advanced lets the creator add what the API cannot tell: the target's own
+// exported contacts sheet (department names where 48009 hides them, and the
+// mobiles/emails its members own, so conflicts show before migrating), the
+// account cap and the accounts created this month. The plan is rebuilt.
+func (pv *planView) advanced() fyne.CanvasObject {
+	wz := pv.wz
+	o := wz.planOpts
+	sheetL := widget.NewLabel(i18n.T("plan.no_target_sheet"))
+	if o.TargetSheet != nil {
+		sheetL.SetText(i18n.Tf("plan.target_sheet_rows", len(o.TargetSheet.Members)))
+	}
+	pick := widget.NewButton(i18n.T("plan.pick_target_sheet"), func() {
+		d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
+			if err != nil || r == nil {
+				wz.ui.showError(err)
+				return
+			}
+			path := r.URI().Path()
+			r.Close()
+			res, err := sheet.Read(path, sheet.Options{})
+			if err != nil {
+				wz.ui.showError(err)
+				return
+			}
+			wz.planOpts.TargetSheet = res.Dir
+			wz.showPlan()
+		}, wz.ui.Win)
+		d.SetFilter(storage.NewExtensionFileFilter([]string{".xlsx", ".csv", ".txt"}))
+		d.Show()
+	})
+	capE := widget.NewEntry()
+	capE.SetPlaceHolder(i18n.T("plan.unknown"))
+	if o.AccountCap > 0 {
+		capE.SetText(strconv.Itoa(o.AccountCap))
+	}
+	monthE := widget.NewEntry()
+	monthE.SetPlaceHolder(i18n.T("plan.unknown"))
+	if o.CreatedThisMonth > 0 {
+		monthE.SetText(strconv.Itoa(o.CreatedThisMonth))
+	}
+	rebuild := widget.NewButton(i18n.T("plan.rebuild"), func() {
+		n, err1 := atoiOrZero(capE.Text)
+		m, err2 := atoiOrZero(monthE.Text)
+		if err1 != nil || err2 != nil {
+			wz.ui.showError(fmt.Errorf("%s", i18n.T("plan.bad_number")))
+			return
+		}
+		wz.planOpts.AccountCap, wz.planOpts.CreatedThisMonth = n, m
+		wz.showPlan()
+	})
+	form := widget.NewForm(
+		widget.NewFormItem(i18n.T("plan.target_sheet"), container.NewBorder(nil, nil, nil, pick, sheetL)),
+		widget.NewFormItem(i18n.T("plan.account_cap"), capE),
+		widget.NewFormItem(i18n.T("plan.created_this_month"), monthE),
+	)
+	return widget.NewAccordion(widget.NewAccordionItem(i18n.T("plan.advanced"),
+		container.NewVBox(widgetWrapped(i18n.T("plan.advanced_help")), form, container.NewHBox(rebuild))))
+}
+
+// atoiOrZero parses a non-negative count; empty means unknown (0).
+func atoiOrZero(s string) (int, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("bad number %q", s)
+	}
+	return n, nil
 }

@@ -282,9 +282,29 @@ func TestWalkMethodBindToDone(t *testing.T) {
 	clearErrors(t, ui, wz)
 	// The bind rehearsal's target owns some of our mobiles: the plan blocks.
 	waitFor(t, "the plan", func() bool { return wz.plan != nil && !wz.plan.loading })
-	pl := wz.plan.plan
-	if pl == nil {
+	if wz.plan.plan == nil {
 		t.Fatalf("no plan: %v", wz.plan.err)
+	}
+	// Give the planner the target's own exported contacts (what the admin
+	// downloads from WeCom): the mobiles its members own now show as
+	// conflicts before anything is written.
+	wz.planOpts.TargetSheet = wz.conn.Sim.State().Directory()
+	var acc *widget.Accordion
+	walk(ui.Win.Content(), func(o fyne.CanvasObject) {
+		if a, ok := o.(*widget.Accordion); ok {
+			acc = a
+		}
+	})
+	if acc == nil {
+		t.Fatal("no advanced section on the plan screen")
+	}
+	acc.Open(0)
+	wz.plan = nil
+	test.Tap(findButton(t, ui.Win.Content(), "重新生成计划"))
+	waitFor(t, "the plan with the target sheet", func() bool { return wz.plan != nil && !wz.plan.loading })
+	pl := wz.plan.plan
+	if pl == nil || !pl.Blocked() {
+		t.Fatalf("the target's mobile owners should block the plan: %+v", pl)
 	}
 	if pl.Blocked() {
 		if !strings.Contains(labels(ui.Win.Content()), "不能开始迁移") {
@@ -307,6 +327,10 @@ func TestWalkMethodBindToDone(t *testing.T) {
 	}
 	confirmPlanAndRun(t, ui, wz)
 	finishDone(t, ui, wz)
+	// The conflicts were resolved before migrating: nothing failed.
+	if wz.result.Failed != 0 {
+		t.Fatalf("failures after resolving the conflicts: %+v", wz.result.Failures)
+	}
 	// Existing members were merged (updated, or left as the target has them),
 	// never duplicated or deleted.
 	if pl := wz.plan.plan; len(pl.Update)+len(pl.Untouched) == 0 {

@@ -7,6 +7,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"exmail-upgrade/core/migrate"
+	"exmail-upgrade/core/plan"
 	"exmail-upgrade/core/session"
 	"exmail-upgrade/core/store"
 	"exmail-upgrade/core/upgrade"
@@ -24,6 +25,9 @@ type wizard struct {
 	contacts *contactsView
 	// plan is the last built plan screen (tests read it).
 	plan *planView
+	// planOpts is what the creator told the planner beyond the API (kept
+	// for the session only).
+	planOpts plan.ReadOptions
 	// migrate is the migration screen, result the last run's outcome.
 	migrate *migrateView
 	result  *migrate.Result
