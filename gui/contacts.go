@@ -223,14 +223,10 @@ func (cv *contactsView) build() fyne.CanvasObject {
 
 	cv.next = widget.NewButton(i18n.T("contacts.ready"), cv.ready)
 	cv.next.Importance = widget.HighImportance
-	back := widget.NewButton(i18n.T("common.back"), func() {
-		cv.flush()
-		if cv.wz.up.State().Method == upgrade.MethodBind {
-			cv.wz.showTarget()
-		} else {
-			cv.wz.showTarget()
-		}
-	})
+	back := widget.NewButton(i18n.T("common.back"), cv.wz.showTarget) // leaving saves the edits
+	if ro {
+		back.Disable()
+	}
 	cv.installShortcuts()
 	cv.refresh()
 	body := container.NewBorder(top, nil, nil, nil, split)
@@ -239,11 +235,7 @@ func (cv *contactsView) build() fyne.CanvasObject {
 
 // problemText is one line of the problems list.
 func problemText(p contacts.Problem) string {
-	msg := p.Message
-	if zh, en, ok := strings.Cut(p.Message, " / "); ok {
-		msg = i18n.Pick(zh, en)
-	}
-	s := i18n.Tf("contacts.problem_line", p.Row, p.Column, msg)
+	s := i18n.Tf("contacts.problem_line", p.Row, p.Column, bilingual(p.Message))
 	if p.Value != "" {
 		s += " «" + p.Value + "»"
 	}

@@ -3,6 +3,7 @@ package gui
 import (
 	"context"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -47,10 +48,19 @@ func explain(err error) string {
 	if err == nil {
 		return ""
 	}
+	s := err.Error()
 	if wecom.CodeOf(err) != 0 {
-		return wecom.Explain(err)
+		s = wecom.Explain(err)
 	}
-	return err.Error()
+	return bilingual(s)
+}
+
+// bilingual shows a core "中文 / English" text in the current language.
+func bilingual(s string) string {
+	if zh, en, ok := strings.Cut(s, " / "); ok {
+		return i18n.Pick(zh, en)
+	}
+	return s
 }
 
 // showTarget asks where the directory goes: the rehearsal WeCom (default,

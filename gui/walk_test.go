@@ -4,6 +4,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -15,6 +16,7 @@ import (
 
 	"exmail-upgrade/core/contacts"
 	"exmail-upgrade/core/upgrade"
+	"exmail-upgrade/core/wecomsim"
 )
 
 // waitFor polls cond until it holds (background work reports through fyne.Do).
@@ -350,4 +352,62 @@ func hasButton(o fyne.CanvasObject, text string) bool {
 		}
 	})
 	return found
+}
+
+// The real-WeCom target form: corp ID, secret in a password field, API base
+// under "advanced"; the connection check explains 60020 and 40001 in plain
+// words. A local rehearsal server stands in for Tencent through the API base.
+func TestTargetCheckExplainsErrors(t *testing.T) {
+	sim, err := wecomsim.New(wecomsim.Options{DBPath: filepath.Join(t.TempDir(), "sim.db"),
+		Knobs: wecomsim.Knobs{TrustedIPs: []string{"203.0.113.9"}}})
+	must(t, err)
+	defer sim.Close()
+	base, stop, err := sim.Start("127.0.0.1:0")
+	must(t, err)
+	defer stop()
+
+	ui := newTestUI(t)
+	openAt(t, ui, upgrade.StageMethodChosen)
+	var radio *widget.RadioGroup
+	var entries []*widget.Entry
+	walk(ui.Win.Content(), func(o fyne.CanvasObject) {
+		switch w := o.(type) {
+		case *widget.RadioGroup:
+			radio = w
+		case *widget.Entry:
+			entries = append(entries, w)
+		}
+	})
+	radio.SetSelected(radio.Options[1])
+	var corp, secret, apiBase *widget.Entry
+	for _, e := range entries {
+		switch {
+		case e.Password:
+			secret = e
+		case e.PlaceHolder == "ww0123456789abcdef":
+			corp = e
+		case strings.HasPrefix(e.PlaceHolder, "https://"):
+			apiBase = e
+		}
+	}
+	if corp == nil || secret == nil || apiBase == nil {
+		t.Fatal("target form incomplete")
+	}
+	test.Type(corp, sim.CorpID())
+	apiBase.SetText(base)
+	check := func(secretText, want string) {
+		t.Helper()
+		secret.SetText("")
+		test.Type(secret, secretText)
+		test.Tap(findButton(t, ui.Win.Content(), "检查连接"))
+		waitFor(t, "the check", func() bool { return strings.Contains(labels(ui.Win.Content()), "✗ ") })
+		if got := labels(ui.Win.Content()); !strings.Contains(got, want) || strings.Contains(got, secretText) {
+			t.Fatalf("want %q (and no secret) in:\n%s", want, got)
+		}
+		if !findButton(t, ui.Win.Content(), "下一步").Disabled() {
+			t.Fatal("Next enabled after a failed check")
+		}
+	}
+	check(sim.Secret(), "可信IP")
+	check("wrong-secret-123", "Secret")
 }
