@@ -375,7 +375,7 @@ func (c *checker) departments(paths []string) []string {
 		if q == "" {
 			continue // empty path between separators (trailing ；)
 		}
-		if q = strings.TrimPrefix(q, "/"); q == "" {
+		if q = strings.TrimLeft(q, "/"); q == "" { // "/A" and "//A" are A from the top
 			continue
 		}
 		levels := strings.Split(q, PathSep)
