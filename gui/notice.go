@@ -28,8 +28,9 @@ func (wz *wizard) showNotice() {
 		}
 		box := container.NewVBox()
 		for i, p := range points {
-			checks[i] = widget.NewCheck(i18n.Pick(p.ZH, p.EN), func(bool) { update() })
-			box.Add(checks[i])
+			// The text wraps beside the box: a long point must not widen the window.
+			checks[i] = widget.NewCheck("", func(bool) { update() })
+			box.Add(container.NewBorder(nil, nil, checks[i], nil, widgetWrapped(i18n.Pick(p.ZH, p.EN))))
 		}
 		update()
 		next.OnTapped = func() {
