@@ -262,14 +262,14 @@ func (b *builder) members(dir *contacts.Directory) {
 		taken[k] = true
 	}
 	for _, m := range dir.Members {
-		if m.Account != "" {
-			taken[strings.ToLower(m.Account)] = true
+		if a := strings.TrimSpace(m.Account); a != "" {
+			taken[strings.ToLower(a)] = true
 		}
 	}
 	seen := map[string]bool{} // target userids the contacts touch
 	for i := range dir.Members {
 		m := &dir.Members[i]
-		uid := m.Account
+		uid := strings.TrimSpace(m.Account) // a blank account lets the planner choose
 		generated := false
 		owners := func() map[string]string { // field → owning target userid
 			o := map[string]string{}
