@@ -68,8 +68,13 @@ func (wz *wizard) showContacts() {
 	ro := !upgrade.ContactsEditable(wz.up.Stage())
 	cv := &contactsView{wz: wz, sel: widget.TableCellID{Row: -1}}
 	wz.contacts = cv
+	domains, err := session.MailDomains(st, id)
+	if err != nil {
+		wz.ui.showError(err)
+	}
+	opts := contacts.Options{Domains: domains}
 	if head, ok, err := session.LoadHead(st, id); err == nil && ok && head.Total > progressiveRows {
-		cv.model = editor.New(&contacts.Directory{Members: head.Members}, contacts.Options{})
+		cv.model = editor.New(&contacts.Directory{Members: head.Members}, opts)
 		cv.model.SetReadOnly(true)
 		cv.loadingRest = head.Total
 		wz.ui.show(cv.build)
@@ -77,7 +82,7 @@ func (wz *wizard) showContacts() {
 			dir, _, err := st.Contacts(id)
 			var m *editor.Model
 			if err == nil && dir != nil {
-				m = editor.New(dir, contacts.Options{})
+				m = editor.New(dir, opts)
 				m.SetReadOnly(ro)
 			}
 			fyne.Do(func() {
@@ -103,7 +108,7 @@ func (wz *wizard) showContacts() {
 	if dir == nil {
 		dir = &contacts.Directory{}
 	}
-	cv.model = editor.New(dir, contacts.Options{})
+	cv.model = editor.New(dir, opts)
 	cv.model.SetReadOnly(ro)
 	wz.ui.show(cv.build)
 }
@@ -200,12 +205,13 @@ func (cv *contactsView) build() fyne.CanvasObject {
 	fixBtn := widget.NewButtonWithIcon(i18n.T("contacts.safe_fixes"), theme.ViewRefreshIcon(), cv.safeFixes)
 	importBtn := widget.NewButtonWithIcon(i18n.T("contacts.import"), theme.FolderOpenIcon(), cv.importDialog)
 	exportBtn := widget.NewButtonWithIcon(i18n.T("contacts.export"), theme.DocumentSaveIcon(), cv.exportMenu)
+	domainBtn := widget.NewButtonWithIcon(i18n.T("contacts.domains"), theme.MailComposeIcon(), cv.domainsDialog)
 	if ro {
-		for _, b := range []*widget.Button{cv.undoBtn, cv.redoBtn, addBtn, delBtn, fixBtn, importBtn} {
+		for _, b := range []*widget.Button{cv.undoBtn, cv.redoBtn, addBtn, delBtn, fixBtn, importBtn, domainBtn} {
 			b.Disable()
 		}
 	}
-	tools := container.NewHBox(importBtn, exportBtn, widget.NewSeparator(), fixBtn, cv.undoBtn, cv.redoBtn, addBtn, delBtn)
+	tools := container.NewHBox(importBtn, exportBtn, domainBtn, widget.NewSeparator(), fixBtn, cv.undoBtn, cv.redoBtn, addBtn, delBtn)
 	filter := container.NewBorder(nil, nil, nil, cv.onlyBad, cv.search)
 	top := container.NewVBox(container.NewBorder(nil, nil, tools, nil, filter), barRow)
 	if cv.loadingRest > 0 {
@@ -568,4 +574,47 @@ func (cv *contactsView) leave() {
 	}
 	cv.flush()
 	cv.removeShortcuts()
+}
+
+// domainsDialog sets the company's mail domains: business mail in another
+// domain becomes an error (bizmail_domain). The sheet's own domains are
+// offered when none are set.
+func (cv *contactsView) domainsDialog() {
+	cur := cv.model.Index().Options().Domains
+	entry := widget.NewEntry()
+	if len(cur) > 0 {
+		entry.SetText(strings.Join(cur, ", "))
+	} else {
+		entry.SetText(strings.Join(session.SuggestDomains(cv.model.Index().Directory()), ", "))
+	}
+	items := []*widget.FormItem{widget.NewFormItem(i18n.T("contacts.domains"), entry)}
+	d := dialog.NewForm(i18n.T("contacts.domains"), i18n.T("common.ok"), i18n.T("common.cancel"), items, func(ok bool) {
+		if !ok {
+			return
+		}
+		if err := cv.setDomains(entry.Text); err != nil {
+			cv.wz.ui.showError(err)
+		}
+	}, cv.wz.ui.Win)
+	d.Resize(fyne.NewSize(520, 220))
+	d.Show()
+}
+
+// setDomains stores the domains and revalidates every row with them.
+func (cv *contactsView) setDomains(text string) error {
+	domains, err := session.ParseDomains(text)
+	if err != nil {
+		return err
+	}
+	if err := session.SetMailDomains(cv.wz.ui.Store, cv.wz.project.ID, domains); err != nil {
+		return err
+	}
+	cv.flush()
+	opts := cv.model.Index().Options()
+	opts.Domains = domains
+	cv.saveMu.Lock()
+	cv.model = editor.New(cv.model.Index().Directory(), opts)
+	cv.saveMu.Unlock()
+	cv.refresh()
+	return nil
 }

@@ -91,10 +91,12 @@ func (cv *contactsView) load(read func() (*contacts.Directory, contacts.Options,
 	}
 	prog := dialog.NewCustomWithoutButtons(i18n.Tf("contacts.reading", source), widget.NewProgressBarInfinite(), win)
 	prog.Show()
+	domains := cv.model.Index().Options().Domains // the project's, not the file's
 	cv.wz.ui.background(func() {
 		dir, opts, sheetProblems, err := read()
 		var m *editor.Model
 		if err == nil && !contacts.HasErrors(sheetProblems) {
+			opts.Domains = domains
 			m = editor.New(dir, opts)
 		}
 		fyne.Do(func() {

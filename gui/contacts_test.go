@@ -207,3 +207,29 @@ func TestEditSavedOnClose(t *testing.T) {
 		t.Fatalf("edit lost on close: %+v", d.Members[0])
 	}
 }
+
+// The company's mail domains make business mail elsewhere an error; they
+// are kept with the project and apply when it is opened again.
+func TestEditorMailDomains(t *testing.T) {
+	ui := newTestUI(t)
+	d := twoRows()
+	d.Members[1].Mobile = "13800000002"
+	d.Members[1].BizMail = "lisi@other.cn"
+	wz := projectAtContacts(t, ui, d)
+	cv := wz.contacts
+	if cv.model.Index().Counts().Error != 0 {
+		t.Fatalf("errors before domains: %+v", cv.model.Issues())
+	}
+	if err := cv.setDomains("bad domain"); err == nil {
+		t.Fatal("an invalid domain was accepted")
+	}
+	must(t, cv.setDomains("Example.com"))
+	issues := cv.model.Issues()
+	if len(issues) != 1 || issues[0].Code != "bizmail_domain" || issues[0].Row != 3 {
+		t.Fatalf("issues %+v", issues)
+	}
+	ui.OpenProject(wz.project.ID)
+	if got := ui.wizardForTest.contacts.model.Index().Options().Domains; len(got) != 1 || got[0] != "example.com" {
+		t.Fatalf("domains not kept: %v", got)
+	}
+}
