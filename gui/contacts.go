@@ -538,14 +538,17 @@ func (cv *contactsView) startAutosave() {
 	stop := make(chan struct{})
 	cv.stopSave = stop
 	go func() {
-		t := time.NewTicker(autosaveEvery)
-		defer t.Stop()
+		wait := autosaveEvery
 		for {
 			select {
 			case <-stop:
 				return
-			case <-t.C:
+			case <-time.After(wait):
+				start := time.Now()
 				cv.flush()
+				// A large sheet takes seconds to write: keep saving from
+				// taking more than a quarter of the time.
+				wait = max(autosaveEvery, 3*time.Since(start))
 			}
 		}
 	}()
