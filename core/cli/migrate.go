@@ -18,10 +18,10 @@ import (
 	"exmail-upgrade/core/plan"
 	"exmail-upgrade/core/report"
 	"exmail-upgrade/core/sample"
+	"exmail-upgrade/core/session"
 	"exmail-upgrade/core/sheet"
 	"exmail-upgrade/core/store"
 	"exmail-upgrade/core/upgrade"
-	"exmail-upgrade/core/wecom"
 )
 
 func init() {
@@ -161,69 +161,61 @@ func doMigrate(env *Env, a migrateArgs) int {
 		return usageErr(env, "打开状态文件 / open state %s: %v", path, err)
 	}
 	defer st.Close()
-	proj, err := findOrCreateProject(st, company)
+	pr, err := findOrCreateProject(st, company)
 	if err != nil {
 		return usageErr(env, "%v", err)
 	}
-	u, err := upgrade.Load(st, proj.ID)
+	proj, err := session.Open(st, pr.ID)
 	if err != nil {
 		return usageErr(env, "%v", err)
 	}
-	u.SetActor("cli:" + store.CurrentUser())
-	if u.Stage() == upgrade.StageDone {
+	proj.Up.SetActor("cli:" + store.CurrentUser())
+	if proj.Up.Stage() == upgrade.StageDone {
 		return usageErr(env, "该公司的升级已完成,项目已锁定,不能再次运行 / this company's upgrade is done; the project is locked and cannot run again")
 	}
 
 	// The target.
-	var tgt *migrate.WeCom
-	kind := upgrade.TargetWeCom
+	cfg := session.TargetConfig{Kind: a.target, Rate: a.rate}
 	if a.target == "sim" {
-		kind = upgrade.TargetSim
-		ropt := migrate.RehearsalOptions{TenantPath: filepath.Join(filepath.Dir(path), "sim-"+proj.ID+".db"), RatePerMinute: a.rate}
+		cfg.SimPath = filepath.Join(filepath.Dir(path), "sim-"+proj.ID+".db")
 		if method == plan.MethodBind {
-			ropt.Existing = a.existing
+			cfg.Existing = a.existing
 			if targetSheet != nil {
-				ropt.Existing = targetSheet
-			} else if ropt.Existing == nil {
-				ropt.Existing = migrate.ExistingCompany(dir, 1)
+				cfg.Existing = targetSheet
+			} else if cfg.Existing == nil {
+				cfg.Existing = migrate.ExistingCompany(dir, 1)
 			}
 		}
-		r, err := migrate.StartRehearsal(ropt)
-		if err != nil {
-			return usageErr(env, "%v", err)
-		}
-		defer r.Close()
-		tgt = r.Target
-		a.corpID = r.Server.CorpID()
-		fmt.Fprintf(env.Stdout, "模拟企业微信 / simulator: %s\n", r.BaseURL)
 	} else {
 		if a.corpID == "" {
 			return usageErr(env, "--target wecom 需要 --corp-id / --target wecom needs --corp-id")
 		}
-		secret := env.Getenv(a.secretEnv)
-		if secret == "" {
+		cfg.CorpID, cfg.Secret, cfg.APIBase = a.corpID, env.Getenv(a.secretEnv), a.apiBase
+		if cfg.Secret == "" {
 			return usageErr(env, "环境变量 %s 中没有secret / no secret in environment variable %s", a.secretEnv, a.secretEnv)
 		}
-		base := a.apiBase
-		if base == "" {
-			base = env.Getenv("EXMAIL_UPGRADE_API_BASE")
+		if cfg.APIBase == "" {
+			cfg.APIBase = env.Getenv("EXMAIL_UPGRADE_API_BASE")
 		}
-		c, err := wecom.New(wecom.Config{BaseURL: base, CorpID: a.corpID, Secret: secret, RatePerMinute: a.rate})
-		if err != nil {
-			return usageErr(env, "%v", err)
-		}
-		tgt = migrate.NewWeCom(c)
+	}
+	conn, err := session.Connect(cfg, upgrade.Method(method), dir)
+	if err != nil {
+		return usageErr(env, "%v", err)
+	}
+	defer conn.Close()
+	a.corpID = conn.CorpID
+	if conn.Sim != nil {
+		fmt.Fprintf(env.Stdout, "模拟企业微信 / simulator: %s\n", conn.BaseURL)
 	}
 
 	ctx, stopSignals := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stopSignals()
 
-	retry := u.Stage() == upgrade.StageFailedItems
-	p, code := prepare(ctx, env, st, u, proj, tgt, dir, targetSheet, method, kind, a)
+	p, code := prepare(ctx, env, proj, conn, dir, targetSheet, method, a)
 	if p == nil {
 		return code
 	}
-	return execute(ctx, env, st, u, proj, tgt, p, dir, mode, retry, a)
+	return execute(ctx, env, proj, conn, mode, a)
 }
 
 func findOrCreateProject(st *store.Store, company string) (store.Project, error) {
@@ -239,34 +231,25 @@ func findOrCreateProject(st *store.Store, company string) (store.Project, error)
 	return st.CreateProject(company)
 }
 
-// prepare drives the state machine up to a confirmed, started plan. It
-// returns the plan to run, or nil and the exit code.
-func prepare(ctx context.Context, env *Env, st *store.Store, u *upgrade.Upgrade, proj store.Project, tgt *migrate.WeCom,
-	dir *contacts.Directory, targetSheet *contacts.Directory, method plan.Method, kind upgrade.TargetKind, a migrateArgs) (*plan.Plan, int) {
+// prepare drives the state machine up to a confirmed plan (or checks that
+// the migration already started from these contacts); session.Project.Run
+// then starts, resumes or retries it. It returns the plan to run, or nil
+// and the exit code.
+func prepare(ctx context.Context, env *Env, proj *session.Project, conn *session.Connection,
+	dir *contacts.Directory, targetSheet *contacts.Directory, method plan.Method, a migrateArgs) (*plan.Plan, int) {
+	u := proj.Up
 	hash := dir.Hash()
 	stage := u.Stage()
 	if upgrade.MigrationStarted(stage) {
-		sp, ok, err := st.Plan(proj.ID)
-		if err != nil || !ok {
-			return nil, usageErr(env, "迁移已开始但找不到计划 / migration started but no plan is stored: %v", err)
-		}
-		p, err := plan.Unmarshal(sp.Data)
+		p, err := proj.StoredPlan()
 		if err != nil {
-			return nil, usageErr(env, "%v", err)
+			return nil, usageErr(env, "迁移已开始但找不到计划 / migration started but no plan is stored: %v", err)
 		}
 		if p.ContactsHash != hash {
 			return nil, usageErr(env, "%v", migrate.ErrContactsChanged)
 		}
 		if string(p.Method) != string(method) {
 			return nil, usageErr(env, "迁移已按方式 %s 开始 / the migration started with method %s", p.Method, p.Method)
-		}
-		if stage == upgrade.StageFailedItems {
-			err = u.RetryFailed()
-		} else {
-			err = u.ResumeMigration()
-		}
-		if err != nil {
-			return nil, usageErr(env, "%v", err)
 		}
 		fmt.Fprintln(env.Stdout, "继续上次的迁移 / resuming the migration")
 		return p, 0
@@ -292,7 +275,7 @@ func prepare(ctx context.Context, env *Env, st *store.Store, u *upgrade.Upgrade,
 		}
 	}
 	// Pre-flight and the target's identity.
-	snap, checks, ok := plan.Preflight(ctx, tgt, plan.ReadOptions{TargetSheet: targetSheet, AccountCap: a.accountCap, CreatedThisMonth: a.createdThisMonth}, 0)
+	snap, checks, ok := plan.Preflight(ctx, conn.Target, plan.ReadOptions{TargetSheet: targetSheet, AccountCap: a.accountCap, CreatedThisMonth: a.createdThisMonth}, 0)
 	for _, c := range checks[:min(2, len(checks))] {
 		mark := "✓"
 		if !c.OK {
@@ -311,7 +294,7 @@ func prepare(ctx context.Context, env *Env, st *store.Store, u *upgrade.Upgrade,
 		if method == plan.MethodBind {
 			name = a.company + " (" + a.corpID + ")"
 		}
-		if err := u.IdentifyTarget(upgrade.Target{Kind: kind, CorpID: a.corpID, Name: name, Members: len(snap.Users), Departments: len(snap.Departments)}); err != nil {
+		if err := u.IdentifyTarget(upgrade.Target{Kind: upgrade.TargetKind(conn.Kind), CorpID: a.corpID, Name: name, Members: len(snap.Users), Departments: len(snap.Departments)}); err != nil {
 			return nil, usageErr(env, "%v", err)
 		}
 	}
@@ -348,17 +331,9 @@ func prepare(ctx context.Context, env *Env, st *store.Store, u *upgrade.Upgrade,
 		}
 	}
 	if u.Stage() == upgrade.StageContactsReady {
-		data, _ := p.Marshal()
-		if err := st.SavePlan(proj.ID, store.StoredPlan{Hash: p.Hash(), SnapshotHash: hash, ConfirmedAt: time.Now(),
-			ConfirmedBy: store.CurrentUser(), Data: data}); err != nil {
+		if err := proj.ConfirmPlan(p, a.confirm); err != nil {
 			return nil, usageErr(env, "%v", err)
 		}
-		if err := u.ConfirmPlan(p.Hash(), a.confirm); err != nil {
-			return nil, usageErr(env, "%v", err)
-		}
-	}
-	if err := u.StartMigration(); err != nil {
-		return nil, usageErr(env, "%v", err)
 	}
 	return p, 0
 }
@@ -382,27 +357,22 @@ func printPlan(w io.Writer, p *plan.Plan) {
 	}
 }
 
-func execute(ctx context.Context, env *Env, st *store.Store, u *upgrade.Upgrade, proj store.Project, tgt *migrate.WeCom,
-	p *plan.Plan, dir *contacts.Directory, mode migrate.BatchMode, retry bool, a migrateArgs) int {
+// execute runs the migration through session.Project.Run (start, resume or
+// retry of the failed items, the engine, the outcome) and prints it.
+func execute(ctx context.Context, env *Env, proj *session.Project, conn *session.Connection, mode migrate.BatchMode, a migrateArgs) int {
 	every := a.progressEvery
 	if every <= 0 {
 		every = time.Second
 	}
-	eng, err := migrate.New(st.DB(), proj.ID, p, tgt, migrate.Options{Workers: a.workers, Batch: mode, ProgressEvery: every,
+	opt := migrate.Options{Workers: a.workers, Batch: mode, ProgressEvery: every,
 		OnProgress: func(pr migrate.Progress) {
 			fmt.Fprintf(env.Stdout, "[%s] %d/%d 完成 done, %d 失败 failed, %.0f/s, ETA %s %s\n",
 				pr.Phase, pr.Done, pr.Total, pr.Failed, pr.Rate, pr.ETA.Round(time.Second), pr.Current)
-		}})
-	if err != nil {
+		}}
+	retry := proj.Up.Stage() == upgrade.StageFailedItems
+	res, err := proj.Run(ctx, conn, opt, retry, nil)
+	if session.Refused(err) {
 		return usageErr(env, "%v", err)
-	}
-	run := eng.Run
-	if retry {
-		run = eng.RetryFailed
-	}
-	res, err := run(ctx, dir.Hash())
-	if cerr := eng.Close(); cerr != nil && err == nil {
-		err = cerr
 	}
 	if errors.Is(err, migrate.ErrInterrupted) {
 		fmt.Fprintf(env.Stdout, "已暂停,日志已保存;用相同参数再次运行即可继续 / paused, journal saved; run again with the same flags to resume (%d/%d done)\n", res.Done, res.Total)
@@ -419,14 +389,7 @@ func execute(ctx context.Context, env *Env, st *store.Store, u *upgrade.Upgrade,
 	for _, f := range res.Failures {
 		fmt.Fprintf(env.Stdout, "  ✗ %s %s %s: %d %s\n", f.Kind, f.Key, f.Name, f.Code, f.Explain)
 	}
-	failed := res.Failed
-	if failed == 0 && !res.OK() {
-		failed = 1 // verification found something missing
-	}
-	if err := u.FinishMigration(failed); err != nil {
-		fmt.Fprintln(env.Stderr, err)
-	}
-	if failed > 0 {
+	if res.Failed > 0 || !res.OK() {
 		fmt.Fprintf(env.Stdout, "%d 项失败;修正后再次运行将只重试失败项 / %d items failed; run again after fixing them to retry only those\n", res.Failed, res.Failed)
 		return ExitProblems
 	}

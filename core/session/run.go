@@ -61,7 +61,7 @@ func (p *Project) Plan(ctx context.Context, conn *Connection, opt plan.ReadOptio
 		opt.CreatedThisMonth = -1 // unknown unless the caller says
 	}
 	in := plan.Input{Method: plan.Method(p.Up.State().Method), Company: p.Name, Contacts: &snap.Directory}
-	pl, checks, err := plan.Prepare(ctx, migrate.NewWeCom(conn.Client), opt, in)
+	pl, checks, err := plan.Prepare(ctx, conn.target(), opt, in)
 	if err != nil || pl == nil {
 		return pl, checks, err
 	}
@@ -87,47 +87,47 @@ func (p *Project) StoredPlan() (*plan.Plan, error) {
 	return plan.Unmarshal(sp.Data)
 }
 
-// ConfirmPlan is the creator's typed confirmation of the stored plan.
+// ConfirmPlan is the creator's typed confirmation of pl: it stores pl as
+// the project's plan (stamped with who confirmed it), and the state machine
+// then confirms it against the frozen contacts.
 func (p *Project) ConfirmPlan(pl *plan.Plan, typedName string) error {
 	if pl.Blocked() {
 		return fmt.Errorf("计划存在冲突，不能开始 / the plan has conflicts and cannot start")
 	}
+	data, err := pl.Marshal()
+	if err != nil {
+		return err
+	}
+	if err := p.Store.SavePlan(p.ID, store.StoredPlan{Hash: pl.Hash(), SnapshotHash: pl.ContactsHash,
+		ConfirmedBy: store.CurrentUser(), Data: data}); err != nil {
+		return err
+	}
 	return p.Up.ConfirmPlan(pl.Hash(), typedName)
+}
+
+// refusal marks an error Run returned before the engine started: nothing
+// was sent to the target. Its message is the wrapped error's.
+type refusal struct{ error }
+
+func (r refusal) Unwrap() error { return r.error }
+
+// Refused reports whether Run returned err before the migration started
+// (no plan, wrong stage, an engine that could not be set up).
+func Refused(err error) bool {
+	var r refusal
+	return errors.As(err, &r)
 }
 
 // Run starts, resumes or retries the migration of the confirmed plan on
 // conn and records its outcome in the upgrade state. It returns
 // migrate.ErrInterrupted (with the partial result) when ctx ends first: the
 // journal is flushed and running again resumes. retryFailed runs only the
-// items that failed for good (from failed_items).
+// items that failed for good (from failed_items). Errors before the engine
+// starts satisfy Refused.
 func (p *Project) Run(ctx context.Context, conn *Connection, opt migrate.Options, retryFailed bool, started func(*migrate.Engine)) (*migrate.Result, error) {
-	pl, err := p.StoredPlan()
+	eng, hash, err := p.begin(conn, opt, retryFailed)
 	if err != nil {
-		return nil, err
-	}
-	snap, err := p.frozen()
-	if err != nil {
-		return nil, err
-	}
-	switch p.Up.Stage() {
-	case upgrade.StagePlanConfirmed:
-		err = p.Up.StartMigration()
-	case upgrade.StageMigrating:
-		err = p.Up.ResumeMigration()
-	case upgrade.StageFailedItems:
-		if !retryFailed {
-			return nil, fmt.Errorf("迁移已结束，部分失败；请选择重试失败项 / the migration ended with failures; choose retry failed")
-		}
-		err = p.Up.RetryFailed()
-	default:
-		return nil, fmt.Errorf("%w: %s", upgrade.ErrIllegalTransition, p.Up.Stage())
-	}
-	if err != nil {
-		return nil, err
-	}
-	eng, err := migrate.New(p.Store.DB(), p.ID, pl, migrate.NewWeCom(conn.Client), opt)
-	if err != nil {
-		return nil, err
+		return nil, refusal{err}
 	}
 	if started != nil {
 		started(eng)
@@ -136,7 +136,7 @@ func (p *Project) Run(ctx context.Context, conn *Connection, opt migrate.Options
 	if retryFailed {
 		run = eng.RetryFailed
 	}
-	res, err := run(ctx, snap.Hash)
+	res, err := run(ctx, hash)
 	if cerr := eng.Close(); cerr != nil && err == nil {
 		err = cerr
 	}
@@ -148,9 +148,43 @@ func (p *Project) Run(ctx context.Context, conn *Connection, opt migrate.Options
 		failed = max(1, res.Pending) // verification found something missing
 	}
 	if ferr := p.Up.FinishMigration(failed); ferr != nil {
-		return res, errors.Join(err, ferr)
+		return res, ferr
 	}
 	return res, nil
+}
+
+// begin moves the state machine to migrating (start, resume or retry) and
+// sets up the engine; it returns the engine and the frozen contacts' hash.
+func (p *Project) begin(conn *Connection, opt migrate.Options, retryFailed bool) (*migrate.Engine, string, error) {
+	pl, err := p.StoredPlan()
+	if err != nil {
+		return nil, "", err
+	}
+	snap, err := p.frozen()
+	if err != nil {
+		return nil, "", err
+	}
+	switch p.Up.Stage() {
+	case upgrade.StagePlanConfirmed:
+		err = p.Up.StartMigration()
+	case upgrade.StageMigrating:
+		err = p.Up.ResumeMigration()
+	case upgrade.StageFailedItems:
+		if !retryFailed {
+			return nil, "", fmt.Errorf("迁移已结束，部分失败；请选择重试失败项 / the migration ended with failures; choose retry failed")
+		}
+		err = p.Up.RetryFailed()
+	default:
+		return nil, "", fmt.Errorf("%w: %s", upgrade.ErrIllegalTransition, p.Up.Stage())
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	eng, err := migrate.New(p.Store.DB(), p.ID, pl, conn.target(), opt)
+	if err != nil {
+		return nil, "", err
+	}
+	return eng, snap.Hash, nil
 }
 
 // Status reads the migration's progress from its journal (no target call).

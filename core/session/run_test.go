@@ -181,3 +181,31 @@ func TestWorkingCopyHead(t *testing.T) {
 		t.Fatalf("full copy: %v", err)
 	}
 }
+
+// TestConfirmPlanStoresItAndRunRefusesBeforeIt: Run before the plan is
+// confirmed is refused before the engine starts; ConfirmPlan stores the plan
+// it confirms (with who confirmed it), which Run then migrates.
+func TestConfirmPlanStoresItAndRunRefusesBeforeIt(t *testing.T) {
+	st, err := store.Open(filepath.Join(t.TempDir(), "s.db"), store.Options{})
+	must(t, err)
+	defer st.Close()
+	p, conn, pl := walk(t, st, sample.Company(20, 3), upgrade.MethodNew)
+	if conn.Target == nil || conn.Target.PollInterval >= time.Second {
+		t.Fatalf("rehearsal target %+v: want the simulator's fast batch polling", conn.Target)
+	}
+	if _, err := p.Run(context.Background(), conn, migrate.Options{}, false, nil); err == nil || !Refused(err) {
+		t.Fatalf("run before confirmation: %v (refused %v)", err, Refused(err))
+	}
+	if Refused(migrate.ErrInterrupted) {
+		t.Fatal("an engine error counts as refused")
+	}
+	must(t, p.ConfirmPlan(pl, p.Name))
+	sp, ok, err := st.Plan(p.ID)
+	if err != nil || !ok || sp.Hash != pl.Hash() || sp.SnapshotHash != pl.ContactsHash || sp.ConfirmedBy == "" || sp.ConfirmedAt.IsZero() {
+		t.Fatalf("stored plan %+v ok %v err %v", sp, ok, err)
+	}
+	res, err := p.Run(context.Background(), conn, migrate.Options{}, false, nil)
+	if err != nil || !res.OK() || p.Up.Stage() != upgrade.StageDone {
+		t.Fatalf("run: %v %+v stage %s", err, res, p.Up.Stage())
+	}
+}

@@ -31,18 +31,34 @@ type TargetConfig struct {
 	// so a resumed migration sees the same tenant.
 	SimPath string
 	// Rate bounds the client's calls per minute (0: the client default;
-	// rehearsals run unlimited).
+	// rehearsals then run unlimited).
 	Rate int
+	// Existing is the company a new bind rehearsal tenant holds (nil: one
+	// derived from the contacts, see Connect).
+	Existing *contacts.Directory
 }
 
-// Connection is an open target: a WeCom client and, for rehearsals, the
-// simulator serving it on 127.0.0.1.
+// Connection is an open target: a WeCom client, the migration target over
+// it and, for rehearsals, the simulator serving it on 127.0.0.1.
 type Connection struct {
 	Client *wecom.Client
-	Sim    *wecomsim.Server // nil for the real WeCom
-	Kind   string
-	CorpID string
-	stop   func() error
+	// Target is what plans read and the engine writes (rehearsals poll
+	// batch jobs faster than the real WeCom).
+	Target  *migrate.WeCom
+	Sim     *wecomsim.Server // nil for the real WeCom
+	BaseURL string           // the simulator's address; empty for the real WeCom
+	Kind    string
+	CorpID  string
+	stop    func() error
+}
+
+// target returns the migration target (one over Client when the connection
+// was assembled without one).
+func (c *Connection) target() *migrate.WeCom {
+	if c.Target != nil {
+		return c.Target
+	}
+	return migrate.NewWeCom(c.Client)
 }
 
 // Close stops the simulator (flushing its tenant) when there is one.
@@ -57,9 +73,9 @@ func (c *Connection) Close() error {
 
 // Connect opens the target. For a rehearsal it starts the simulator on
 // 127.0.0.1 over cfg.SimPath; when the tenant is new and method is bind, the
-// tenant is filled with an existing company derived from dir (see
-// ExistingCompany), so the rehearsal has members to merge and conflicts to
-// resolve.
+// tenant is filled with cfg.Existing or else an existing company derived
+// from dir (see ExistingCompany), so the rehearsal has members to merge and
+// conflicts to resolve.
 func Connect(cfg TargetConfig, method upgrade.Method, dir *contacts.Directory) (*Connection, error) {
 	switch cfg.Kind {
 	case TargetSim:
@@ -73,7 +89,7 @@ func Connect(cfg TargetConfig, method upgrade.Method, dir *contacts.Directory) (
 		if err != nil {
 			return nil, err
 		}
-		return &Connection{Client: c, Kind: TargetWeCom, CorpID: strings.TrimSpace(cfg.CorpID)}, nil
+		return &Connection{Client: c, Target: migrate.NewWeCom(c), Kind: TargetWeCom, CorpID: strings.TrimSpace(cfg.CorpID)}, nil
 	}
 	return nil, fmt.Errorf("未知目标 %q / unknown target %q", cfg.Kind, cfg.Kind)
 }
@@ -85,15 +101,19 @@ func connectSim(cfg TargetConfig, method upgrade.Method, dir *contacts.Directory
 	if err := os.MkdirAll(filepath.Dir(cfg.SimPath), 0o700); err != nil {
 		return nil, fmt.Errorf("create rehearsal folder: %w", err)
 	}
-	opt := migrate.RehearsalOptions{TenantPath: cfg.SimPath}
-	if method == upgrade.MethodBind && dir != nil {
-		opt.Existing = migrate.ExistingCompany(validRows(dir), 7)
+	opt := migrate.RehearsalOptions{TenantPath: cfg.SimPath, RatePerMinute: cfg.Rate}
+	if method == upgrade.MethodBind {
+		opt.Existing = cfg.Existing
+		if opt.Existing == nil && dir != nil {
+			opt.Existing = migrate.ExistingCompany(validRows(dir), 7)
+		}
 	}
 	r, err := migrate.StartRehearsal(opt)
 	if err != nil {
 		return nil, err
 	}
-	return &Connection{Client: r.Client, Sim: r.Server, Kind: TargetSim, CorpID: r.Server.CorpID(), stop: r.Close}, nil
+	return &Connection{Client: r.Client, Target: r.Target, Sim: r.Server, BaseURL: r.BaseURL, Kind: TargetSim,
+		CorpID: r.Server.CorpID(), stop: r.Close}, nil
 }
 
 // Identify checks the connection (token, trusted IP) and counts what the
