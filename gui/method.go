@@ -3,14 +3,11 @@ package gui
 import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/widget"
 
 	"exmail-upgrade/core/upgrade"
 	"exmail-upgrade/gui/i18n"
 )
-
-func layoutSpacer() fyne.CanvasObject { return layout.NewSpacer() }
 
 // showMethod lets the creator pick method 1 (open a new WeCom) or method 2
 // (bind an existing WeCom), each with who should pick it.
@@ -76,5 +73,3 @@ func (wz *wizard) showMethod() {
 		return wz.frame(body, next)
 	})
 }
-
-func containerVBox(objs ...fyne.CanvasObject) *fyne.Container { return container.NewVBox(objs...) }

@@ -143,12 +143,6 @@ func (wz *wizard) showTarget() {
 	})
 }
 
-func widgetWrapped(s string) *widget.Label {
-	l := widget.NewLabel(s)
-	l.Wrapping = fyne.TextWrapWord
-	return l
-}
-
 // checkTarget connects and identifies the target (runs off the UI thread).
 func (wz *wizard) checkTarget(cfg session.TargetConfig, name string) (upgrade.Target, error) {
 	c, err := wz.connect(cfg)
