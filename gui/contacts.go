@@ -41,7 +41,7 @@ type contactsView struct {
 	issues   *widget.List
 	issueSet []contacts.Problem
 	counts   *widget.Label
-	bar      *widget.Entry // the selected cell's value ("formula bar")
+	bar      *cellEntry // the selected cell's value ("formula bar")
 	barLabel *widget.Label
 	cellNote *widget.Label // the selected cell's problem, in full
 	search   *widget.Entry
@@ -150,8 +150,8 @@ func (cv *contactsView) build() fyne.CanvasObject {
 	}
 	cv.table.OnSelected = cv.selectCell
 
-	cv.bar = widget.NewEntry()
-	cv.bar.OnSubmitted = func(s string) { cv.commitBar(true) }
+	cv.bar = newCellEntry(cv)
+	cv.bar.OnSubmitted = func(s string) { cv.commitMove(1, 0) }
 	cv.barLabel = widget.NewLabel(i18n.T("contacts.no_cell"))
 	saveCell := widget.NewButtonWithIcon("", theme.ConfirmIcon(), func() { cv.commitBar(false) })
 	if ro {
@@ -327,21 +327,81 @@ func (cv *contactsView) showCellNote(row int, f contacts.Field) {
 // commitBar writes the value bar into the selected cell; with down, the
 // selection then moves one row down, as in a spreadsheet.
 func (cv *contactsView) commitBar(down bool) {
+	if down {
+		cv.commitMove(1, 0)
+	} else {
+		cv.commitMove(0, 0)
+	}
+}
+
+// commitMove writes the value bar into the selected cell (when it changed)
+// and moves the selection by dRow, dCol, staying inside the table.
+func (cv *contactsView) commitMove(dRow, dCol int) {
 	view := cv.model.View()
 	if cv.sel.Row < 0 || cv.sel.Row >= len(view) {
 		return
 	}
 	row, f := view[cv.sel.Row], contacts.Fields[cv.sel.Col]
-	if _, err := cv.model.Set(row, f, cv.bar.Text); err != nil {
-		cv.wz.ui.showError(err)
+	if raw, _, _ := cv.model.Index().Member(row); raw.Get(f) != cv.bar.Text && !cv.model.ReadOnly() {
+		if _, err := cv.model.Set(row, f, cv.bar.Text); err != nil {
+			cv.wz.ui.showError(err)
+			return
+		}
+		cv.refresh()
+	}
+	next := widget.TableCellID{Row: cv.sel.Row + dRow, Col: cv.sel.Col + dCol}
+	if next == cv.sel || next.Row < 0 || next.Row >= len(cv.model.View()) || next.Col < 0 || next.Col >= len(contacts.Fields) {
 		return
 	}
-	cv.refresh()
-	if down && cv.sel.Row+1 < len(cv.model.View()) {
-		next := widget.TableCellID{Row: cv.sel.Row + 1, Col: cv.sel.Col}
-		cv.table.Select(next)
-		cv.table.ScrollTo(next)
+	cv.table.Select(next)
+	cv.table.ScrollTo(next)
+}
+
+// cellEntry is the value bar: Enter and ↓ commit and go down, ↑ up, Tab
+// right, Shift+Tab left, Esc puts the cell's value back — so a sheet can be
+// corrected from the keyboard alone.
+type cellEntry struct {
+	widget.Entry
+	cv *contactsView
+}
+
+func newCellEntry(cv *contactsView) *cellEntry {
+	e := &cellEntry{cv: cv}
+	e.ExtendBaseWidget(e)
+	return e
+}
+
+// TypedKey handles the navigation keys and leaves the rest to the entry.
+func (e *cellEntry) TypedKey(k *fyne.KeyEvent) {
+	switch k.Name {
+	case fyne.KeyDown:
+		e.cv.commitMove(1, 0)
+	case fyne.KeyUp:
+		e.cv.commitMove(-1, 0)
+	case fyne.KeyTab:
+		if d, ok := fyne.CurrentApp().Driver().(desktop.Driver); ok && d.CurrentKeyModifiers()&fyne.KeyModifierShift != 0 {
+			e.cv.commitMove(0, -1)
+		} else {
+			e.cv.commitMove(0, 1)
+		}
+	case fyne.KeyEscape:
+		e.cv.revertBar()
+	default:
+		e.Entry.TypedKey(k)
 	}
+}
+
+// AcceptsTab keeps Tab in the bar (it moves to the next cell).
+func (e *cellEntry) AcceptsTab() bool { return true }
+
+// revertBar puts the selected cell's stored value back into the bar.
+func (cv *contactsView) revertBar() {
+	view := cv.model.View()
+	if cv.sel.Row < 0 || cv.sel.Row >= len(view) {
+		return
+	}
+	raw, _, _ := cv.model.Index().Member(view[cv.sel.Row])
+	cv.bar.SetText(raw.Get(contacts.Fields[cv.sel.Col]))
 }
 
 // refresh redraws the visible cells and updates the problems list, the

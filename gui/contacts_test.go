@@ -233,3 +233,41 @@ func TestEditorMailDomains(t *testing.T) {
 		t.Fatalf("domains not kept: %v", got)
 	}
 }
+
+// The value bar drives the sheet from the keyboard: Enter/↓ commit and go
+// down, ↑ up, Tab right, Esc puts the stored value back.
+func TestEditorKeyboard(t *testing.T) {
+	ui := newTestUI(t)
+	wz := projectAtContacts(t, ui, twoRows())
+	cv := wz.contacts
+	cv.table.Select(widget.TableCellID{Row: 0, Col: 3}) // row 2, 职务
+	key := func(k fyne.KeyName) { cv.bar.TypedKey(&fyne.KeyEvent{Name: k}) }
+	test.Type(cv.bar, "经理")
+	key(fyne.KeyTab)
+	if cv.sel != (widget.TableCellID{Row: 0, Col: 4}) {
+		t.Fatalf("Tab went to %+v", cv.sel)
+	}
+	if raw, _, _ := cv.model.Index().Member(2); raw.Position != "经理" {
+		t.Fatalf("Tab did not commit: %+v", raw)
+	}
+	key(fyne.KeyDown)
+	if cv.sel != (widget.TableCellID{Row: 1, Col: 4}) {
+		t.Fatalf("Down went to %+v", cv.sel)
+	}
+	test.Type(cv.bar, "/前端组")
+	key(fyne.KeyEscape)
+	if cv.bar.Text != "研发部/后端组" {
+		t.Fatalf("Esc left %q", cv.bar.Text)
+	}
+	key(fyne.KeyUp)
+	if cv.sel != (widget.TableCellID{Row: 0, Col: 4}) {
+		t.Fatalf("Up went to %+v", cv.sel)
+	}
+	if raw, _, _ := cv.model.Index().Member(3); raw.Departments[0] != "研发部/后端组" {
+		t.Fatalf("Esc should not have committed: %+v", raw)
+	}
+	key(fyne.KeyUp) // first row: stays
+	if cv.sel.Row != 0 {
+		t.Fatalf("moved above the first row: %+v", cv.sel)
+	}
+}
