@@ -23,6 +23,12 @@ type Options struct {
 	// DemoStep opens a new rehearsal project at this wizard step
 	// (session.DemoSteps, or "projects"); for walk-throughs and screenshots.
 	DemoStep string
+
+	// queueUpdates makes UI updates from background work wait in a queue
+	// that the caller runs (Pump) on its own goroutine, as the real driver
+	// runs them on the main thread; the test driver would run them at once
+	// on the background goroutine, racing the test.
+	queueUpdates bool
 }
 
 // UI is the running app: its window, its state file and the screen shown.
@@ -43,6 +49,32 @@ type UI struct {
 	// bg counts background work (target checks, plans, migrations) that
 	// Close waits for before releasing the state file.
 	bg sync.WaitGroup
+	// updates holds UI updates when Options.queueUpdates is set.
+	updates chan func()
+}
+
+// do runs fn on the UI thread: through fyne.Do, or queued for Pump.
+func (ui *UI) do(fn func()) {
+	if ui.updates != nil {
+		ui.updates <- fn
+		return
+	}
+	fyne.Do(fn)
+}
+
+// Pump runs the queued UI updates (Options.queueUpdates) and reports
+// whether it ran any.
+func (ui *UI) Pump() bool {
+	ran := false
+	for {
+		select {
+		case fn := <-ui.updates:
+			fn()
+			ran = true
+		default:
+			return ran
+		}
+	}
 }
 
 // background runs fn off the UI thread; Close waits for it.
@@ -72,6 +104,9 @@ func New(a fyne.App, opt Options) *UI {
 	}
 	i18n.SetLanguage(l)
 	ui := &UI{App: a, Opt: opt}
+	if opt.queueUpdates {
+		ui.updates = make(chan func(), 4096)
+	}
 	ui.Win = a.NewWindow(i18n.T("app.title"))
 	ui.Win.SetIcon(IconResource)
 	ui.Win.Resize(fyne.NewSize(1100, 720))
@@ -123,10 +158,19 @@ func (ui *UI) Close() {
 	}
 	idle := make(chan struct{})
 	go func() { ui.bg.Wait(); close(idle) }()
-	select {
-	case <-idle:
-	case <-time.After(30 * time.Second):
+	deadline := time.After(30 * time.Second)
+wait:
+	for {
+		select {
+		case <-idle:
+			break wait
+		case <-deadline:
+			break wait
+		case fn := <-ui.updates: // a nil channel (no queue) is never ready
+			fn()
+		}
 	}
+	ui.Pump()
 	if wz := ui.wizardForTest; wz != nil && wz.conn != nil {
 		_ = wz.conn.Close()
 		wz.conn = nil

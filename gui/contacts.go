@@ -85,7 +85,7 @@ func (wz *wizard) showContacts() {
 				m = editor.New(dir, opts)
 				m.SetReadOnly(ro)
 			}
-			fyne.Do(func() {
+			wz.ui.do(func() {
 				if err != nil {
 					wz.ui.showError(err)
 					return

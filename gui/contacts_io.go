@@ -99,7 +99,7 @@ func (cv *contactsView) load(read func() (*contacts.Directory, contacts.Options,
 			opts.Domains = domains
 			m = editor.New(dir, opts)
 		}
-		fyne.Do(func() {
+		cv.wz.ui.do(func() {
 			prog.Hide()
 			if err != nil {
 				cv.wz.ui.showError(err)
@@ -138,7 +138,7 @@ func (cv *contactsView) replace(m *editor.Model, dir *contacts.Directory) {
 		cv.saveMu.Lock()
 		defer cv.saveMu.Unlock()
 		if err := session.SaveWorkingCopy(st, id, dir); err != nil {
-			fyne.Do(func() { cv.wz.ui.showError(err) })
+			cv.wz.ui.do(func() { cv.wz.ui.showError(err) })
 		}
 	})
 	cv.sel = widget.TableCellID{Row: -1}

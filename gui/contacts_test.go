@@ -179,7 +179,7 @@ func TestEditorOpensLargeSheetProgressively(t *testing.T) {
 	if !strings.Contains(labels(ui.Win.Content()), "正在加载其余") {
 		t.Fatal("no loading note")
 	}
-	waitFor(t, "the rest of the sheet", func() bool { return wz.contacts.loadingRest == 0 })
+	waitFor(t, ui, "the rest of the sheet", func() bool { return wz.contacts.loadingRest == 0 })
 	cv = wz.contacts
 	if cv.model.Index().Len() != len(d.Members) || cv.model.ReadOnly() {
 		t.Fatalf("after load: %d rows, read-only %v", cv.model.Index().Len(), cv.model.ReadOnly())
@@ -191,7 +191,7 @@ func TestEditorOpensLargeSheetProgressively(t *testing.T) {
 func TestEditSavedOnClose(t *testing.T) {
 	a := test.NewTempApp(t)
 	path := filepath.Join(t.TempDir(), "state.db")
-	ui := New(a, Options{StatePath: path, Language: "zh"})
+	ui := New(a, Options{StatePath: path, Language: "zh", queueUpdates: true})
 	wz := projectAtContacts(t, ui, twoRows())
 	if _, err := wz.contacts.model.Set(2, contacts.FieldPosition, "总经理"); err != nil {
 		t.Fatal(err)

@@ -20,7 +20,7 @@ import (
 func newTestUI(t *testing.T) *UI {
 	t.Helper()
 	a := test.NewTempApp(t)
-	ui := New(a, Options{StatePath: filepath.Join(t.TempDir(), "state.db"), Language: i18n.Chinese})
+	ui := New(a, Options{StatePath: filepath.Join(t.TempDir(), "state.db"), Language: i18n.Chinese, queueUpdates: true})
 	t.Cleanup(func() {
 		if ui.leaving != nil {
 			ui.leaving()
@@ -177,10 +177,10 @@ func TestDemoStepsRender(t *testing.T) {
 	for step, title := range titles {
 		t.Run(step, func(t *testing.T) {
 			a := test.NewTempApp(t)
-			ui := New(a, Options{StatePath: filepath.Join(t.TempDir(), "state.db"), Language: i18n.Chinese, DemoStep: step})
+			ui := New(a, Options{StatePath: filepath.Join(t.TempDir(), "state.db"), Language: i18n.Chinese, DemoStep: step, queueUpdates: true})
 			defer ui.Close()
 			if wz := ui.wizardForTest; wz != nil && step == "plan" {
-				waitFor(t, "the plan", func() bool { return wz.plan != nil && !wz.plan.loading })
+				waitFor(t, ui, "the plan", func() bool { return wz.plan != nil && !wz.plan.loading })
 			}
 			if !strings.Contains(labels(ui.Win.Content()), title) {
 				t.Fatalf("step %s lacks %q:\n%s", step, title, labels(ui.Win.Content()))

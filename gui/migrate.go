@@ -107,7 +107,7 @@ func (mv *migrateView) addLog(s string) {
 
 // onProgress runs on the engine's goroutine; the UI is updated through fyne.Do.
 func (mv *migrateView) onProgress(p migrate.Progress) {
-	fyne.Do(func() {
+	mv.wz.ui.do(func() {
 		mv.showCounts(p.Done, p.Failed, p.Remaining)
 		eta := "—"
 		if p.ETA > 0 {
@@ -154,7 +154,7 @@ func (mv *migrateView) start(retryFailed bool) {
 	wz.ui.background(func() {
 		defer close(done)
 		res, err := wz.session().Run(ctx, conn, opt, retryFailed, func(e *migrate.Engine) { mv.engine = e })
-		fyne.Do(func() {
+		wz.ui.do(func() {
 			mv.running = false
 			mv.engine = nil
 			if errors.Is(err, migrate.ErrInterrupted) {
@@ -214,7 +214,7 @@ func (mv *migrateView) confirmClose() bool {
 		done := mv.done
 		go func() {
 			<-done
-			fyne.Do(func() {
+			mv.wz.ui.do(func() {
 				mv.wz.ui.OnClose = nil
 				mv.wz.ui.Win.Close()
 			})

@@ -94,7 +94,7 @@ func (wz *wizard) showPlan() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		defer cancel()
 		pl, checks, err := wz.session().Plan(ctx, wz.conn, wz.planOpts)
-		fyne.Do(func() {
+		wz.ui.do(func() {
 			pv.plan, pv.checks, pv.err, pv.loading = pl, checks, err, false
 			wz.ui.show(pv.build)
 			wz.plan = pv // after the screen is up: tests wait on it

@@ -69,7 +69,7 @@ func (wz *wizard) showQR() {
 			info.Members, info.Departments = len(dir.Members), len(dir.AllDepartments())
 		}
 		onStatus := func(s confirm.Status) {
-			fyne.Do(func() {
+			wz.ui.do(func() {
 				statusL.SetText(i18n.T("qr.status_" + string(s)))
 				if s == confirm.StatusConfirmed {
 					// The page stays served until the step is left, so the
@@ -108,7 +108,7 @@ func (wz *wizard) showQR() {
 				defer t.Stop()
 				for {
 					left := time.Until(s.ExpiresAt()).Round(time.Second)
-					fyne.Do(func() {
+					wz.ui.do(func() {
 						if left < 0 {
 							left = 0
 						}

@@ -31,7 +31,7 @@ func TestScreenSnapshots(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			a := test.NewTempApp(t)
-			ui := New(a, Options{StatePath: filepath.Join(t.TempDir(), "state.db"), Language: i18n.Chinese})
+			ui := New(a, Options{StatePath: filepath.Join(t.TempDir(), "state.db"), Language: i18n.Chinese, queueUpdates: true})
 			defer ui.Close()
 			ui.Win.Resize(fyne.NewSize(1100, 720))
 			c.setup(t, ui)
@@ -68,7 +68,7 @@ func TestSecondInstanceSaysAlreadyOpen(t *testing.T) {
 	defer first.Close()
 	a := test.NewTempApp(t)
 	start := time.Now()
-	ui := New(a, Options{StatePath: path, Language: i18n.Chinese})
+	ui := New(a, Options{StatePath: path, Language: i18n.Chinese, queueUpdates: true})
 	defer ui.Close()
 	if time.Since(start) > 20*time.Second {
 		t.Fatal("the second instance waited too long")

@@ -122,7 +122,7 @@ func (wz *wizard) showTarget() {
 			check.Disable()
 			wz.ui.background(func() {
 				t, err := wz.checkTarget(cfg, label)
-				fyne.Do(func() {
+				wz.ui.do(func() {
 					check.Enable()
 					if err != nil {
 						status.SetText("✗ " + explain(err))

@@ -19,11 +19,12 @@ import (
 	"exmail-upgrade/core/wecomsim"
 )
 
-// waitFor polls cond until it holds (background work reports through fyne.Do).
-func waitFor(t *testing.T, what string, cond func() bool) {
+// waitFor runs the UI updates background work queued (on this goroutine,
+// as the real driver runs them on the main thread) until cond holds.
+func waitFor(t *testing.T, ui *UI, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
-	for !cond() {
+	for ui.Pump(); !cond(); ui.Pump() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
@@ -88,7 +89,7 @@ func checkRehearsalTarget(t *testing.T, ui *UI) {
 	}
 	test.Tap(findButton(t, ui.Win.Content(), "检查连接"))
 	next := findButton(t, ui.Win.Content(), "下一步")
-	waitFor(t, "the connection check", func() bool {
+	waitFor(t, ui, "the connection check", func() bool {
 		if strings.Contains(labels(ui.Win.Content()), "✗ ") {
 			t.Fatalf("connection check failed:\n%s", labels(ui.Win.Content()))
 		}
@@ -129,11 +130,11 @@ func clearErrors(t *testing.T, ui *UI, wz *wizard) {
 // then waits for the end of the migration.
 func confirmPlanAndRun(t *testing.T, ui *UI, wz *wizard) {
 	t.Helper()
-	waitFor(t, "the plan", func() bool { return wz.plan != nil && !wz.plan.loading })
+	waitFor(t, ui, "the plan", func() bool { return wz.plan != nil && !wz.plan.loading })
 	if wz.plan.plan == nil || wz.plan.plan.Blocked() {
 		t.Fatalf("plan not usable: err %v, plan %+v", wz.plan.err, wz.plan.plan)
 	}
-	waitFor(t, "the start button", func() bool { return hasButton(ui.Win.Content(), "确认计划并开始迁移") })
+	waitFor(t, ui, "the start button", func() bool { return hasButton(ui.Win.Content(), "确认计划并开始迁移") })
 	start := findButton(t, ui.Win.Content(), "确认计划并开始迁移")
 	if !start.Disabled() {
 		t.Fatal("Start enabled before the company name is typed")
@@ -157,11 +158,11 @@ func confirmPlanAndRun(t *testing.T, ui *UI, wz *wizard) {
 		t.Fatal("Start disabled with the right name")
 	}
 	test.Tap(start)
-	waitFor(t, "the migration", func() bool {
+	waitFor(t, ui, "the migration", func() bool {
 		s := wz.up.Stage()
 		return s == upgrade.StageDone || s == upgrade.StageFailedItems
 	})
-	waitFor(t, "the done screen", func() bool {
+	waitFor(t, ui, "the done screen", func() bool {
 		l := labels(ui.Win.Content())
 		return strings.Contains(l, "升级迁移完成") || strings.Contains(l, "部分项目失败")
 	})
@@ -273,7 +274,7 @@ func TestWalkMethodBindToDone(t *testing.T) {
 	}
 	phoneConfirm(t, pageURL)
 	// The second confirmation, on this computer, names the target.
-	waitFor(t, "the second confirmation", func() bool { return ui.Win.Canvas().Overlays().Top() != nil })
+	waitFor(t, ui, "the second confirmation", func() bool { return ui.Win.Canvas().Overlays().Top() != nil })
 	if txt := labels(ui.Win.Canvas().Overlays().Top()); !strings.Contains(txt, "第 2 次确认") {
 		t.Fatalf("second confirmation dialog:\n%s", txt)
 	}
@@ -283,7 +284,7 @@ func TestWalkMethodBindToDone(t *testing.T) {
 	}
 	clearErrors(t, ui, wz)
 	// The bind rehearsal's target owns some of our mobiles: the plan blocks.
-	waitFor(t, "the plan", func() bool { return wz.plan != nil && !wz.plan.loading })
+	waitFor(t, ui, "the plan", func() bool { return wz.plan != nil && !wz.plan.loading })
 	if wz.plan.plan == nil {
 		t.Fatalf("no plan: %v", wz.plan.err)
 	}
@@ -303,7 +304,7 @@ func TestWalkMethodBindToDone(t *testing.T) {
 	acc.Open(0)
 	wz.plan = nil
 	test.Tap(findButton(t, ui.Win.Content(), "重新生成计划"))
-	waitFor(t, "the plan with the target sheet", func() bool { return wz.plan != nil && !wz.plan.loading })
+	waitFor(t, ui, "the plan with the target sheet", func() bool { return wz.plan != nil && !wz.plan.loading })
 	pl := wz.plan.plan
 	if pl == nil || !pl.Blocked() {
 		t.Fatalf("the target's mobile owners should block the plan: %+v", pl)
@@ -400,7 +401,7 @@ func TestTargetCheckExplainsErrors(t *testing.T) {
 		secret.SetText("")
 		test.Type(secret, secretText)
 		test.Tap(findButton(t, ui.Win.Content(), "检查连接"))
-		waitFor(t, "the check", func() bool { return strings.Contains(labels(ui.Win.Content()), "✗ ") })
+		waitFor(t, ui, "the check", func() bool { return strings.Contains(labels(ui.Win.Content()), "✗ ") })
 		if got := labels(ui.Win.Content()); !strings.Contains(got, want) || strings.Contains(got, secretText) {
 			t.Fatalf("want %q (and no secret) in:\n%s", want, got)
 		}
