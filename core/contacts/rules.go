@@ -384,7 +384,12 @@ func (c *checker) departments(paths []string) []string {
 				levels[i], trimmed = tl, true
 			}
 		}
-		out = append(out, strings.Join(levels, PathSep))
+		// Levels that were only spaces may leave the path starting with "/"
+		// again (" /A") or empty (" / "): settle it now so one pass suffices.
+		if q = strings.TrimLeft(strings.Join(levels, PathSep), "/"); q == "" {
+			continue
+		}
+		out = append(out, q)
 	}
 	canon := strings.Join(out, "；")
 	if t != raw || trimmed {
