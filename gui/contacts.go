@@ -153,7 +153,7 @@ func (cv *contactsView) build() fyne.CanvasObject {
 	cv.bar = newCellEntry(cv)
 	cv.bar.OnSubmitted = func(s string) { cv.commitMove(1, 0) }
 	cv.barLabel = widget.NewLabel(i18n.T("contacts.no_cell"))
-	saveCell := widget.NewButtonWithIcon("", theme.ConfirmIcon(), func() { cv.commitBar(false) })
+	saveCell := widget.NewButtonWithIcon("", theme.ConfirmIcon(), func() { cv.commitMove(0, 0) })
 	if ro {
 		cv.bar.Disable()
 		saveCell.Disable()
@@ -322,16 +322,6 @@ func (cv *contactsView) showCellNote(row int, f contacts.Field) {
 	}
 	cv.cellNote.Show()
 	cv.cellNote.Refresh()
-}
-
-// commitBar writes the value bar into the selected cell; with down, the
-// selection then moves one row down, as in a spreadsheet.
-func (cv *contactsView) commitBar(down bool) {
-	if down {
-		cv.commitMove(1, 0)
-	} else {
-		cv.commitMove(0, 0)
-	}
 }
 
 // commitMove writes the value bar into the selected cell (when it changed)

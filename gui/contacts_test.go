@@ -37,11 +37,7 @@ func projectAtContacts(t testing.TB, ui *UI, dir *contacts.Directory, existing .
 	if err != nil {
 		t.Fatal(err)
 	}
-	var keys []string
-	for _, n := range upgrade.NoticePoints() {
-		keys = append(keys, n.Key)
-	}
-	must(t, up.AcknowledgeNotice(keys))
+	must(t, up.AcknowledgeNotice(upgrade.NoticeKeys()))
 	must(t, up.ChooseMethod(upgrade.MethodNew))
 	must(t, up.IdentifyTarget(upgrade.Target{Kind: "sim", CorpID: "wwsim", Name: "演练", Members: 0, Departments: 0}))
 	for g, n := up.Confirmations(); g < n; g, n = up.Confirmations() {

@@ -48,11 +48,7 @@ func openAt(t *testing.T, ui *UI, s upgrade.Stage) {
 	up, err := upgrade.Load(ui.Store, p.ID)
 	must(t, err)
 	if s.Index() > upgrade.StageNew.Index() {
-		var keys []string
-		for _, n := range upgrade.NoticePoints() {
-			keys = append(keys, n.Key)
-		}
-		must(t, up.AcknowledgeNotice(keys))
+		must(t, up.AcknowledgeNotice(upgrade.NoticeKeys()))
 	}
 	if s.Index() > upgrade.StageNoticeAcknowledged.Index() {
 		must(t, up.ChooseMethod(upgrade.MethodNew))

@@ -256,11 +256,7 @@ func prepare(ctx context.Context, env *Env, proj *session.Project, conn *session
 	}
 	// Before migrating: walk the steps the CLI's flags stand for.
 	if stage == upgrade.StageNew {
-		var keys []string
-		for _, n := range upgrade.NoticePoints() {
-			keys = append(keys, n.Key)
-		}
-		if err := u.AcknowledgeNotice(keys); err != nil {
+		if err := u.AcknowledgeNotice(upgrade.NoticeKeys()); err != nil {
 			return nil, usageErr(env, "%v", err)
 		}
 	}

@@ -44,11 +44,7 @@ func AdvanceRehearsal(st *store.Store, id, simPath, step string) (*Connection, e
 		return false
 	}
 	if at("notice") {
-		var keys []string
-		for _, n := range upgrade.NoticePoints() {
-			keys = append(keys, n.Key)
-		}
-		if err := p.Up.AcknowledgeNotice(keys); err != nil {
+		if err := p.Up.AcknowledgeNotice(upgrade.NoticeKeys()); err != nil {
 			return nil, err
 		}
 	}

@@ -29,11 +29,7 @@ func walk(t *testing.T, st *store.Store, dir *contacts.Directory, method upgrade
 	if err != nil {
 		t.Fatal(err)
 	}
-	var keys []string
-	for _, n := range upgrade.NoticePoints() {
-		keys = append(keys, n.Key)
-	}
-	must(t, p.Up.AcknowledgeNotice(keys))
+	must(t, p.Up.AcknowledgeNotice(upgrade.NoticeKeys()))
 	must(t, p.Up.ChooseMethod(method))
 	conn, err := Connect(TargetConfig{Kind: TargetSim, SimPath: filepath.Join(t.TempDir(), "sim.db")}, method, dir)
 	if err != nil {

@@ -195,6 +195,16 @@ type NoticePoint struct {
 	EN  string
 }
 
+// NoticeKeys returns the key of every notice point: what a caller passes to
+// AcknowledgeNotice once the user has ticked them all.
+func NoticeKeys() []string {
+	var keys []string
+	for _, n := range NoticePoints() {
+		keys = append(keys, n.Key)
+	}
+	return keys
+}
+
 // NoticePoints returns every point of the notice, in display order. All
 // must be ticked for AcknowledgeNotice.
 func NoticePoints() []NoticePoint {
