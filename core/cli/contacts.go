@@ -70,6 +70,7 @@ func runTemplate(env *Env) int {
 	if *out == "" || len(pos) > 0 {
 		return contactsUsage(env, "usage: exmail-upgrade template -o FILE.xlsx")
 	}
+	*out = localPath(*out)
 	if err := sheet.WriteFileAtomic(*out, sheet.WriteTemplate); err != nil {
 		fmt.Fprintf(env.Stderr, "写模板失败 / cannot write the template: %v\n", err)
 		return ExitUsage
@@ -111,7 +112,7 @@ func runCheck(env *Env) int {
 	if len(pos) != 1 || (*format != "text" && *format != "json") {
 		return contactsUsage(env, "usage: exmail-upgrade check FILE [--format text|json] [--domain D ...]")
 	}
-	file := pos[0]
+	file := localPath(pos[0])
 	res, problems, err := sheet.Check(file, sheet.Options{Domains: domains})
 	if err != nil {
 		var u *sheet.UnreadableError
@@ -198,7 +199,8 @@ func runFix(env *Env) int {
 	if len(pos) != 1 || *out == "" {
 		return contactsUsage(env, "usage: exmail-upgrade fix FILE -o OUT.xlsx [--review REVIEW.xlsx] [--domain D ...]")
 	}
-	res, err := sheet.Read(pos[0], sheet.Options{Domains: domains})
+	*out, *review = localPath(*out), localPath(*review)
+	res, err := sheet.Read(localPath(pos[0]), sheet.Options{Domains: domains})
 	if err != nil {
 		fmt.Fprintln(env.Stderr, err)
 		return ExitUsage

@@ -90,6 +90,7 @@ func runMigrate(env *Env) int {
 		fmt.Fprintln(env.Stderr, "缺少 --contacts / --contacts is required")
 		return ExitUsage
 	}
+	a.contactsFile, a.targetContacts = localPath(a.contactsFile), localPath(a.targetContacts)
 	return doMigrate(env, a)
 }
 
@@ -581,6 +582,7 @@ func runReport(env *Env) int {
 	if *out == "" {
 		return usageErr(env, "缺少 -o FILE.xlsx / -o FILE.xlsx is required")
 	}
+	*out = localPath(*out)
 	st, code := openState(env, *state)
 	if st == nil {
 		return code
