@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"exmail-upgrade/core/contacts"
+	"exmail-upgrade/core/fsname"
 	"exmail-upgrade/core/migrate"
 	"exmail-upgrade/core/plan"
 	"exmail-upgrade/core/report"
@@ -178,7 +179,11 @@ func doMigrate(env *Env, a migrateArgs) int {
 	// The target.
 	cfg := session.TargetConfig{Kind: a.target, Rate: a.rate}
 	if a.target == "sim" {
-		cfg.SimPath = filepath.Join(filepath.Dir(path), "sim-"+proj.ID+".db")
+		id, err := fsname.Component(proj.ID) // an imported project's ID came from a file
+		if err != nil {
+			return usageErr(env, "%v", err)
+		}
+		cfg.SimPath = filepath.Join(filepath.Dir(path), "sim-"+id+".db")
 		if method == plan.MethodBind {
 			cfg.Existing = a.existing
 			if targetSheet != nil {
