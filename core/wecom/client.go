@@ -62,6 +62,10 @@ type Config struct {
 	// RatePerHour bounds the calls per hour of each API path. 0 means
 	// DefaultRatePerHour; negative means no hourly bound.
 	RatePerHour int
+	// RateWindows are further per-API windows (e.g. a server's own
+	// accounting), applied with the two above; they also apply when
+	// RatePerMinute is negative.
+	RateWindows []RateWindow
 	// MaxInFlight bounds the calls in flight at once, all APIs together
 	// (default DefaultMaxInFlight). A caller may simply run up to this many
 	// goroutines: the client holds each call until the rate, the server's
@@ -94,12 +98,20 @@ type Config struct {
 	Logf func(format string, args ...any)
 }
 
+// RateWindow is an allowance of calls per window length for each API.
+type RateWindow struct {
+	Calls int
+	Per   time.Duration
+}
+
 // Client is a WeCom contacts API client, safe for concurrent use.
 type Client struct {
-	cfg     Config
-	base    string
-	hc      *http.Client
-	limiter *limiter
+	cfg  Config
+	base string
+	hc   *http.Client
+
+	paceMu sync.Mutex
+	paces  map[string]*pace // by API path
 
 	tokMu  sync.RWMutex
 	tok    string
@@ -166,10 +178,7 @@ func New(cfg Config) (*Client, error) {
 		cfg.Sleep = sleepCtx
 	}
 	c := &Client{cfg: cfg, base: base, hc: cfg.HTTPClient, tokSem: make(chan struct{}, 1),
-		slots: make(chan struct{}, cfg.MaxInFlight)}
-	if cfg.RatePerMinute > 0 {
-		c.limiter = &limiter{interval: time.Minute / time.Duration(cfg.RatePerMinute), now: cfg.Now, sleep: cfg.Sleep}
-	}
+		slots: make(chan struct{}, cfg.MaxInFlight), paces: map[string]*pace{}}
 	return c, nil
 }
 
@@ -185,35 +194,6 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-}
-
-// limiter spaces calls evenly: one slot per interval, shared by all
-// goroutines, no burst (so any window of the server's length holds at most
-// its allowance when the configured rate is at or below the server's).
-type limiter struct {
-	mu       sync.Mutex
-	interval time.Duration
-	next     time.Time
-	now      func() time.Time
-	sleep    func(context.Context, time.Duration) error
-}
-
-func (l *limiter) wait(ctx context.Context) error {
-	if l == nil {
-		return nil
-	}
-	l.mu.Lock()
-	now := l.now()
-	t := l.next
-	if t.Before(now) {
-		t = now
-	}
-	l.next = t.Add(l.interval)
-	l.mu.Unlock()
-	if d := t.Sub(now); d > 0 {
-		return l.sleep(ctx, d)
-	}
-	return nil
 }
 
 func (c *Client) logf(format string, args ...any) {
@@ -326,7 +306,8 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 				return e
 			}
 			rate++
-			wait = c.cfg.RateLimitWait
+			c.logf("wecom: %s errcode %d: every %s call waits %s", r.api, e.Code, r.api, c.cfg.RateLimitWait)
+			continue // attempt blocked the API: the next reservation waits it out
 		case CodeTransport, CodeHTTPStatus:
 			if e.MaybeApplied || tries >= c.cfg.MaxAttempts || ctx.Err() != nil || !Transient(e) {
 				return e
@@ -348,10 +329,13 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 	}
 }
 
-// attempt makes one HTTP attempt inside the bound of calls in flight and
-// the rate limit. gettoken bypasses the bound: the calls holding it may be
-// the ones waiting for the token.
+// attempt makes one HTTP attempt within the bound of calls in flight, the
+// API's adaptive bound and its rate windows, and tells the pacing what the
+// answer taught. gettoken bypasses both bounds: the calls holding them may
+// be the ones waiting for the token.
 func (c *Client) attempt(ctx context.Context, r request, token string, out any) error {
+	p := c.pace(r.api)
+	var o outcome
 	if !r.noToken {
 		select {
 		case c.slots <- struct{}{}:
@@ -359,11 +343,31 @@ func (c *Client) attempt(ctx context.Context, r request, token string, out any) 
 			return c.ctxError(r, ctx.Err())
 		}
 		defer func() { <-c.slots }()
+		sat, err := p.acquire(ctx)
+		if err != nil {
+			return c.ctxError(r, err)
+		}
+		o.saturated = sat
+		defer func() { p.release(o) }()
 	}
-	if err := c.limiter.wait(ctx); err != nil {
+	rateBound, err := p.reserve(ctx)
+	if err != nil {
 		return c.ctxError(r, err)
 	}
-	return c.once(ctx, r, token, out)
+	o.rateBound = rateBound
+	start := time.Now()
+	err = c.once(ctx, r, token, out)
+	p.done()
+	o.sent, o.rtt = true, time.Since(start)
+	switch code := CodeOf(err); {
+	case code == CodeConcurrency:
+		o.congestion = true
+	case code == CodeRateLimit:
+		p.block(c.cfg.RateLimitWait)
+	case code == CodeTransport && isTimeout(err) && ctx.Err() == nil:
+		o.congestion = true
+	}
+	return err
 }
 
 func (c *Client) ctxError(r request, err error) error {
@@ -433,14 +437,15 @@ func (c *Client) netError(ctx context.Context, r request, err error) error {
 		msg = ue.Op + " " + r.api + ": " + ue.Err.Error()
 	}
 	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() {
+	timeout := errors.As(err, &ne) && ne.Timeout()
+	if timeout {
 		msg = "timeout: " + msg
 	}
 	// A failed dial never sent the request; anything later may have.
 	var oe *net.OpError
 	notSent := errors.As(err, &oe) && oe.Op == "dial"
 	return &Error{API: r.api, Code: CodeTransport, Msg: c.redact(msg), Err: errors.New(c.redact(err.Error())),
-		MaybeApplied: !r.idempotent && !notSent}
+		MaybeApplied: !r.idempotent && !notSent, timeout: timeout}
 }
 
 // redact removes credentials from s: query parameters and, as a last

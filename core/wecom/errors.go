@@ -78,6 +78,13 @@ type Error struct {
 	MaybeApplied bool
 	// Attempts is how many HTTP attempts the client made for the call.
 	Attempts int
+
+	timeout bool // a per-attempt timeout (not the caller's context)
+}
+
+func isTimeout(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.timeout
 }
 
 // Error implements error.
