@@ -363,7 +363,7 @@ func TestMailDomainsPersist(t *testing.T) {
 	f := &fixture{s: s}
 	f.token = f.getToken(t)
 	for body, want := range map[string]int{
-		`{"userid":"b1","name":"丁","mobile":"13700000004","biz_mail":"b1@other.cn"}`:   60143,
+		`{"userid":"b1","name":"丁","mobile":"13700000004","biz_mail":"b1@other.cn"}`:    60143,
 		`{"userid":"b2","name":"戊","mobile":"13700000005","biz_mail":"b2@sub.corp.cn"}`: 0,
 	} {
 		if code, answer := f.call(t, "POST", "user/create", nil, body, f.token, ""); code != want {
