@@ -358,14 +358,16 @@ func (c *Client) attempt(ctx context.Context, r request, token string, out any) 
 	start := time.Now()
 	err = c.once(ctx, r, token, out)
 	p.done()
-	o.sent, o.rtt = true, time.Since(start)
+	o.sent = true
 	switch code := CodeOf(err); {
 	case code == CodeConcurrency:
-		o.congestion = true
+		o.refused = true
 	case code == CodeRateLimit:
 		p.block(c.cfg.RateLimitWait)
 	case code == CodeTransport && isTimeout(err) && ctx.Err() == nil:
-		o.congestion = true
+		o.timeout = true
+	case code != CodeTransport && code != CodeHTTPStatus:
+		o.rtt = time.Since(start) // a full answer: a latency sample
 	}
 	return err
 }

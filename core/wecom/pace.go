@@ -27,13 +27,18 @@ import (
 // Tuning of the adaptive bound.
 const (
 	initialInFlight  = 8
-	decreaseOn45033  = 0.75 // limit × this on 45033 or a timeout
+	decreaseOn45033  = 0.9  // the level a 45033 showed as safe × this
+	decreaseOnTimout = 0.75 // limit × this on a timeout
 	decreaseOnRTT    = 0.9  // limit × this when latency rose
 	rttRiseFactor    = 2.0  // smoothed RTT above minRTT × this …
 	rttRiseSlack     = 20 * time.Millisecond
 	minRTTLifetime   = 30 * time.Second // the lowest RTT is re-learned this often
+	ceilingLifetime  = 30 * time.Second // a 45033 level is forgotten after this long without one
+	probeSlowdown    = 16               // at or above the 45033 level, grow this much slower
 	rttSmoothing     = 0.125
-	backlogIntervals = 2 // the rate binds when sends are booked this many slots ahead
+	// The bound stops growing once it covers the allowed rate times the
+	// round trip (Little's law) by this margin: more would only queue.
+	rateHeadroom = 1.1
 )
 
 // rateWindow counts the calls of one window length.
@@ -82,6 +87,8 @@ type pace struct {
 	minRTT   time.Duration
 	minAt    time.Time
 	lastCut  time.Time
+	ceiling  int       // calls in flight when 45033 last came (0: none seen)
+	ceilAt   time.Time // when
 
 	calls, throttled, rateLimited int64
 }
@@ -141,20 +148,21 @@ func (p *pace) acquire(ctx context.Context) (saturated bool, err error) {
 // outcome is what one call's answer teaches the bound.
 type outcome struct {
 	sent       bool
-	rtt        time.Duration
-	saturated  bool // the bound was full when the call got its place
-	rateBound  bool // the rate limit, not the bound, held the call back
-	congestion bool // 45033 or a timeout
+	rtt        time.Duration // of a full answer (0: none, e.g. a network failure)
+	saturated  bool          // the bound was full when the call got its place
+	rateBound  bool          // a full rate window held the call back
+	refused    bool          // 45033
+	timeout    bool          // the attempt timed out
 }
 
 // release gives the place back and adapts the bound.
 func (p *pace) release(o outcome) {
 	p.mu.Lock()
-	p.inflight--
 	now := p.now()
 	if o.sent {
 		p.adapt(o, now)
 	}
+	p.inflight--
 	for len(p.waiters) > 0 && p.inflight < int(p.limit) {
 		p.inflight++
 		close(p.waiters[0])
@@ -164,9 +172,27 @@ func (p *pace) release(o outcome) {
 }
 
 func (p *pace) adapt(o outcome, now time.Time) {
-	if o.congestion {
+	if !p.ceilAt.IsZero() && now.Sub(p.ceilAt) > ceilingLifetime {
+		p.ceiling = 0 // the server's allowance may have grown
+	}
+	switch {
+	case o.refused:
 		p.throttled++
-		p.cut(decreaseOn45033, now)
+		if !p.lastCut.IsZero() && now.Sub(p.lastCut) < p.srtt {
+			// More refusals of the same round trip: each shows one call
+			// too many beyond the level the first one showed.
+			p.limit = max(1, p.limit-1)
+			p.ceiling = max(1, p.ceiling-1)
+			return
+		}
+		// The server allowed fewer than the calls in flight now: fall
+		// below that level and stay near it.
+		p.ceiling, p.ceilAt = p.inflight, now
+		p.cut(float64(min(int(p.limit), p.inflight-1))*decreaseOn45033, now)
+		return
+	case o.timeout:
+		p.throttled++
+		p.cut(p.limit*decreaseOnTimout, now)
 		return
 	}
 	if o.rtt > 0 {
@@ -179,34 +205,43 @@ func (p *pace) adapt(o outcome, now time.Time) {
 			p.srtt += time.Duration(rttSmoothing * float64(o.rtt-p.srtt))
 		}
 		if p.srtt > time.Duration(rttRiseFactor*float64(p.minRTT))+rttRiseSlack {
-			p.cut(decreaseOnRTT, now)
+			p.cut(p.limit*decreaseOnRTT, now)
 			return
 		}
 	}
 	if !o.saturated || o.rateBound || int(p.limit) >= p.max {
 		return
 	}
-	if p.slowDone {
+	if !p.lastCut.IsZero() && now.Sub(p.lastCut) < p.srtt {
+		return // answers of calls sent before the last cut teach nothing
+	}
+	if p.interval > 0 && p.srtt > 0 && p.limit >= rateHeadroom*float64(p.srtt)/float64(p.interval)+1 {
+		return // enough calls in flight to reach the allowed rate
+	}
+	switch {
+	case p.ceiling > 0 && p.limit+1 >= float64(p.ceiling):
+		p.limit += 1 / (p.limit * probeSlowdown) // probe above the 45033 level rarely
+	case p.slowDone:
 		p.limit += 1 / p.limit // one more per round trip
-	} else {
+	default:
 		p.limit++ // doubles per round trip until the first signal
 	}
 	p.limit = min(p.limit, float64(p.max))
 }
 
-// cut shrinks the bound, at most once per round trip (the answers of one
-// round trip report the same congestion).
-func (p *pace) cut(f float64, now time.Time) {
+// cut lowers the bound to to (at least 1), at most once per round trip:
+// the answers of one round trip report the same congestion.
+func (p *pace) cut(to float64, now time.Time) {
 	p.slowDone = true
 	if !p.lastCut.IsZero() && now.Sub(p.lastCut) < max(p.srtt, time.Millisecond) {
 		return
 	}
 	p.lastCut = now
-	p.limit = max(1, p.limit*f)
+	p.limit = max(1, min(p.limit, to))
 }
 
 // reserve books a send within the rate windows and sleeps until it.
-// rateBound tells whether the rate held the call back.
+// rateBound tells whether a full window held the call back.
 func (p *pace) reserve(ctx context.Context) (rateBound bool, err error) {
 	for {
 		p.mu.Lock()
@@ -233,6 +268,7 @@ func (p *pace) reserve(ctx context.Context) (rateBound bool, err error) {
 			}
 		}
 		if full {
+			rateBound = true
 			p.mu.Unlock()
 			if wake > 0 {
 				if err := p.sleep(ctx, wake); err != nil {
@@ -252,7 +288,6 @@ func (p *pace) reserve(ctx context.Context) (rateBound bool, err error) {
 			t = p.next
 		}
 		p.next = t.Add(p.interval)
-		rateBound = p.interval > 0 && t.Sub(now) >= backlogIntervals*p.interval
 		for _, w := range p.windows {
 			w.open++
 		}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"net/http"
 	"os"
 	"reflect"
 	"sort"
@@ -46,10 +47,13 @@ func startSim(t testing.TB, opts wecomsim.Options) (*wecomsim.Server, *wecom.Cli
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { stop(); s.Close() })
+	// Idle client connections are closed first: a connection dialled but
+	// never used would hold the server's Shutdown for 5 s.
+	tr := &http.Transport{MaxIdleConns: 256, MaxIdleConnsPerHost: 256, IdleConnTimeout: 30 * time.Second}
+	t.Cleanup(func() { tr.CloseIdleConnections(); stop(); s.Close() })
 	simBase[s] = base
 	c, err := wecom.New(wecom.Config{BaseURL: base, CorpID: s.CorpID(), Secret: s.Secret(), RatePerMinute: -1,
-		RetryBackoff: time.Millisecond, RateLimitWait: 10 * time.Millisecond})
+		RetryBackoff: time.Millisecond, RateLimitWait: 10 * time.Millisecond, HTTPClient: &http.Client{Transport: tr}})
 	if err != nil {
 		t.Fatal(err)
 	}
