@@ -147,12 +147,12 @@ func (p *pace) acquire(ctx context.Context) (saturated bool, err error) {
 
 // outcome is what one call's answer teaches the bound.
 type outcome struct {
-	sent       bool
-	rtt        time.Duration // of a full answer (0: none, e.g. a network failure)
-	saturated  bool          // the bound was full when the call got its place
-	rateBound  bool          // a full rate window held the call back
-	refused    bool          // 45033
-	timeout    bool          // the attempt timed out
+	sent      bool
+	rtt       time.Duration // of a full answer (0: none, e.g. a network failure)
+	saturated bool          // the bound was full when the call got its place
+	rateBound bool          // a full rate window held the call back
+	refused   bool          // 45033
+	timeout   bool          // the attempt timed out
 }
 
 // release gives the place back and adapts the bound.
