@@ -167,11 +167,7 @@ func BenchmarkClientRate(b *testing.B) {
 		b.Run(fmt.Sprintf("latency=%s/cap=%d", lat, tc.cap), func(b *testing.B) {
 			for n := 0; n < b.N; n++ {
 				s, _ := startSim(b, wecomsim.Options{})
-				c, err := wecom.New(wecom.Config{BaseURL: simBase[s], CorpID: s.CorpID(), Secret: s.Secret(),
-					RatePerMinute: allowed})
-				if err != nil {
-					b.Fatal(err)
-				}
+				c := simClient(b, s, wecom.Config{RatePerMinute: allowed})
 				ctx := context.Background()
 				if err := c.Check(ctx); err != nil {
 					b.Fatal(err)

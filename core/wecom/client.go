@@ -337,18 +337,20 @@ func (c *Client) attempt(ctx context.Context, r request, token string, out any) 
 	p := c.pace(r.api)
 	var o outcome
 	if !r.noToken {
-		select {
-		case c.slots <- struct{}{}:
-		case <-ctx.Done():
-			return c.ctxError(r, ctx.Err())
-		}
-		defer func() { <-c.slots }()
+		// The API's place first: callers queued for a slow API do not
+		// hold the client-wide slots other APIs need.
 		sat, err := p.acquire(ctx)
 		if err != nil {
 			return c.ctxError(r, err)
 		}
 		o.saturated = sat
 		defer func() { p.release(o) }()
+		select {
+		case c.slots <- struct{}{}:
+		case <-ctx.Done():
+			return c.ctxError(r, ctx.Err())
+		}
+		defer func() { <-c.slots }()
 	}
 	rateBound, err := p.reserve(ctx)
 	if err != nil {

@@ -18,21 +18,31 @@ import (
 //     sees more calls than the allowance: no 45009 is caused by us while our
 //     rate is at or below the server's. Sends are also spaced evenly at the
 //     shortest window's rate, so a run does not start with a burst.
-//   - an adaptive bound of calls in flight (additive increase, multiplicative
-//     decrease): it grows while callers queue for it and the rate does not
-//     bind, and shrinks on 45033 or when latency rises well above the
-//     lowest seen, always within Config.MaxInFlight.
+//   - an adaptive bound of calls in flight, always within
+//     Config.MaxInFlight: it grows while callers queue for it (doubling per
+//     round trip until the first sign of congestion, then one per round
+//     trip) and stops growing once it covers the allowed rate times the
+//     round trip (more would only queue in the pacing), when latency rises
+//     above twice the lowest recently seen, or near the level at which
+//     45033 last came (probed only slowly). A 45033 lowers it below the
+//     level the refusal showed; a timeout or a latency several times the
+//     lowest lowers it multiplicatively, once per round trip.
 //   - after a 45009 every call of that API waits out the block together.
 
 // Tuning of the adaptive bound.
 const (
 	initialInFlight  = 8
 	decreaseOn45033  = 0.9  // the level a 45033 showed as safe × this
-	decreaseOnTimout = 0.75 // limit × this on a timeout
-	decreaseOnRTT    = 0.9  // limit × this when latency rose
-	rttRiseFactor    = 2.0  // smoothed RTT above minRTT × this …
-	rttRiseSlack     = 20 * time.Millisecond
-	minRTTLifetime   = 30 * time.Second // the lowest RTT is re-learned this often
+	decreaseOnTimeout = 0.75 // limit × this on a timeout
+	decreaseOnRTT     = 0.9  // limit × this when latency rose steeply
+	// Latency "rose" when the smoothed RTT exceeds the lowest recent one
+	// × factor + slack: the bound stops growing; "rose steeply" (steep
+	// factor and slack): it shrinks.
+	rttRiseFactor  = 2.0
+	rttRiseSlack   = 20 * time.Millisecond
+	rttSteepFactor = 4.0
+	rttSteepSlack  = 100 * time.Millisecond
+	minRTTPeriod   = 30 * time.Second // the lowest RTT is the lowest of this period and the last
 	ceilingLifetime  = 30 * time.Second // a 45033 level is forgotten after this long without one
 	probeSlowdown    = 16               // at or above the 45033 level, grow this much slower
 	rttSmoothing     = 0.125
@@ -84,8 +94,10 @@ type pace struct {
 	waiters  []chan struct{}
 	slowDone bool // a congestion signal was seen: grow by 1 per round trip only
 	srtt     time.Duration
-	minRTT   time.Duration
-	minAt    time.Time
+	minRTT   time.Duration // lowest of the last and the current period
+	prevMin  time.Duration // lowest of the last period
+	curMin   time.Duration // lowest of the current period
+	minAt    time.Time     // start of the current period
 	lastCut  time.Time
 	ceiling  int       // calls in flight when 45033 last came (0: none seen)
 	ceilAt   time.Time // when
@@ -192,20 +204,31 @@ func (p *pace) adapt(o outcome, now time.Time) {
 		return
 	case o.timeout:
 		p.throttled++
-		p.cut(p.limit*decreaseOnTimout, now)
+		p.cut(p.limit*decreaseOnTimeout, now)
 		return
 	}
 	if o.rtt > 0 {
-		if p.minRTT == 0 || o.rtt < p.minRTT || now.Sub(p.minAt) > minRTTLifetime {
-			p.minRTT, p.minAt = o.rtt, now
+		if p.minAt.IsZero() || now.Sub(p.minAt) > minRTTPeriod {
+			p.prevMin, p.curMin, p.minAt = p.curMin, 0, now
+		}
+		if p.curMin == 0 || o.rtt < p.curMin {
+			p.curMin = o.rtt
+		}
+		p.minRTT = p.curMin
+		if p.prevMin > 0 && p.prevMin < p.minRTT {
+			p.minRTT = p.prevMin
 		}
 		if p.srtt == 0 {
 			p.srtt = o.rtt
 		} else {
 			p.srtt += time.Duration(rttSmoothing * float64(o.rtt-p.srtt))
 		}
-		if p.srtt > time.Duration(rttRiseFactor*float64(p.minRTT))+rttRiseSlack {
+		min := float64(p.minRTT)
+		if p.srtt > time.Duration(rttSteepFactor*min)+rttSteepSlack {
 			p.cut(p.limit*decreaseOnRTT, now)
+			return
+		}
+		if p.srtt > time.Duration(rttRiseFactor*min)+rttRiseSlack {
 			return
 		}
 	}

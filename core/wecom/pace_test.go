@@ -181,10 +181,18 @@ func TestAdaptiveBound(t *testing.T) {
 	if p.limit >= 11 {
 		t.Fatalf("probes above the 45033 level too fast: %v", p.limit)
 	}
-	// latency rising far above the lowest seen shrinks the bound
+	// latency rising above twice the lowest stops growth …
+	p.ceiling = 0
+	slow := outcome{sent: true, rtt: 60 * time.Millisecond, saturated: true}
+	step(10, slow) // the smoothed RTT follows
 	before := p.limit
+	step(30, slow)
+	if p.limit != before {
+		t.Fatalf("latency rose, bound moved from %v to %v", before, p.limit)
+	}
+	// … rising steeply shrinks it
 	step(30, outcome{sent: true, rtt: 500 * time.Millisecond, saturated: true})
 	if p.limit >= before {
-		t.Fatalf("latency rose, bound stayed %v", p.limit)
+		t.Fatalf("latency rose steeply, bound stayed %v", p.limit)
 	}
 }

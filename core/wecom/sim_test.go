@@ -60,6 +60,21 @@ func startSim(t testing.TB, opts wecomsim.Options) (*wecomsim.Server, *wecom.Cli
 	return s, c
 }
 
+// simClient returns a client of s configured by cfg (base URL and
+// credentials filled in) whose idle connections close before the server
+// stops.
+func simClient(t testing.TB, s *wecomsim.Server, cfg wecom.Config) *wecom.Client {
+	t.Helper()
+	tr := &http.Transport{MaxIdleConns: 256, MaxIdleConnsPerHost: 256, IdleConnTimeout: 30 * time.Second}
+	t.Cleanup(tr.CloseIdleConnections) // runs before startSim's cleanup
+	cfg.BaseURL, cfg.CorpID, cfg.Secret, cfg.HTTPClient = simBase[s], s.CorpID(), s.Secret(), &http.Client{Transport: tr}
+	c, err := wecom.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
 // createDepartments creates every path of d in order and returns the IDs.
 func createDepartments(t testing.TB, ctx context.Context, c *wecom.Client, d *contacts.Directory) wecom.DepartmentIDs {
 	ids := wecom.DepartmentIDs{}

@@ -14,12 +14,16 @@ import (
 )
 
 // createAll creates every member of a sample company of n members with the
-// given number of goroutines and returns the failures.
-func createAll(t *testing.T, c *wecom.Client, n, workers int, seed int64) []error {
+// given number of goroutines and returns the failures. then, when not nil,
+// runs after the departments are created.
+func createAll(t *testing.T, c *wecom.Client, n, workers int, seed int64, then ...func()) []error {
 	t.Helper()
 	ctx := context.Background()
 	dir := sample.Company(n, seed)
 	ids := createDepartments(t, ctx, c, dir)
+	for _, f := range then {
+		f()
+	}
 	var next atomic.Int64
 	var mu sync.Mutex
 	var failed []error
@@ -130,6 +134,31 @@ func TestConcurrencyAdapts(t *testing.T) {
 	}
 	if cs.Limit > 12 || cs.Limit < 1 {
 		t.Fatalf("bound %d did not settle near the server's 6", cs.Limit)
+	}
+}
+
+// TestNo45009UnderJitter: a server allowing 20 calls per 500 ms window per
+// API, with latencies between 5 and 155 ms, never answers 45009 to a client
+// configured with the same allowance, although 32 goroutines push as hard
+// as they can. (Even spacing alone lets jittered calls bunch into one
+// window; the client counts each call until its answer.)
+func TestNo45009UnderJitter(t *testing.T) {
+	s, _ := startSim(t, wecomsim.Options{RandSeed: 5})
+	c := simClient(t, s, wecom.Config{RatePerMinute: -1,
+		RateWindows: []wecom.RateWindow{{Calls: 20, Per: 500 * time.Millisecond}}, MaxInFlight: 32,
+		RetryBackoff: time.Millisecond, RateLimitWait: 100 * time.Millisecond})
+	if err := c.Check(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	knobs := func() {
+		s.SetKnobs(wecomsim.Knobs{Latency: 5 * time.Millisecond, LatencyJitter: 150 * time.Millisecond,
+			RateLimit: 20, RateWindow: 500 * time.Millisecond, BlockFor: 100 * time.Millisecond})
+	}
+	if failed := createAll(t, c, 100, 32, 8, knobs); len(failed) > 0 {
+		t.Fatalf("%d failed: %v", len(failed), failed[0])
+	}
+	if n := s.Stats().ByCode[wecom.CodeRateLimit]; n > 0 {
+		t.Fatalf("%d answers 45009: the client exceeded the allowance it was given", n)
 	}
 }
 

@@ -57,7 +57,8 @@ const (
 // Knobs shape the simulator's behaviour; change them at run time with
 // SetKnobs. The zero value is a fast, faultless, unlimited server.
 type Knobs struct {
-	Latency time.Duration // added to every call
+	Latency       time.Duration // added to every call
+	LatencyJitter time.Duration // plus a random delay in [0, LatencyJitter) (seeded)
 
 	RateLimit  int           // calls per RateWindow per API (0: unlimited) → 45009
 	RateWindow time.Duration // default 1 minute
@@ -293,6 +294,16 @@ func (s *Server) InvalidateTokens() {
 	s.statsMu.Unlock()
 }
 
+// jitter draws a delay in [0, max) from the seeded generator.
+func (s *Server) jitter(max time.Duration) time.Duration {
+	if max <= 0 {
+		return 0
+	}
+	s.rateMu.Lock()
+	defer s.rateMu.Unlock()
+	return time.Duration(s.rng.Int63n(int64(max)))
+}
+
 // chance draws from the seeded fault generator.
 func (s *Server) chance(p float64) bool {
 	s.rateMu.Lock()
@@ -409,9 +420,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.writeErr(w, api, fail(45033, "api concurrent out of limit"))
 		return
 	}
-	if k.Latency > 0 {
+	if d := k.Latency + s.jitter(k.LatencyJitter); d > 0 {
 		select {
-		case <-time.After(k.Latency):
+		case <-time.After(d):
 		case <-r.Context().Done():
 			return
 		}
