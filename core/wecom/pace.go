@@ -31,21 +31,21 @@ import (
 
 // Tuning of the adaptive bound.
 const (
-	initialInFlight  = 8
-	decreaseOn45033  = 0.9  // the level a 45033 showed as safe × this
+	initialInFlight   = 8
+	decreaseOn45033   = 0.9  // the level a 45033 showed as safe × this
 	decreaseOnTimeout = 0.75 // limit × this on a timeout
 	decreaseOnRTT     = 0.9  // limit × this when latency rose steeply
 	// Latency "rose" when the smoothed RTT exceeds the lowest recent one
 	// × factor + slack: the bound stops growing; "rose steeply" (steep
 	// factor and slack): it shrinks.
-	rttRiseFactor  = 2.0
-	rttRiseSlack   = 20 * time.Millisecond
-	rttSteepFactor = 4.0
-	rttSteepSlack  = 100 * time.Millisecond
-	minRTTPeriod   = 30 * time.Second // the lowest RTT is the lowest of this period and the last
-	ceilingLifetime  = 30 * time.Second // a 45033 level is forgotten after this long without one
-	probeSlowdown    = 16               // at or above the 45033 level, grow this much slower
-	rttSmoothing     = 0.125
+	rttRiseFactor   = 2.0
+	rttRiseSlack    = 20 * time.Millisecond
+	rttSteepFactor  = 4.0
+	rttSteepSlack   = 100 * time.Millisecond
+	minRTTPeriod    = 30 * time.Second // the lowest RTT is the lowest of this period and the last
+	ceilingLifetime = 30 * time.Second // a 45033 level is forgotten after this long without one
+	probeSlowdown   = 16               // at or above the 45033 level, grow this much slower
+	rttSmoothing    = 0.125
 	// The bound stops growing once it covers the allowed rate times the
 	// round trip (Little's law) by this margin: more would only queue.
 	rateHeadroom = 1.1
