@@ -59,7 +59,7 @@ func runPaceSim(t *testing.T, cfg Config, calls, inFlight int, maxLatency time.D
 	r := rand.New(rand.NewSource(seed))
 	for sent := 0; sent < calls; {
 		if len(s.flying) >= inFlight {
-			s.sleep(nil, s.flying[0].Sub(s.now))
+			s.sleep(context.Background(), s.flying[0].Sub(s.now))
 			continue
 		}
 		if _, err := s.p.reserve(context.Background()); err != nil {
