@@ -82,3 +82,26 @@ func TestInFlightDefault(t *testing.T) {
 		t.Errorf("peak calls in flight %d, want %d", f.maxInflight, DefaultInFlight)
 	}
 }
+
+// TestPrepareStepReported: before the first call the progress events name
+// what the engine is busy with (reading/writing the journal), so a large
+// company's start is never silent.
+func TestPrepareStepReported(t *testing.T) {
+	e, f := newEnv(t), newFake()
+	p := mustPlan(t, f, company(10, false), plan.MethodNew)
+	var first *Progress
+	var mu sync.Mutex
+	res, err := run(t, e, p, f, Options{OnProgress: func(pr Progress) {
+		mu.Lock()
+		if first == nil {
+			first = &pr
+		}
+		mu.Unlock()
+	}}, context.Background())
+	if err != nil || !res.OK() {
+		t.Fatalf("%v %+v", err, res)
+	}
+	if first == nil || first.Phase != PhasePrepare || first.Step != StepJournal {
+		t.Errorf("first event %+v, want phase %s step %s", first, PhasePrepare, StepJournal)
+	}
+}
