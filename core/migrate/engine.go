@@ -1182,6 +1182,7 @@ func (e *Engine) batch(ctx context.Context, ops []*op) {
 			var job string
 			job, err = bt.SubmitSync(ctx, users)
 			if err == nil {
+				e.called("submitted/"+job, nil)
 				if jerr := e.j.PutJob(job); jerr != nil {
 					e.mu.Lock()
 					e.fatal = jerr
