@@ -621,7 +621,7 @@ func (e *Engine) run(ctx context.Context, contactsHash string, retryFailed bool)
 		if round == 0 {
 			e.setPhase(PhaseMembers)
 		}
-		if m := e.members(ctx); m != "" {
+		if m := e.members(ctx); m != "" && (round == 0 || meta.Mode == "") {
 			meta.Mode = m
 		}
 		if ctx.Err() != nil || e.fatalErr() != nil || !e.anyOpen() {
@@ -688,9 +688,14 @@ func (e *Engine) failOpen() {
 		if r.State == StateDone || r.State == StateFailed {
 			continue
 		}
-		if r.Code == 0 && r.Error == "" {
+		switch {
+		case r.Code != 0 || r.Error != "":
+		case o.kind == kindDept:
+			r.Code, r.Error = plan.CodeParentNotFound, "the parent department was not created"
+			r.Explain = "上级部门未能创建,此部门未创建 / the parent department could not be created, so this one was not"
+		default:
 			r.Code, r.Error = plan.CodeDeptNotFound, "a department of this member was not created"
-			r.Explain = "此成员所在的部门尚未创建成功,成员未创建 / a department of this member could not be created, so the member was not created"
+			r.Explain = "此成员所在的部门未能创建,成员未创建 / a department of this member could not be created, so the member was not created"
 		}
 		r.State = StateFailed
 		r.Explain += fmt.Sprintf(" (已重试%d轮,仍为临时错误;稍后选择重试失败项 / still transient after %d final passes; retry the failed items later)", e.opt.RetryRounds, e.opt.RetryRounds)
