@@ -128,7 +128,10 @@ type csvRows struct {
 	row     int // spreadsheet row of the last record
 	endLine int // line on which the last record ended
 	name    string
+	limit   int // fields kept per record
 }
+
+func (c *csvRows) setLimit(n int) { c.limit = min(max(n, 1), maxColumns) }
 
 func (c *csvRows) next() ([]string, int, bool, error) {
 	rec, err := c.r.Read()
@@ -149,6 +152,9 @@ func (c *csvRows) next() ([]string, int, bool, error) {
 	c.row += line - c.endLine
 	lastLine, _ := c.r.FieldPos(len(rec) - 1)
 	c.endLine = lastLine + strings.Count(rec[len(rec)-1], "\n")
+	if c.limit > 0 && len(rec) > c.limit {
+		rec = rec[:c.limit]
+	}
 	return rec, c.row, true, nil
 }
 
@@ -164,14 +170,60 @@ func readCSV(r io.Reader, name string, opt Options) (*Result, error) {
 	if err != nil {
 		return nil, unreadable(name, "无法识别文件编码（支持 UTF-8、GBK/GB18030、UTF-16）", "unknown text encoding (UTF-8, GBK/GB18030 and UTF-16 are supported)", err)
 	}
-	cr := csv.NewReader(bytes.NewReader([]byte(text)))
-	cr.Comma = sniffDelimiter(text)
+	comma := sniffDelimiter(text)
+	if line := wideRecord(text, byte(comma), maxColumns); line > 0 {
+		return nil, unreadable(name, fmt.Sprintf("第 %d 行超过 %d 列", line, maxColumns),
+			fmt.Sprintf("line %d has more than %d columns", line, maxColumns), nil)
+	}
+	cr := csv.NewReader(strings.NewReader(text))
+	cr.Comma = comma
 	cr.FieldsPerRecord = -1
 	cr.LazyQuotes = true
 	cr.ReuseRecord = false
 	res := &Result{File: name, Format: "csv", Encoding: enc}
-	if err := build(res, &csvRows{r: cr, name: name}); err != nil {
+	if err := build(res, &csvRows{r: cr, name: name, limit: maxColumns}); err != nil {
 		return nil, err
 	}
 	return res, nil
+}
+
+// wideRecord returns the line on which a record with more than max fields
+// starts (0 when none has), so that encoding/csv never builds one: a line of
+// 20 MB of commas would otherwise cost gigabytes. It follows encoding/csv's
+// LazyQuotes rules closely enough to count fields: a field starting with a
+// quote is quoted up to a quote followed by the delimiter or a line end.
+func wideRecord(text string, comma byte, max int) int {
+	line, start, fields := 1, 1, 1
+	fieldStart, quoted := true, false
+	for i := 0; i < len(text); i++ {
+		c := text[i]
+		if quoted {
+			switch {
+			case c == '"' && i+1 < len(text) && text[i+1] == '"':
+				i++
+			case c == '"' && (i+1 == len(text) || text[i+1] == comma || text[i+1] == '\n' || text[i+1] == '\r'):
+				quoted = false
+			case c == '\n':
+				line++
+			}
+			continue
+		}
+		switch c {
+		case comma:
+			if fields++; fields > max {
+				return start
+			}
+			fieldStart = true
+			continue
+		case '\n':
+			line++
+			start, fields = line, 1
+			fieldStart = true
+			continue
+		case '"':
+			quoted = fieldStart
+		}
+		fieldStart = false
+	}
+	return 0
 }

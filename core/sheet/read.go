@@ -164,9 +164,11 @@ func IsUnreadable(err error) bool {
 }
 
 // rowSource yields the rows of a sheet: the cells and the 1-based row
-// number as the spreadsheet shows it.
+// number as the spreadsheet shows it. After setLimit(n) rows hold at most
+// n cells: columns right of the header's last are neither kept nor padded.
 type rowSource interface {
 	next() (cells []string, row int, ok bool, err error)
+	setLimit(n int)
 }
 
 // build turns a row stream into a Result: finds the header, maps the
@@ -191,6 +193,7 @@ func build(res *Result, src rowSource) error {
 			Message: "找不到表头（需要 姓名、部门 等列） / no header row found (columns such as 姓名, 部门 are needed)"})
 		return nil
 	}
+	src.setLimit(len(h.columns))
 	// buffer a few rows to decide what an ambiguous column holds
 	type buffered struct {
 		cells []string
