@@ -2,9 +2,12 @@ package sheet
 
 import (
 	"archive/zip"
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
+	"path"
+	"strconv"
 	"strings"
 
 	"exmail-upgrade/core/fsname"
@@ -161,51 +164,6 @@ func readXLSX(r io.ReaderAt, size int64, name string, opt Options) (*Result, err
 	return first, nil // no sheet has a header: report on the first one
 }
 
-// verifyXMLParts reads every XML part of the package to its end with a
-// strict encoding/xml decoder (and so checks each entry's CRC): any zip,
-// XML or encoding error is returned, wrapping errCorrupt.
-func verifyXMLParts(r io.ReaderAt, size, limit int64) error {
-	zr, err := zip.NewReader(r, size)
-	if err != nil {
-		return corrupt(err)
-	}
-	var total uint64
-	for _, f := range zr.File {
-		total += f.UncompressedSize64
-	}
-	if total > uint64(limit) {
-		return fmt.Errorf("%w: %d bytes, limit %d", errTooLarge, total, limit)
-	}
-	for _, f := range zr.File {
-		n := strings.ToLower(f.Name)
-		if !strings.HasSuffix(n, ".xml") && !strings.HasSuffix(n, ".rels") {
-			continue
-		}
-		if err := verifyXMLPart(f); err != nil {
-			return fmt.Errorf("%w: %s: %w", errCorrupt, fsname.Prefix(f.Name, 60), err)
-		}
-	}
-	return nil
-}
-
-func verifyXMLPart(f *zip.File) error {
-	rc, err := f.Open()
-	if err != nil {
-		return err
-	}
-	defer rc.Close()
-	d := newXMLDecoder(io.LimitReader(rc, int64(f.UncompressedSize64)+1))
-	for {
-		// Token (not RawToken) matches end tags and reports a part that
-		// ends inside an element
-		if _, err := d.Token(); err == io.EOF {
-			return nil
-		} else if err != nil {
-			return err
-		}
-	}
-}
-
 func readXLSXSheet(f *excelize.File, sheetName, name string) (*Result, error) {
 	rows, err := f.Rows(sheetName)
 	if err != nil {
@@ -258,4 +216,139 @@ func readFastXLSX(r io.ReaderAt, size int64, name string, opt Options, unzip int
 		}
 	}
 	return first, nil
+}
+
+// verifyXMLParts reads every XML part of the package to its end with a
+// strict encoding/xml decoder (and so checks each entry's CRC), and checks
+// in the worksheets what the fast reader checks: rows and cells in order,
+// valid references, shared-string indexes in range. Any zip, XML, encoding
+// or reference error is returned, wrapping errCorrupt.
+func verifyXMLParts(r io.ReaderAt, size, limit int64) error {
+	zr, err := zip.NewReader(r, size)
+	if err != nil {
+		return corrupt(err)
+	}
+	var total uint64
+	for _, f := range zr.File {
+		total += f.UncompressedSize64
+	}
+	if total > uint64(limit) {
+		return fmt.Errorf("%w: %d bytes, limit %d", errTooLarge, total, limit)
+	}
+	sst := -1 // shared strings, counted first
+	for _, f := range zr.File {
+		if strings.EqualFold(path.Base(f.Name), "sharedStrings.xml") {
+			sst = 0
+			err := verifyXMLPart(f, func(d *xml.Decoder, se xml.StartElement) error {
+				if se.Name.Local == "si" {
+					sst++
+				}
+				return nil
+			})
+			if err != nil {
+				return fmt.Errorf("%w: %s: %w", errCorrupt, fsname.Prefix(f.Name, 60), err)
+			}
+		}
+	}
+	for _, f := range zr.File {
+		n := strings.ToLower(f.Name)
+		if !strings.HasSuffix(n, ".xml") && !strings.HasSuffix(n, ".rels") || strings.EqualFold(path.Base(f.Name), "sharedStrings.xml") {
+			continue
+		}
+		var check func(*xml.Decoder, xml.StartElement) error
+		if strings.Contains(n, "worksheets/") {
+			check = (&sheetCheck{sst: sst}).start
+		}
+		if err := verifyXMLPart(f, check); err != nil {
+			return fmt.Errorf("%w: %s: %w", errCorrupt, fsname.Prefix(f.Name, 60), err)
+		}
+	}
+	return nil
+}
+
+// verifyXMLPart decodes one part to its end, calling start (when not nil)
+// on each start element.
+func verifyXMLPart(f *zip.File, start func(*xml.Decoder, xml.StartElement) error) error {
+	rc, err := f.Open()
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	d := newXMLDecoder(io.LimitReader(rc, int64(f.UncompressedSize64)+1))
+	for {
+		// Token (not RawToken) matches end tags and reports a part that
+		// ends inside an element
+		tok, err := d.Token()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if se, ok := tok.(xml.StartElement); ok && start != nil {
+			if err := start(d, se); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// sheetCheck follows the rows and cells of a worksheet as the fast reader
+// does (readRow, readCells, cellValue).
+type sheetCheck struct {
+	sst      int // shared strings (-1: no part)
+	row, col int
+	inS      bool // in a t="s" cell
+}
+
+func (c *sheetCheck) start(d *xml.Decoder, se xml.StartElement) error {
+	attr := func(name string) (string, bool) {
+		for i := len(se.Attr) - 1; i >= 0; i-- {
+			if se.Attr[i].Name.Local == name {
+				return se.Attr[i].Value, true
+			}
+		}
+		return "", false
+	}
+	switch se.Name.Local {
+	case "row":
+		num := c.row + 1
+		if v, ok := attr("r"); ok {
+			n, err := strconv.Atoi(v)
+			if err != nil || n <= c.row || n > 1048576 {
+				return fmt.Errorf("row number %q after row %d", fsname.Prefix(v, 20), c.row)
+			}
+			num = n
+		}
+		c.row, c.col = num, 0
+	case "c":
+		c.col++
+		if ref, ok := attr("r"); ok && ref != "" {
+			col, err := columnOf(ref)
+			if err != nil {
+				return err
+			}
+			if col < c.col {
+				return fmt.Errorf("row %d: cell %s out of order", c.row, fsname.Prefix(ref, 20))
+			}
+			c.col = col
+		}
+		t, _ := attr("t")
+		c.inS = t == "s"
+	case "v":
+		if !c.inS {
+			return nil
+		}
+		var v string
+		if err := d.DecodeElement(&v, &se); err != nil {
+			return err
+		}
+		if v == "" {
+			return nil
+		}
+		if i, err := strconv.Atoi(strings.TrimSpace(v)); err != nil || i < 0 || i >= c.sst {
+			return fmt.Errorf("row %d: shared string index %q of %d", c.row, fsname.Prefix(v, 20), max(c.sst, 0))
+		}
+	}
+	return nil
 }
