@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -21,6 +22,9 @@ const (
 	EncGB18030 = "gb18030"
 	EncUTF16LE = "utf-16le"
 	EncUTF16BE = "utf-16be"
+	// EncMixed: GB18030 lines with some lines in UTF-8 (a row pasted in
+	// from another program), each line decoded in its own encoding.
+	EncMixed = "gb18030+utf-8"
 )
 
 // DecodeText detects the encoding of a text file and returns it as UTF-8:
@@ -50,7 +54,119 @@ func DecodeText(b []byte) (string, string, error) {
 	if utf8.Valid(b) {
 		return string(b), EncUTF8, nil
 	}
-	return decodeWith(simplifiedchinese.GB18030, b, EncGB18030)
+	return decodeLines(b)
+}
+
+// decodeLines decodes a file that is not UTF-8 as a whole: GB18030, except
+// lines that are valid UTF-8 with non-ASCII text (a row pasted in from a
+// UTF-8 source), which are UTF-8. Decoding such a line as GB18030 would
+// turn 张伟 into 寮犱紵 and write that back. A UTF-8-valid line whose text
+// is not plausible (no Chinese, Latin or common punctuation, e.g. GBK bytes
+// that happen to form Greek letters) while GB18030 reads it too cannot be
+// decided: the file is refused, naming those lines.
+func decodeLines(b []byte) (string, string, error) {
+	mixed := false
+	for rest := b; len(rest) > 0; {
+		line, tail, _ := bytes.Cut(rest, []byte{'\n'})
+		rest = tail
+		if !isASCIIBytes(line) && utf8.Valid(line) {
+			mixed = true
+			break
+		}
+	}
+	if !mixed {
+		return decodeWith(simplifiedchinese.GB18030, b, EncGB18030)
+	}
+	out := make([]byte, 0, len(b)+len(b)/2)
+	var bad, unsure []int
+	for n, rest := 1, b; len(rest) > 0; n++ {
+		line, tail, found := bytes.Cut(rest, []byte{'\n'})
+		rest = tail
+		switch {
+		case isASCIIBytes(line):
+			out = append(out, line...)
+		case utf8.Valid(line):
+			if !plausibleUTF8(line) {
+				if _, _, err := decodeWith(simplifiedchinese.GB18030, line, EncGB18030); err == nil {
+					unsure = append(unsure, n)
+				}
+			}
+			out = append(out, line...)
+		default:
+			s, _, err := decodeWith(simplifiedchinese.GB18030, line, EncGB18030)
+			if err != nil {
+				bad = append(bad, n)
+			}
+			out = append(out, s...)
+		}
+		if found {
+			out = append(out, '\n')
+		}
+	}
+	if len(bad) > 0 {
+		return "", "", &LineEncodingError{Lines: bad}
+	}
+	if len(unsure) > 0 {
+		return "", "", &LineEncodingError{Lines: unsure, Ambiguous: true}
+	}
+	return string(out), EncMixed, nil
+}
+
+// LineEncodingError names the lines of a text file whose encoding is
+// unknown (Ambiguous: they read as UTF-8 and as GB18030 alike).
+type LineEncodingError struct {
+	Lines     []int
+	Ambiguous bool
+}
+
+// Error names up to five lines.
+func (e *LineEncodingError) Error() string {
+	if e.Ambiguous {
+		return fmt.Sprintf("the encoding of line %s cannot be decided (UTF-8 or GB18030)", lineList(e.Lines, ", "))
+	}
+	return fmt.Sprintf("line %s is neither UTF-8 nor GB18030", lineList(e.Lines, ", "))
+}
+
+func isASCIIBytes(b []byte) bool {
+	for _, c := range b {
+		if c >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// plausibleUTF8 reports whether every non-ASCII character of a line is one
+// a Chinese contacts sheet holds: CJK ideographs and punctuation, full-width
+// forms, Latin letters with accents, general punctuation.
+func plausibleUTF8(line []byte) bool {
+	for _, r := range string(line) {
+		switch {
+		case r < utf8.RuneSelf,
+			r >= 0x00A0 && r <= 0x024F, // Latin-1, Latin Extended
+			r >= 0x2000 && r <= 0x206F, // general punctuation
+			r >= 0x2E80 && r <= 0x303F, // CJK radicals, symbols and punctuation
+			r >= 0x3400 && r <= 0x4DBF, // CJK extension A
+			r >= 0x4E00 && r <= 0x9FFF, // CJK unified ideographs
+			r >= 0xFF00 && r <= 0xFFEF, // full-width forms
+			r == 0xFEFF:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// lineList names up to five lines ("3, 9, 12 …").
+func lineList(lines []int, sep string) string {
+	var parts []string
+	for i, n := range lines {
+		if i == 5 {
+			return strings.Join(parts, sep) + " …"
+		}
+		parts = append(parts, strconv.Itoa(n))
+	}
+	return strings.Join(parts, sep)
 }
 
 // utf16NoBOM guesses UTF-16 text without a BOM: ASCII-heavy text has a zero
@@ -167,8 +283,19 @@ func readCSV(r io.Reader, name string, opt Options) (*Result, error) {
 		return nil, unreadable(name, "不是表格或文本文件", "not a spreadsheet or text file", nil)
 	}
 	text, enc, err := DecodeText(b)
+	var le *LineEncodingError
+	if errors.As(err, &le) {
+		zh, en := fmt.Sprintf("第 %s 行", lineList(le.Lines, "、")), "line "+lineList(le.Lines, ", ")
+		if le.Ambiguous {
+			return nil, unreadable(name, zh+"的编码无法确定（UTF-8 还是 GBK）；请在 Excel（或 WPS）中另存为“CSV UTF-8”后再试",
+				"cannot tell whether "+en+" is UTF-8 or GBK; save the file as \"CSV UTF-8\" in Excel (or WPS) and try again", err)
+		}
+		return nil, unreadable(name, zh+"既不是 UTF-8 也不是 GBK 编码；请在 Excel（或 WPS）中另存为“CSV UTF-8”后再试",
+			en+" is neither UTF-8 nor GBK; save the file as \"CSV UTF-8\" in Excel (or WPS) and try again", err)
+	}
 	if err != nil {
-		return nil, unreadable(name, "无法识别文件编码（支持 UTF-8、GBK/GB18030、UTF-16）", "unknown text encoding (UTF-8, GBK/GB18030 and UTF-16 are supported)", err)
+		return nil, unreadable(name, "无法识别文件编码（支持 UTF-8、GBK/GB18030、UTF-16）；请在 Excel（或 WPS）中另存为“CSV UTF-8”后再试",
+			"unknown text encoding (UTF-8, GBK/GB18030 and UTF-16 are supported); save it as \"CSV UTF-8\" in Excel (or WPS) and try again", err)
 	}
 	comma := sniffDelimiter(text)
 	if line := wideRecord(text, byte(comma), maxColumns); line > 0 {
