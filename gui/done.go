@@ -30,7 +30,7 @@ func (wz *wizard) showDone() {
 		box := container.NewVBox(title)
 		res := wz.result
 		if res == nil {
-			res, _ = wz.session().Status()
+			res, _ = wz.flow.Status()
 		}
 		if res != nil {
 			box.Add(widget.NewLabel(i18n.Tf("done.summary", res.DeptsCreated, res.MembersCreated, res.MembersUpdated, res.Failed)))
@@ -78,7 +78,7 @@ func (wz *wizard) showDone() {
 					if !ok {
 						return
 					}
-					if err := wz.up.AcceptFailures("accepted in the app"); err != nil {
+					if err := wz.flow.AcceptFailures("accepted in the app"); err != nil {
 						wz.ui.showError(err)
 						return
 					}
@@ -144,7 +144,7 @@ func (wz *wizard) exportReport() {
 
 // reportInput collects the plan and the journal for core/report.
 func (wz *wizard) reportInput() (report.Input, error) {
-	pl, err := wz.session().StoredPlan()
+	pl, err := wz.flow.StoredPlan()
 	if err != nil {
 		return report.Input{}, err
 	}

@@ -204,7 +204,7 @@ func TestWalkMethodNewToDone(t *testing.T) {
 			t.Fatalf("done screen lacks %q:\n%s", want, text)
 		}
 	}
-	n := len(wz.conn.Sim.State().Users)
+	n := len(wz.flow.Connection().Sim.State().Users)
 	if n != wz.contacts.model.Index().Len() {
 		t.Fatalf("target holds %d members, contacts %d", n, wz.contacts.model.Index().Len())
 	}
@@ -291,7 +291,9 @@ func TestWalkMethodBindToDone(t *testing.T) {
 	// Give the planner the target's own exported contacts (what the admin
 	// downloads from WeCom): the mobiles its members own now show as
 	// conflicts before anything is written.
-	wz.planOpts.TargetSheet = wz.conn.Sim.State().Directory()
+	o := wz.flow.PlanOptions()
+	o.TargetSheet = wz.flow.Connection().Sim.State().Directory()
+	wz.flow.SetPlanOptions(o)
 	var acc *widget.Accordion
 	walk(ui.Win.Content(), func(o fyne.CanvasObject) {
 		if a, ok := o.(*widget.Accordion); ok {
