@@ -18,9 +18,9 @@ import (
 // only: it is never written to the state file.
 type TargetConfig struct {
 	Kind    upgrade.TargetKind // upgrade.TargetSim or upgrade.TargetWeCom
-	CorpID  string // real WeCom: 企业ID
-	Secret  string // real WeCom: 通讯录同步 secret
-	APIBase string // real WeCom: API base URL (empty: the real service)
+	CorpID  string             // real WeCom: 企业ID
+	Secret  string             // real WeCom: 通讯录同步 secret
+	APIBase string             // real WeCom: API base URL (empty: the real service)
 	// SimPath is the rehearsal tenant's bbolt file; it persists between runs
 	// so a resumed migration sees the same tenant (Flow.Connect sets it to
 	// RehearsalTenantPath).
