@@ -28,6 +28,8 @@ type wizard struct {
 	// migrate is the migration screen, result the last run's outcome.
 	migrate *migrateView
 	result  *migrate.Result
+	// correction is the open correction of failed members (tests drive it).
+	correction *session.Correction
 }
 
 // OpenProject opens project id at the screen of its current stage.
