@@ -11,6 +11,7 @@ import (
 	"io"
 	"sort"
 
+	_ "exmail-upgrade/core/cli/quiet" // before the toolkit's init: no "Fyne error" on the command line
 	"exmail-upgrade/core/migrate"
 )
 
