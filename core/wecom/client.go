@@ -268,17 +268,12 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 		if err := ctx.Err(); err != nil {
 			return c.ctxError(r, err)
 		}
-		token := ""
-		if !r.noToken {
-			t, err := c.token(ctx)
-			if err != nil {
-				return err
-			}
-			token = t
-		}
-		err := c.attempt(ctx, r, token, out)
+		token, err := c.attempt(ctx, r, out)
 		if err == nil {
 			return nil
+		}
+		if errors.Is(err, errNoToken) {
+			return errors.Unwrap(err) // gettoken's own error, retried there
 		}
 		var e *Error
 		if !errors.As(err, &e) {
@@ -329,11 +324,23 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 	}
 }
 
-// attempt makes one HTTP attempt within the bound of calls in flight, the
-// API's adaptive bound and its rate windows, and tells the pacing what the
-// answer taught. gettoken bypasses both bounds: the calls holding them may
-// be the ones waiting for the token.
-func (c *Client) attempt(ctx context.Context, r request, token string, out any) error {
+// errNoToken marks an attempt that failed because no token could be got.
+var errNoToken = errors.New("no access token")
+
+type noTokenError struct{ err error }
+
+func (e noTokenError) Error() string        { return e.err.Error() }
+func (e noTokenError) Unwrap() error        { return e.err }
+func (e noTokenError) Is(target error) bool { return target == errNoToken }
+
+// attempt makes one HTTP attempt within the API's adaptive bound, the
+// client-wide bound of calls in flight and the API's rate windows, and
+// tells the pacing what the answer taught. The token is taken from the
+// cache (or fetched) only when the call is about to leave, so waiting in
+// the bounds never sends a stale one; attempt returns the token it used.
+// gettoken bypasses both bounds: the calls holding them may be the ones
+// waiting for the token.
+func (c *Client) attempt(ctx context.Context, r request, out any) (string, error) {
 	p := c.pace(r.api)
 	var o outcome
 	if !r.noToken {
@@ -341,22 +348,29 @@ func (c *Client) attempt(ctx context.Context, r request, token string, out any) 
 		// hold the client-wide slots other APIs need.
 		sat, err := p.acquire(ctx)
 		if err != nil {
-			return c.ctxError(r, err)
+			return "", c.ctxError(r, err)
 		}
 		o.saturated = sat
 		defer func() { p.release(o) }()
 		select {
 		case c.slots <- struct{}{}:
 		case <-ctx.Done():
-			return c.ctxError(r, ctx.Err())
+			return "", c.ctxError(r, ctx.Err())
 		}
 		defer func() { <-c.slots }()
 	}
 	rateBound, err := p.reserve(ctx)
 	if err != nil {
-		return c.ctxError(r, err)
+		return "", c.ctxError(r, err)
 	}
 	o.rateBound = rateBound
+	token := ""
+	if !r.noToken {
+		if token, err = c.token(ctx); err != nil {
+			p.done()
+			return "", noTokenError{err}
+		}
+	}
 	start := time.Now()
 	err = c.once(ctx, r, token, out)
 	p.done()
@@ -371,7 +385,7 @@ func (c *Client) attempt(ctx context.Context, r request, token string, out any) 
 	case code != CodeTransport && code != CodeHTTPStatus:
 		o.rtt = time.Since(start) // a full answer: a latency sample
 	}
-	return err
+	return token, err
 }
 
 func (c *Client) ctxError(r request, err error) error {

@@ -72,6 +72,10 @@ func TestTransientStorms(t *testing.T) {
 		{"early token invalidation every 40th call", wecomsim.Knobs{Latency: 2 * time.Millisecond, TokenInvalidateEvery: 40}, 8},
 		{"busy answers", wecomsim.Knobs{Latency: time.Millisecond, FaultRate: 0.2}, 16},
 		{"concurrency cap", wecomsim.Knobs{Latency: 2 * time.Millisecond, MaxConcurrent: 5}, 32},
+		// Tokens live 40 ms (the answer says 1 s) while 64 goroutines queue
+		// behind a cap of 2: a token taken before the wait would be stale.
+		{"short-lived tokens behind a queue", wecomsim.Knobs{Latency: 5 * time.Millisecond, TokenLifetime: 40 * time.Millisecond,
+			MaxConcurrent: 2, FaultRate: 0.05}, 64},
 		{"all at once", wecomsim.Knobs{Latency: 2 * time.Millisecond, TokenInvalidateRate: 0.01, FaultRate: 0.1, MaxConcurrent: 6}, 32},
 	}
 	for _, tc := range cases {
@@ -81,7 +85,12 @@ func TestTransientStorms(t *testing.T) {
 				t.Fatal(err)
 			}
 			s.SetKnobs(tc.knobs)
+			if tc.knobs.TokenLifetime > 0 {
+				s.InvalidateTokens() // the next token gets the short lifetime
+			}
+			start := time.Now()
 			failed := createAll(t, c, 600, tc.workers, 14)
+			elapsed := time.Since(start)
 			if len(failed) > 0 {
 				t.Fatalf("%d of 600 members failed, first: %v", len(failed), failed[0])
 			}
@@ -98,11 +107,19 @@ func TestTransientStorms(t *testing.T) {
 				if invalid == 0 {
 					t.Fatal("no token was replaced in flight: the case tests nothing")
 				}
-				// at most one fetch per replacement plus the first
-				if got := st.TokensIssued; got > replaced+1 {
-					t.Fatalf("%d token fetches for %d replacements (%d calls failed with 40014): not single flight",
-						got, replaced, invalid)
+				// At most one fetch per replacement or expiry, plus the first:
+				// a token is fetched only after the previous one failed.
+				expiries := int64(0)
+				if tc.knobs.TokenLifetime > 0 {
+					expiries = int64(elapsed/tc.knobs.TokenLifetime) + 1
 				}
+				if got := st.TokensIssued; got > replaced+expiries+1 {
+					t.Fatalf("%d token fetches for %d replacements and at most %d expiries (%d calls failed with 40014): not single flight",
+						got, replaced, expiries, invalid)
+				}
+			}
+			if tc.knobs.TokenLifetime > 0 && st.ByCode[wecom.CodeTokenExpired] == 0 {
+				t.Fatal("no token expired: the case tests nothing")
 			}
 			if tc.knobs.MaxConcurrent > 0 && st.ByCode[wecom.CodeConcurrency] == 0 {
 				t.Fatal("no 45033 seen: the case tests nothing")
