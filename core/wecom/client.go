@@ -80,10 +80,11 @@ type Config struct {
 	// bounds the whole call including retries and waits.
 	Timeout time.Duration
 
-	// RetryBackoff is the first back-off for -1, 45033 and network failures
-	// of idempotent calls; it doubles each retry (default 500 ms).
+	// RetryBackoff is the first back-off for -1, 45033, network failures
+	// and 5xx (writes only when they cannot have been applied); it doubles
+	// each retry up to 30 s (default 500 ms).
 	RetryBackoff time.Duration
-	// RateLimitWait is how long to wait after 45009 before retrying
+	// RateLimitWait is how long every call of an API waits after a 45009
 	// (default 60 s: WeCom's minute block). RateLimitRetries is how many
 	// times 45009 is waited out for one call (default 5).
 	RateLimitWait    time.Duration
