@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"exmail-upgrade/core/migrate"
+	"exmail-upgrade/core/session"
 	"exmail-upgrade/gui/i18n"
 )
 
@@ -78,7 +79,7 @@ func (mv *migrateView) build() fyne.CanvasObject {
 		mv.pauseBtn.Enable()
 	}
 	// Show what the journal already holds (after a restart).
-	if res, err := wz.session().Status(); err == nil && res != nil {
+	if res, err := wz.flow.Status(); err == nil && res != nil {
 		mv.showCounts(res.Done, res.Failed, res.Total-res.Done-res.Failed)
 	}
 	wz.ui.OnClose = mv.confirmClose
@@ -136,7 +137,7 @@ func (mv *migrateView) start(retryFailed bool) {
 		return
 	}
 	if err := wz.ensureConn(); err != nil {
-		if err == errNeedSecret {
+		if errors.Is(err, session.ErrNeedSecret) {
 			wz.askSecret(func() { mv.start(retryFailed) })
 			return
 		}
@@ -149,11 +150,15 @@ func (mv *migrateView) start(retryFailed bool) {
 	mv.pauseBtn.Enable()
 	mv.addLog(i18n.T("migrate.started"))
 	opt := migrate.Options{OnProgress: mv.onProgress, ProgressEvery: 250 * time.Millisecond}
-	conn := wz.conn
 	done := mv.done
+	run := wz.flow.Run
+	if retryFailed {
+		run = wz.flow.RetryFailed
+	}
 	wz.ui.background(func() {
 		defer close(done)
-		res, err := wz.session().Run(ctx, conn, opt, retryFailed, func(e *migrate.Engine) { mv.engine = e })
+		// The engine is handed to the UI thread, which alone reads mv.engine.
+		res, err := run(ctx, opt, func(e *migrate.Engine) { wz.ui.do(func() { mv.engine = e }) })
 		wz.ui.do(func() {
 			mv.running = false
 			mv.engine = nil
@@ -221,11 +226,4 @@ func (mv *migrateView) confirmClose() bool {
 		}()
 	}, mv.wz.ui.Win)
 	return false
-}
-
-// WaitIdle blocks until no migration runs (tests and shutdown).
-func (mv *migrateView) WaitIdle() {
-	if mv.done != nil {
-		<-mv.done
-	}
 }
