@@ -213,7 +213,10 @@ func (cv *contactsView) build() fyne.CanvasObject {
 	}
 	tools := container.NewHBox(importBtn, exportBtn, domainBtn, widget.NewSeparator(), fixBtn, cv.undoBtn, cv.redoBtn, addBtn, delBtn)
 	filter := container.NewBorder(nil, nil, nil, cv.onlyBad, cv.search)
-	top := container.NewVBox(container.NewBorder(nil, nil, tools, nil, filter), barRow)
+	// The tools and the filter on rows of their own keep the editor within
+	// a laptop's width in both languages; the tools scroll sideways when
+	// the window is narrower still.
+	top := container.NewVBox(container.NewHScroll(tools), filter, barRow)
 	if cv.loadingRest > 0 {
 		note := widget.NewLabel(i18n.Tf("contacts.loading_rest", cv.model.Index().Len(), cv.loadingRest))
 		note.Importance = widget.WarningImportance

@@ -16,6 +16,7 @@ import (
 	"exmail-upgrade/core/plan"
 	"exmail-upgrade/core/session"
 	"exmail-upgrade/core/sheet"
+	"exmail-upgrade/core/textfold"
 	"exmail-upgrade/core/upgrade"
 	"exmail-upgrade/gui/i18n"
 )
@@ -214,8 +215,18 @@ func (pv *planView) build() fyne.CanvasObject {
 			blocked = true
 		}
 	}
+	hint := widget.NewLabel("")
+	hint.Wrapping = fyne.TextWrapWord
 	update := func(s string) {
-		if !blocked && strings.TrimSpace(s) == wz.project.Name {
+		res := textfold.Compare(s, wz.project.Name)
+		hint.SetText(typedHint(res))
+		if res.Match {
+			hint.Importance = widget.SuccessImportance
+		} else {
+			hint.Importance = widget.WarningImportance
+		}
+		hint.Refresh()
+		if !blocked && res.Match {
 			start.Enable()
 		} else {
 			start.Disable()
@@ -224,11 +235,20 @@ func (pv *planView) build() fyne.CanvasObject {
 	typed.OnChanged = update
 	update("")
 	start.OnTapped = func() {
-		if err := wz.session().ConfirmPlan(p, typed.Text); err != nil {
-			wz.ui.showError(err)
-			return
-		}
-		wz.showMigrate(false)
+		// What was typed matches once folded (（ = (, spaces); the state
+		// machine records the name itself.
+		name := wz.project.Name
+		// Saving a 100k-row plan takes seconds: off the UI thread, behind
+		// a modal that says so and takes the clicks meanwhile.
+		wz.ui.wait(i18n.T("plan.confirming"), func(context.Context, *waitProgress) error {
+			return wz.session().ConfirmPlan(p, name)
+		}, func(err error) {
+			if err != nil {
+				wz.ui.showError(err)
+				return
+			}
+			wz.showMigrate(false)
+		})
 	}
 	var confirmBox fyne.CanvasObject
 	if blocked {
@@ -236,11 +256,29 @@ func (pv *planView) build() fyne.CanvasObject {
 		l.Importance = widget.DangerImportance
 		confirmBox = l
 	} else {
-		confirmBox = container.NewVBox(widgetWrapped(i18n.Tf("plan.type_name", wz.project.Name)), typed)
+		confirmBox = container.NewVBox(widgetWrapped(i18n.Tf("plan.type_name", wz.project.Name)), typed, hint)
 	}
-	top := container.NewVBox(title, checks, counts, pv.advanced(), container.NewBorder(nil, nil, kindSel, nil, search))
-	body := container.NewBorder(top, confirmBox, nil, nil, list)
+	// Everything above the confirmation scrolls, the list at a fixed
+	// height: opening the expander scrolls instead of growing the window.
+	top := container.NewVBox(title, checks, counts, pv.advanced(), container.NewBorder(nil, nil, kindSel, nil, search),
+		container.New(&minHeight{height: 240}, list))
+	body := container.NewBorder(nil, confirmBox, nil, nil, container.NewVScroll(top))
 	return wz.frame(body, backToContacts, start)
+}
+
+// typedHint says what the typed company name lacks or gets wrong.
+func typedHint(r textfold.Result) string {
+	switch {
+	case r.Match:
+		return i18n.T("plan.typed_ok")
+	case r.Pos == 0 && r.Got == "":
+		return i18n.T("plan.typed_empty")
+	case r.Got == "":
+		return i18n.Tf("plan.typed_missing", r.Pos, r.Missing)
+	case r.Want == "":
+		return i18n.Tf("plan.typed_extra", r.Extra)
+	}
+	return i18n.Tf("plan.typed_differs", r.Pos+1, r.Want, r.Got)
 }
 
 // itemText is one conflict, warning or untouched item with its advice.
