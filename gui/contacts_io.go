@@ -16,6 +16,7 @@ import (
 	"exmail-upgrade/core/contacts"
 	"exmail-upgrade/core/editor"
 	"exmail-upgrade/core/exmail"
+	"exmail-upgrade/core/fsname"
 	"exmail-upgrade/core/session"
 	"exmail-upgrade/core/sheet"
 	"exmail-upgrade/gui/i18n"
@@ -28,7 +29,7 @@ func (cv *contactsView) importDialog() {
 	var d dialog.Dialog
 	fileBtn := widget.NewButton(i18n.T("contacts.import_file"), func() {
 		d.Hide()
-		fd := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
+		fd := newFileOpen(func(r fyne.URIReadCloser, err error) {
 			if err != nil || r == nil {
 				cv.wz.ui.showError(err)
 				return
@@ -185,7 +186,7 @@ func (cv *contactsView) exportUpload() {
 // saveFile asks where to save and writes with write.
 func (cv *contactsView) saveFile(name string, write func(io.Writer) error) {
 	win := cv.wz.ui.Win
-	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
+	d := newFileSave(func(w fyne.URIWriteCloser, err error) {
 		if err != nil || w == nil {
 			cv.wz.ui.showError(err)
 			return
@@ -201,6 +202,6 @@ func (cv *contactsView) saveFile(name string, write func(io.Writer) error) {
 		}
 		dialog.ShowInformation(i18n.T("contacts.export"), i18n.Tf("projects.exported", w.URI().Path()), win)
 	}, win)
-	d.SetFileName(name)
+	d.SetFileName(fsname.FileName(name))
 	d.Show()
 }

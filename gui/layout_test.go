@@ -2,6 +2,7 @@ package gui
 
 import (
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2"
@@ -77,4 +78,64 @@ func TestMethodCardClickAnywhere(t *testing.T) {
 	if m := ui.wizardForTest.up.State().Method; m != upgrade.MethodBind {
 		t.Fatalf("method %q after clicking the bind card", m)
 	}
+}
+
+// The file names the app suggests are valid on Windows, whatever the
+// company's name holds, and the save dialog speaks the app's language.
+func TestSuggestedFileNamesValid(t *testing.T) {
+	ui := newTestUI(t)
+	p, err := ui.Store.CreateProject("示例: A/B*公司（演练 12-01 20:34:07）")
+	must(t, err)
+	ui.exportProject(p)
+	top := ui.Win.Canvas().Overlays().Top()
+	if top == nil {
+		t.Fatal("no save dialog")
+	}
+	var name string
+	walk(top, func(o fyne.CanvasObject) {
+		if e, ok := o.(*widget.Entry); ok && strings.HasSuffix(e.Text, ".exup") {
+			name = e.Text
+		}
+	})
+	if name == "" {
+		t.Fatalf("no suggested .exup name in the dialog:\n%s", labels(top))
+	}
+	if strings.ContainsAny(name, `:/\*?"<>|`) {
+		t.Fatalf("suggested name %q is not valid on Windows", name)
+	}
+	if l := labels(top); !strings.Contains(l, "保存文件") {
+		t.Fatalf("save dialog not titled in Chinese:\n%s", l)
+	}
+}
+
+// Where no window can open, the app says so in one line and returns an
+// exit code, instead of the graphics driver's panic trace.
+func TestNoDisplayOneLine(t *testing.T) {
+	noEnv := func(string) string { return "" }
+	var out strings.Builder
+	if code := run(test.NewTempApp(t), Options{StatePath: filepath.Join(t.TempDir(), "s.db")}, &out, noEnv, "linux"); code != ExitNoWindow {
+		t.Fatalf("exit code %d, want %d", code, ExitNoWindow)
+	}
+	if s := out.String(); strings.Count(s, "\n") != 1 || !strings.Contains(s, "DISPLAY") {
+		t.Fatalf("message %q, want one line naming DISPLAY", s)
+	}
+	// A display that does not answer: the driver panics while creating the
+	// window; that too becomes one line.
+	out.Reset()
+	a := &noWindowApp{App: test.NewTempApp(t)}
+	env := func(k string) string { return map[string]string{"DISPLAY": ":77"}[k] }
+	if code := run(a, Options{StatePath: filepath.Join(t.TempDir(), "s.db")}, &out, env, "linux"); code != ExitNoWindow {
+		t.Fatalf("exit code %d with a dead display, want %d", code, ExitNoWindow)
+	}
+	if s := out.String(); strings.Count(s, "\n") != 1 || !strings.Contains(s, "GLFW") {
+		t.Fatalf("message %q, want one line", s)
+	}
+}
+
+// noWindowApp fails to create windows the way the GL driver does when its
+// display does not answer.
+type noWindowApp struct{ fyne.App }
+
+func (a *noWindowApp) NewWindow(string) fyne.Window {
+	panic("NotInitialized: The GLFW library is not initialized")
 }

@@ -305,7 +305,7 @@ func (pv *planView) advanced() fyne.CanvasObject {
 		sheetL.SetText(i18n.Tf("plan.target_sheet_rows", len(o.TargetSheet.Members)))
 	}
 	pick := widget.NewButton(i18n.T("plan.pick_target_sheet"), func() {
-		d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
+		d := newFileOpen(func(r fyne.URIReadCloser, err error) {
 			if err != nil || r == nil {
 				wz.ui.showError(err)
 				return

@@ -3,9 +3,12 @@ package gui
 import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/widget"
+
+	"exmail-upgrade/gui/i18n"
 )
 
 // Small constructors the screens share.
@@ -62,3 +65,23 @@ func (t *tapArea) Tapped(*fyne.PointEvent) { t.onTap() }
 
 // Cursor shows that the area can be clicked.
 func (t *tapArea) Cursor() desktop.Cursor { return desktop.PointerCursor }
+
+// newFileSave is Fyne's save dialog with its title and buttons in the
+// app's language ("保存文件", not Fyne's "保存 文件").
+func newFileSave(cb func(fyne.URIWriteCloser, error), w fyne.Window) *dialog.FileDialog {
+	d := dialog.NewFileSave(cb, w)
+	d.SetTitleText(i18n.T("file.save_title"))
+	d.SetConfirmText(i18n.T("file.save"))
+	d.SetDismissText(i18n.T("common.cancel"))
+	return d
+}
+
+// newFileOpen is Fyne's open dialog with its title and buttons in the
+// app's language.
+func newFileOpen(cb func(fyne.URIReadCloser, error), w fyne.Window) *dialog.FileDialog {
+	d := dialog.NewFileOpen(cb, w)
+	d.SetTitleText(i18n.T("file.open_title"))
+	d.SetConfirmText(i18n.T("file.open"))
+	d.SetDismissText(i18n.T("common.cancel"))
+	return d
+}
