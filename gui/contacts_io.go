@@ -143,11 +143,16 @@ func (cv *contactsView) replace(m *editor.Model, dir *contacts.Directory) {
 		}
 	})
 	cv.sel = widget.TableCellID{Row: -1}
+	cv.table.UnselectAll()
 	cv.search.SetText("")
 	cv.onlyBad.SetChecked(false)
-	cv.table.UnselectAll()
-	cv.refresh()
+	cv.model.SetFilter(false, "")
+	// Scroll first, then redraw: the other order left the new sheet's
+	// cells undrawn until the table was scrolled.
 	cv.table.ScrollToTop()
+	cv.refresh()
+	cv.status.SetText(i18n.Tf("contacts.replaced", m.Index().Len()))
+	cv.status.Show()
 }
 
 // exportMenu offers the files the editor writes.
