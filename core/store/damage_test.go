@@ -215,8 +215,8 @@ func TestCorruptProjectRecordIsSkipped(t *testing.T) {
 		pb, _ := ProjectBucket(tx, b.ID)
 		pb.Put(keyProject, []byte(`{"id":"`+b.ID+`","name":`)) // cut JSON
 		root := tx.Bucket(bucketProjects)
-		root.Put([]byte("stray"), []byte("x"))               // a value, not a bucket
-		root.CreateBucket([]byte("../../x"))                 // an unsafe ID
+		root.Put([]byte("stray"), []byte("x")) // a value, not a bucket
+		root.CreateBucket([]byte("../../x"))   // an unsafe ID
 		other, _ := root.CreateBucket([]byte("p0000000000000000"))
 		other.Put(keyProject, []byte(`{"id":"`+a.ID+`","name":"冒名"}`)) // names another project
 		return nil
