@@ -71,7 +71,7 @@ type Options struct {
 	FlushEvery     time.Duration // journal commit interval (default 200 ms)
 	FlushOps       int           // journal commit after this many records (default 2000)
 	// IntentWindow is how many per-member operations are recorded as "sent"
-	// in one journal commit before any of them is sent (default 512).
+	// in one journal commit before any of them is sent (default 4096).
 	IntentWindow int
 	// Transient classifies the errors that may succeed when the same call
 	// is made later (token, busy, rate, concurrency, network): the item
@@ -228,7 +228,7 @@ func New(db *bolt.DB, project string, p *plan.Plan, t Target, opt Options) (*Eng
 		opt.ChunkSize = 10000
 	}
 	if opt.IntentWindow <= 0 {
-		opt.IntentWindow = 512
+		opt.IntentWindow = 4096
 	}
 	if opt.Transient == nil {
 		opt.Transient = Transient
