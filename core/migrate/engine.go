@@ -1,12 +1,22 @@
 // Package migrate executes a confirmed plan against WeCom: departments
 // serially in plan order, then members through batch/syncuser jobs or
-// per-member calls on a worker pool, with a journal record per operation in
+// per-member calls (as many in flight as the client's limiter allows, which
+// paces them to the allowed rate), with a journal record per operation in
 // bbolt (written in batched transactions), progress events, pause, resume and
-// cancel. After a crash or a kill at any instant, running again reconciles
-// the unfinished operations with the target (user/list_id,
-// department/simplelist) before redoing them, so every member and department
-// ends up present exactly once. A verification pass reads the target back
-// when the run ends.
+// cancel.
+//
+// Exactly once: every call is declared "sent" in the journal (a window of
+// operations per commit) before it leaves, and a batch job's id is
+// journaled as soon as it is known. After a crash or a kill at any instant,
+// the next run settles what may have been sent against the target
+// (department/simplelist, user/list_id; a job journaled is awaited) before
+// sending anything again, and a 60102 "userid exists" is checked against the
+// member there: ours is done, someone else's is a failure explained.
+//
+// Transient is never final: token, busy, rate, concurrency and network
+// failures leave the item waiting for final passes (with back-off) at the
+// end of the run; only WeCom's final answers for an item fail it. A
+// verification pass reads the target back when the run ends.
 package migrate
 
 import (
