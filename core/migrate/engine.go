@@ -145,20 +145,20 @@ type Progress struct {
 }
 
 // Transient reports whether err may succeed when the same call is made
-// again later without any change: an invalid or expired token (40014,
-// 42001, 41001), busy (-1), rate and concurrency limits (45009, 45033),
-// network failures and timeouts, HTTP 5xx/429. Everything else is WeCom's
-// final answer for that item.
+// again later without any change (wecom.Transient: token replacement,
+// busy, rate and concurrency limits, network failures and timeouts, HTTP
+// 5xx/429), also for errors that only carry a WeCom errcode (ErrCode()).
+// Everything else is WeCom's final answer for that item.
 func Transient(err error) bool {
 	if err == nil {
 		return false
 	}
-	switch plan.CodeOf(err) {
-	case wecom.CodeBusy, wecom.CodeInvalidToken, wecom.CodeTokenExpired, wecom.CodeMissingToken,
-		wecom.CodeRateLimit, wecom.CodeConcurrency, wecom.CodeTransport:
+	if wecom.Transient(err) {
 		return true
-	case wecom.CodeHTTPStatus:
-		return wecom.IsRetryable(err)
+	}
+	var c interface{ ErrCode() int }
+	if errors.As(err, &c) {
+		return wecom.Transient(&wecom.Error{Code: c.ErrCode()})
 	}
 	return false
 }
