@@ -183,7 +183,8 @@ type Engine struct {
 	db      *bolt.DB
 	project string
 	plan    *plan.Plan
-	planH   string
+	planH   string        // p.Hash(), once hashed is closed
+	hashed  chan struct{} // closed when planH is set
 	t       Target
 	opt     Options
 	j       *Journal
@@ -255,8 +256,12 @@ func New(db *bolt.DB, project string, p *plan.Plan, t Target, opt Options) (*Eng
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	e := &Engine{db: db, project: project, plan: p, planH: p.Hash(), t: t, opt: opt,
+	e := &Engine{db: db, project: project, plan: p, t: t, opt: opt, hashed: make(chan struct{}),
 		j: OpenJournal(db, project, opt.FlushEvery, opt.FlushOps), byKey: map[string]*op{}}
+	// The hash of a 100,000-member plan takes a few hundred ms: it is
+	// computed while the journal is read, and waited for before anything
+	// is written.
+	go func() { e.planH = p.Hash(); close(e.hashed) }()
 	e.ops = planOps(p)
 	for i := range e.ops {
 		e.byKey[e.ops[i].key] = &e.ops[i]
@@ -531,6 +536,7 @@ func (e *Engine) run(ctx context.Context, contactsHash string, retryFailed bool)
 	if err != nil {
 		return nil, err
 	}
+	<-e.hashed
 	if ok && meta.PlanHash != e.planH {
 		return nil, ErrPlanChanged
 	}
@@ -1062,12 +1068,18 @@ func (e *Engine) single(ctx context.Context, ops []*op) {
 			}
 		}()
 	}
+	// The first window is small so the first call leaves at once; windows
+	// then double up to IntentWindow.
+	size := min(w, 2*e.opt.Workers)
 feed:
-	for start := 0; start < len(ops); start += w {
+	for start := 0; start < len(ops); start += size {
+		if start > 0 {
+			size = min(2*size, w)
+		}
 		if e.gate(ctx) != nil {
 			break
 		}
-		win := ops[start:min(start+w, len(ops))]
+		win := ops[start:min(start+size, len(ops))]
 		for _, o := range win {
 			e.markSent(o.key)
 		}
@@ -1293,6 +1305,7 @@ func (r *Result) OK() bool {
 }
 
 func (e *Engine) result(v *Verification, interrupted bool) *Result {
+	<-e.hashed
 	e.mu.Lock()
 	states := e.states
 	e.mu.Unlock()
