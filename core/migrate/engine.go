@@ -89,7 +89,8 @@ type Options struct {
 	Transient func(error) bool
 	// RetryRounds is how many final passes retry the items that failed
 	// transiently (default 5); RetryBackoff is the wait before the first
-	// (default 1 s), doubling each pass.
+	// (default 1 s), doubling each pass. Each pass halves the calls in
+	// flight.
 	RetryRounds  int
 	RetryBackoff time.Duration
 	// OnProgress receives progress events (at most every ProgressEvery, and
@@ -1055,8 +1056,14 @@ func (e *Engine) members(ctx context.Context) string {
 func (e *Engine) single(ctx context.Context, ops []*op) {
 	w := e.opt.IntentWindow
 	jobs := make(chan *op, w)
+	// A final pass goes gentler: half the calls in flight each round, so a
+	// concurrency cap or a struggling server that made the items fail gets
+	// fewer calls at once.
+	e.mu.Lock()
+	workers := max(1, e.opt.Workers>>min(e.round, 16))
+	e.mu.Unlock()
 	var wg sync.WaitGroup
-	for i := 0; i < min(e.opt.Workers, len(ops)); i++ {
+	for i := 0; i < min(workers, len(ops)); i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -1070,7 +1077,7 @@ func (e *Engine) single(ctx context.Context, ops []*op) {
 	}
 	// The first window is small so the first call leaves at once; windows
 	// then double up to IntentWindow.
-	size := min(w, 2*e.opt.Workers)
+	size := min(w, 2*workers)
 feed:
 	for start := 0; start < len(ops); start += size {
 		if start > 0 {

@@ -222,7 +222,7 @@ func TestSimulatorTransientStorm(t *testing.T) {
 	dir := sample.Company(600, 21)
 	e := newEnv(t)
 	p := mustPlan(t, tgt, dir, plan.MethodNew)
-	res, err := run(t, e, p, tgt, Options{RetryBackoff: 20 * time.Millisecond}, context.Background())
+	res, err := run(t, e, p, tgt, Options{RetryBackoff: 50 * time.Millisecond}, context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
