@@ -64,7 +64,10 @@ func TestWalkBindCorrectFailedMembers(t *testing.T) {
 	}
 	tapDialog(t, ui, "Yes", "是")
 	waitFor(t, ui, "the retry", func() bool {
-		return wz.up.Stage() == upgrade.StageDone || wz.up.Stage() == upgrade.StageFailedItems && wz.migrate != nil && !wz.migrate.running && wz.result != nil && wz.result.Failed > 0 && labelsHave(ui, "项未迁移")
+		// The stage is stored before the run's result reaches the UI
+		// thread: wait for the run to have ended there too.
+		ended := wz.migrate != nil && !wz.migrate.running && wz.result != nil
+		return ended && (wz.up.Stage() == upgrade.StageDone || wz.up.Stage() == upgrade.StageFailedItems && wz.result.Failed > 0 && labelsHave(ui, "项未迁移"))
 	})
 	if wz.up.Stage() != upgrade.StageDone || wz.result.Failed != 0 {
 		t.Fatalf("after the correction: stage %s, failures %+v", wz.up.Stage(), wz.result.Failures)
