@@ -191,9 +191,9 @@ func (p *pace) adapt(o outcome, now time.Time) {
 	switch {
 	case o.refused:
 		p.throttled++
-		if !p.lastCut.IsZero() && now.Sub(p.lastCut) < p.srtt {
-			// More refusals of the same round trip: each shows one call
-			// too many beyond the level the first one showed.
+		if p.ceiling > 0 && now.Sub(p.ceilAt) < p.srtt {
+			// More refusals of the round trip that set the level: each
+			// shows one call too many beyond it.
 			p.limit = max(1, p.limit-1)
 			p.ceiling = max(1, p.ceiling-1)
 			return
