@@ -372,6 +372,39 @@ func TestRateLimiterSpacing(t *testing.T) {
 	}
 }
 
+// TestRateAllAPIs: each API has its own allowance, and all APIs together
+// keep to the per-IP one.
+func TestRateAllAPIs(t *testing.T) {
+	for _, tc := range []struct {
+		all  int
+		want time.Duration
+	}{
+		{-1, 1900 * time.Millisecond},  // two APIs at 600/min each: 19 waits of 100 ms each, interleaved
+		{600, 3900 * time.Millisecond}, // 600/min for both together: 39 waits of 100 ms
+	} {
+		s := newScript(t, failThenOK(0, 0))
+		ft := newFakeTime()
+		c := newTestClient(t, s.srv.URL, ft, &logSink{}, func(c *Config) {
+			c.RatePerMinute, c.RateAllPerMinute, c.RateAllPerHour = 600, tc.all, -1
+		})
+		if err := c.Check(context.Background()); err != nil { // the token first
+			t.Fatal(err)
+		}
+		start := ft.Now()
+		for i := 0; i < 20; i++ {
+			if _, err := c.ListDepartmentIDs(context.Background(), 0); err != nil {
+				t.Fatal(err)
+			}
+			if err := c.UpdateUser(context.Background(), &User{UserID: "u"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := ft.Now().Sub(start); got < tc.want || got > tc.want+100*time.Millisecond {
+			t.Errorf("all APIs at %d/min: 40 calls took %v, want %v", tc.all, got, tc.want)
+		}
+	}
+}
+
 func TestNewValidates(t *testing.T) {
 	for _, cfg := range []Config{{Secret: "x"}, {CorpID: "x"}, {CorpID: "x", Secret: "y", BaseURL: "ftp://h"},
 		{CorpID: "x", Secret: "y", BaseURL: "http://"}} {
