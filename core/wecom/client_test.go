@@ -237,13 +237,13 @@ var faultCases = []faultCase{
 			return
 		}
 		fmt.Fprint(w, `{"errcode":0,"errmsg":"ok","department_id":[]}`)
-	}, calls: 2, waits: []time.Duration{b}, cfgTweak: func(c *Config) { c.Timeout = 50 * time.Millisecond }},
+	}, calls: 2, waits: []time.Duration{b}, cfgTweak: func(c *Config) { c.Timeout = 400 * time.Millisecond }},
 	{name: "slow write times out", handle: func(_ string, _ int, w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-r.Context().Done():
 		case <-time.After(5 * time.Second):
 		}
-	}, write: true, code: CodeTransport, calls: 1, retry: true, maybeApplied: true, cfgTweak: func(c *Config) { c.Timeout = 50 * time.Millisecond }},
+	}, write: true, code: CodeTransport, calls: 1, retry: true, maybeApplied: true, cfgTweak: func(c *Config) { c.Timeout = 400 * time.Millisecond }},
 }
 
 func runFault(t *testing.T, fc faultCase, logs *logSink) (*script, *fakeTime, error) {
