@@ -307,6 +307,7 @@ type fastRows struct {
 	pendRow int
 	done    bool
 	limit   int    // cells beyond this column are read but not kept
+	skip    bool   // after the header: rows absent from the XML are not returned
 	v, is   []byte // value buffers of the current cell
 }
 
@@ -321,8 +322,11 @@ func (x *fastXLSX) rows(sheetPath, sheetName string) (*fastRows, error) {
 // Close closes the sheet entry.
 func (r *fastRows) Close() error { return r.rc.Close() }
 
-// setLimit keeps only the first n columns of the following rows.
-func (r *fastRows) setLimit(n int) { r.limit = min(max(n, 1), maxColumns) }
+// setLimit keeps only the first n columns of the following rows. It is
+// called once the header is found: from then on only rows present in the
+// XML are returned (build skips blank rows anyway, and a sheet with one
+// cell at row 1,048,576 costs nothing).
+func (r *fastRows) setLimit(n int) { r.limit, r.skip = min(max(n, 1), maxColumns), true }
 
 // next returns rows numbered 1, 2, 3, ...: rows absent from the XML come
 // back empty, as excelize's iterator does.
@@ -342,7 +346,7 @@ func (r *fastRows) next() ([]string, int, bool, error) {
 		return nil, 0, false, nil
 	}
 	r.row++
-	if r.pendRow > r.row {
+	if r.pendRow > r.row && !r.skip {
 		return nil, r.row, true, nil
 	}
 	cells := r.pending
@@ -473,6 +477,7 @@ func (r *fastRows) readCell(typ string) (string, bool, error) {
 			self := r.sc.selfClosing
 			switch string(r.sc.name) {
 			case "v":
+				r.v = r.v[:0] // the last <v> counts, as in excelize's unmarshalling
 				if !self {
 					where = 1
 				}
