@@ -199,8 +199,8 @@ func runFix(env *Env) int {
 	if len(pos) != 1 || *out == "" {
 		return contactsUsage(env, "usage: exmail-upgrade fix FILE -o OUT.xlsx [--review REVIEW.xlsx] [--domain D ...]")
 	}
-	if msg := checkOutputs(pos[0], [2]string{"-o", *out}, [2]string{"--review", *review}); msg != "" {
-		fmt.Fprintln(env.Stderr, msg)
+	if zh, en := checkOutputs(pos[0], [2]string{"-o", *out}, [2]string{"--review", *review}); en != "" {
+		fmt.Fprintln(env.Stderr, env.T(zh, en))
 		return ExitUsage
 	}
 	res, err := sheet.Read(pos[0], sheet.Options{Domains: domains})

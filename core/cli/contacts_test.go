@@ -343,6 +343,11 @@ func TestFixRefusesToOverwriteInput(t *testing.T) {
 			t.Fatalf("%v: the input was changed", args)
 		}
 	}
+	var errb bytes.Buffer
+	if code := Run([]string{"fix", in, "-o", in}, &Env{Stdout: io.Discard, Stderr: &errb, Lang: LangZH}); code != ExitUsage ||
+		!strings.Contains(errb.String(), "不能写到输入文件") {
+		t.Errorf("zh: exit %d %s", code, errb.String())
+	}
 	if code, _, errs := runContactsCLI(t, "fix", in, "-o", filepath.Join(dir, "out.xlsx")); code != ExitOK {
 		t.Errorf("a distinct output: exit %d %s", code, errs)
 	}

@@ -21,22 +21,23 @@ func samePath(a, b string) bool {
 }
 
 // checkOutputs refuses an output that would replace the input or another
-// output: it returns the message to print, or "".
-func checkOutputs(input string, outputs ...[2]string) string {
+// output: it returns the message to print in Chinese and English, or "".
+func checkOutputs(input string, outputs ...[2]string) (zh, en string) {
 	for i, o := range outputs {
 		if o[1] == "" {
 			continue
 		}
+		p := filepath.FromSlash(o[1])
 		if samePath(input, o[1]) {
-			return fmt.Sprintf("%s 不能写到输入文件 %s 本身，请换一个文件名 / %s would replace the input file %s; choose another file name",
-				o[0], filepath.FromSlash(o[1]), o[0], filepath.FromSlash(o[1]))
+			return fmt.Sprintf("%s 不能写到输入文件 %s 本身，请换一个文件名", o[0], p),
+				fmt.Sprintf("%s would replace the input file %s; choose another file name", o[0], p)
 		}
-		for _, p := range outputs[:i] {
-			if p[1] != "" && samePath(p[1], o[1]) {
-				return fmt.Sprintf("%s 与 %s 是同一个文件 %s，请换一个文件名 / %s and %s are the same file %s; choose another file name",
-					p[0], o[0], filepath.FromSlash(o[1]), p[0], o[0], filepath.FromSlash(o[1]))
+		for _, q := range outputs[:i] {
+			if q[1] != "" && samePath(q[1], o[1]) {
+				return fmt.Sprintf("%s 与 %s 是同一个文件 %s，请换一个文件名", q[0], o[0], p),
+					fmt.Sprintf("%s and %s are the same file %s; choose another file name", q[0], o[0], p)
 			}
 		}
 	}
-	return ""
+	return "", ""
 }
