@@ -276,3 +276,32 @@ func TestFarColumnNotPadded(t *testing.T) {
 		}
 	}
 }
+
+// TestHugeHeaderAndEntityQuoted: a header padded with a megabyte of spaces
+// still matches, and neither it nor a megabyte-long entity name is copied
+// into every message.
+func TestHugeHeaderAndEntityQuoted(t *testing.T) {
+	csvText := "姓" + strings.Repeat(" ", 1<<20) + "名,部门,手机\n张三,研发,1\n李四,研发,2\n"
+	_, ps, err := checkBytes(t, "h.csv", []byte(csvText))
+	if err != nil || len(ps) == 0 {
+		t.Fatalf("%v %v", err, ps)
+	}
+	for _, p := range ps {
+		if len(p.Column)+len(p.Message)+len(p.Value) > 2048 {
+			t.Fatalf("%s carries %d bytes", p.Code, len(p.Column)+len(p.Message)+len(p.Value))
+		}
+	}
+	ent := pkgParts(t, memberSheet(3, func(int) string { return "&" + strings.Repeat("a", 1<<20) + ";" }), "", zip.Deflate)
+	fast, slow, e1, e2 := readBoth(t, "e.xlsx", ent)
+	if fast != nil || slow != nil || len(e1.Error()) > 4096 || len(e2.Error()) > 4096 {
+		t.Fatalf("entity: %d / %d bytes of error", len(e1.Error()), len(e2.Error()))
+	}
+}
+
+func checkBytes(t *testing.T, name string, data []byte) (*Result, []contacts.Problem, error) {
+	p := tempPath(t, name)
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return Check(p, Options{})
+}
