@@ -89,15 +89,24 @@ func openFastXLSX(r io.ReaderAt, size, limit int64) (*fastXLSX, error) {
 	if total > uint64(limit) {
 		return nil, fmt.Errorf("%w: %d bytes, limit %d", errTooLarge, total, limit)
 	}
-	wbPath := "xl/workbook.xml"
-	if rels, err := x.rels("_rels/.rels", ""); err == nil {
-		for _, r := range rels {
-			if strings.HasSuffix(r.typ, "/officeDocument") {
-				wbPath = r.target
-			}
+	// not needed for the values, but a damaged package says so here too
+	// (and excelize reads it)
+	if f, ok := x.files["[Content_Types].xml"]; ok {
+		if err := verifyXMLPart(f, nil); err != nil {
+			return nil, corrupt(fmt.Errorf("[Content_Types].xml: %w", err))
 		}
 	}
-	rels, err := x.rels(path.Join(path.Dir(wbPath), "_rels", path.Base(wbPath)+".rels"), path.Dir(wbPath))
+	wbPath := "xl/workbook.xml"
+	rels, err := x.rels("_rels/.rels", "")
+	if err != nil && !errors.Is(err, errFastUnsupported) { // absent: the default path
+		return nil, corrupt(err)
+	}
+	for _, r := range rels {
+		if strings.HasSuffix(r.typ, "/officeDocument") {
+			wbPath = r.target
+		}
+	}
+	rels, err = x.rels(path.Join(path.Dir(wbPath), "_rels", path.Base(wbPath)+".rels"), path.Dir(wbPath))
 	if err != nil {
 		return nil, corrupt(err)
 	}

@@ -17,7 +17,7 @@ import (
 // content types, relationships and workbook of rawXLSXBytes, one sheet
 // (xl/worksheets/sheet1.xml, whole part) and, when sst is not "", shared
 // strings. method is zip.Store or zip.Deflate.
-func pkgParts(t testing.TB, sheet, sst string, method uint16) []byte {
+func pkgParts(t testing.TB, sheet, sst string, method uint16, replace ...[2]string) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	z := zip.NewWriter(&buf)
@@ -35,6 +35,13 @@ func pkgParts(t testing.TB, sheet, sst string, method uint16) []byte {
 	}
 	if sst != "" {
 		parts = append(parts, [2]string{"xl/sharedStrings.xml", sst})
+	}
+	for _, r := range replace {
+		for i := range parts {
+			if parts[i][0] == r[0] {
+				parts[i][1] = r[1]
+			}
+		}
 	}
 	for _, p := range parts {
 		w, err := z.CreateHeader(&zip.FileHeader{Name: p[0], Method: method})
@@ -132,7 +139,9 @@ func TestCorruptWorkbooksAreUnreadable(t *testing.T) {
 		{"shared string index out of range", pkgParts(t, strings.Replace(sstSheet, "<v>2</v>", "<v>9</v>", 1), sst, zip.Deflate), "第 2 行"},
 		{"zip CRC mismatch", crc, ""},
 		{"zip cut in half", good[:len(good)/2], ""},
-		{"workbook cut short", bytes.Replace(pkgParts(t, full, "", zip.Store), []byte(`</sheets></workbook>`), []byte(`</sheets>          `), 1), ""},
+		{"package relationships cut short", pkgParts(t, full, "", zip.Deflate, [2]string{"_rels/.rels", `<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>`}), ""},
+		{"workbook cut short", pkgParts(t, full, "", zip.Deflate, [2]string{"xl/workbook.xml", `<?xml version="1.0"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="通讯录" sheetId="1" r:id="rId1"/>`}), ""},
+		{"content types broken", pkgParts(t, full, "", zip.Deflate, [2]string{"[Content_Types].xml", `<Types><Default Extension="xml" ContentType="a&b"/></Types>`}), ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
