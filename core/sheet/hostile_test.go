@@ -254,6 +254,18 @@ func TestFarColumnNotPadded(t *testing.T) {
 	if !reflect.DeepEqual(fast, slow) {
 		t.Errorf("readers differ:\n%+v\n%+v", fast, slow)
 	}
+	// XML the fast reader leaves to excelize (a DOCTYPE): excelize would pad
+	// each row to XFD, so such a sheet of many rows is refused up front
+	doctype := func(rows int) []byte {
+		return pkgParts(t, strings.Replace(sheet(rows), "<worksheet", "<!DOCTYPE worksheet><worksheet", 1), "", zip.Deflate)
+	}
+	if res, err := ReadFrom(bytes.NewReader(doctype(30)), int64(len(doctype(30))), "d.xlsx", Options{}); err != nil || !reflect.DeepEqual(res.Dir, fast.Dir) {
+		t.Fatalf("doctype, 30 rows: %v", err)
+	}
+	wide := doctype(2000)
+	if _, err := ReadFrom(bytes.NewReader(wide), int64(len(wide)), "d.xlsx", Options{}); !IsUnreadable(err) || !strings.Contains(err.Error(), "单元格太多") {
+		t.Fatalf("doctype, 2000 rows to XFD: %v", err)
+	}
 	big := pkgParts(t, sheet(20000), "", zip.Deflate)
 	x, err := openFastXLSX(bytes.NewReader(big), int64(len(big)), 1<<30)
 	if err != nil {
