@@ -77,18 +77,6 @@ func (s Stage) Text() text.T {
 	return text.New(l[0], l[1])
 }
 
-// ParseStage converts a stored stage string ("" is new).
-func ParseStage(s string) (Stage, error) {
-	if s == "" {
-		return StageNew, nil
-	}
-	st := Stage(s)
-	if !st.Valid() {
-		return "", fmt.Errorf("未知阶段 %q / unknown stage %q", s, s)
-	}
-	return st, nil
-}
-
 // ContactsEditable reports whether the contacts may be edited at stage s:
 // never once migration has started (migrating, failed_items, done). Editing
 // after contacts_ready requires Back(StageTargetConfirmed) first, which
