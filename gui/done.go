@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/widget"
 
+	"exmail-upgrade/core/fsname"
 	"exmail-upgrade/core/migrate"
 	"exmail-upgrade/core/report"
 	"exmail-upgrade/core/upgrade"
@@ -120,7 +121,7 @@ func verificationText(v *migrate.Verification) string {
 // exportReport writes the xlsx report (per member: result, userid, error
 // and advice, plus a summary sheet).
 func (wz *wizard) exportReport() {
-	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
+	d := newFileSave(func(w fyne.URIWriteCloser, err error) {
 		if err != nil || w == nil {
 			wz.ui.showError(err)
 			return
@@ -136,7 +137,7 @@ func (wz *wizard) exportReport() {
 		}
 		dialog.ShowInformation(i18n.T("done.export_report"), i18n.Tf("projects.exported", w.URI().Path()), wz.ui.Win)
 	}, wz.ui.Win)
-	d.SetFileName(wz.project.Name + "-迁移报告.xlsx")
+	d.SetFileName(fsname.FileName(wz.project.Name + "-迁移报告.xlsx"))
 	d.SetFilter(storage.NewExtensionFileFilter([]string{".xlsx"}))
 	d.Show()
 }

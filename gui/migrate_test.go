@@ -33,36 +33,36 @@ func TestMigrationPauseStopCloseAndReopen(t *testing.T) {
 	}
 	wz := ui.wizardForTest
 	mv := wz.migrate
-	waitFor(t, ui, "the engine", func() bool { return mv.engine != nil })
+	waitFor(t, ui, "the engine", func() bool { return mv.getEngine() != nil })
 
 	// Pause, then continue.
-	test.Tap(findButton(t, ui.Win.Content(), "暂停"))
-	if !mv.engine.Paused() {
+	test.Tap(mv.pauseBtn)
+	if !mv.getEngine().Paused() {
 		t.Fatal("not paused")
 	}
-	test.Tap(findButton(t, ui.Win.Content(), "继续"))
-	if mv.engine.Paused() {
+	test.Tap(mv.pauseBtn)
+	if mv.getEngine().Paused() {
 		t.Fatal("still paused")
 	}
 
 	// Stop: operations in flight finish, the journal is kept, Resume is offered.
-	test.Tap(findButton(t, ui.Win.Content(), "停止（可稍后继续）"))
-	waitFor(t, ui, "the stop", func() bool { return !mv.running && mv.engine == nil })
+	test.Tap(mv.stopBtn)
+	waitFor(t, ui, "the stop", func() bool { return !mv.running && mv.getEngine() == nil })
 	if s := wz.up.Stage(); s != upgrade.StageMigrating {
 		t.Fatalf("stage after stop %s", s)
 	}
-	resume := findButton(t, ui.Win.Content(), "开始 / 继续迁移")
+	resume := mv.startBtn
 	if resume.Disabled() {
 		t.Fatal("resume disabled after stop")
 	}
 
 	// Start again and close the window during the run: asked first, then paused safely.
 	test.Tap(resume)
-	waitFor(t, ui, "the engine again", func() bool { return mv.engine != nil })
+	waitFor(t, ui, "the engine again", func() bool { return mv.getEngine() != nil })
 	if ui.OnClose == nil || ui.OnClose() {
 		t.Fatal("the window would close without asking during a migration")
 	}
-	tapDialog(t, ui, "Yes", "是")
+	tapDialog(t, ui, i18n.T("migrate.close_now"))
 	waitFor(t, ui, "the safe stop", func() bool { return !mv.running })
 	ui.Pump()
 	res, err := wz.flow.Status()
@@ -81,7 +81,7 @@ func TestMigrationPauseStopCloseAndReopen(t *testing.T) {
 	if wz2.migrate == nil {
 		t.Fatalf("reopened at %s, not on the migration screen", wz2.up.Stage())
 	}
-	test.Tap(findButton(t, ui2.Win.Content(), "开始 / 继续迁移"))
+	test.Tap(wz2.migrate.startBtn)
 	waitFor(t, ui2, "the end of the resumed run", func() bool { return wz2.up.Stage() == upgrade.StageDone })
 	waitFor(t, ui2, "the done screen", func() bool { return labelsHave(ui2, "升级迁移完成") })
 	if wz2.result == nil || !wz2.result.OK() || wz2.result.Done != res.Total {

@@ -16,6 +16,7 @@ import (
 
 	"exmail-upgrade/core/plan"
 	"exmail-upgrade/core/session"
+	"exmail-upgrade/core/textfold"
 	"exmail-upgrade/gui/i18n"
 )
 
@@ -185,8 +186,18 @@ func (pv *planView) build() fyne.CanvasObject {
 	start := widget.NewButton(i18n.T("plan.start"), nil)
 	start.Importance = widget.DangerImportance
 	blocked := session.CanStart(p, pv.checks) != nil
+	hint := widget.NewLabel("")
+	hint.Wrapping = fyne.TextWrapWord
 	update := func(s string) {
-		if !blocked && strings.TrimSpace(s) == wz.project.Name {
+		res := textfold.Compare(s, wz.project.Name)
+		hint.SetText(typedHint(res))
+		if res.Match {
+			hint.Importance = widget.SuccessImportance
+		} else {
+			hint.Importance = widget.WarningImportance
+		}
+		hint.Refresh()
+		if !blocked && res.Match {
 			start.Enable()
 		} else {
 			start.Disable()
@@ -195,11 +206,19 @@ func (pv *planView) build() fyne.CanvasObject {
 	typed.OnChanged = update
 	update("")
 	start.OnTapped = func() {
-		if err := wz.flow.ConfirmPlan(p, pv.checks, typed.Text); err != nil {
-			wz.ui.showError(err)
-			return
-		}
-		wz.showMigrate(false)
+		// What was typed is compared once folded (（ = (, spaces) by the
+		// flow. Saving a 100k-row plan takes seconds: off the UI thread,
+		// behind a modal that says so and takes the clicks meanwhile.
+		text := typed.Text
+		wz.ui.wait(i18n.T("plan.confirming"), func(context.Context, *waitProgress) error {
+			return wz.flow.ConfirmPlan(p, pv.checks, text)
+		}, func(err error) {
+			if err != nil {
+				wz.ui.showError(err)
+				return
+			}
+			wz.showMigrate(false)
+		})
 	}
 	var confirmBox fyne.CanvasObject
 	if blocked {
@@ -207,11 +226,29 @@ func (pv *planView) build() fyne.CanvasObject {
 		l.Importance = widget.DangerImportance
 		confirmBox = l
 	} else {
-		confirmBox = container.NewVBox(widgetWrapped(i18n.Tf("plan.type_name", wz.project.Name)), typed)
+		confirmBox = container.NewVBox(widgetWrapped(i18n.Tf("plan.type_name", wz.project.Name)), typed, hint)
 	}
-	top := container.NewVBox(title, checks, counts, pv.advanced(), container.NewBorder(nil, nil, kindSel, nil, search))
-	body := container.NewBorder(top, confirmBox, nil, nil, list)
+	// Everything above the confirmation scrolls, the list at a fixed
+	// height: opening the expander scrolls instead of growing the window.
+	top := container.NewVBox(title, checks, counts, pv.advanced(), container.NewBorder(nil, nil, kindSel, nil, search),
+		container.New(&minHeight{height: 240}, list))
+	body := container.NewBorder(nil, confirmBox, nil, nil, container.NewVScroll(top))
 	return wz.frame(body, backToContacts, start)
+}
+
+// typedHint says what the typed company name lacks or gets wrong.
+func typedHint(r textfold.Result) string {
+	switch {
+	case r.Match:
+		return i18n.T("plan.typed_ok")
+	case r.Pos == 0 && r.Got == "":
+		return i18n.T("plan.typed_empty")
+	case r.Got == "":
+		return i18n.Tf("plan.typed_missing", r.Pos, r.Missing)
+	case r.Want == "":
+		return i18n.Tf("plan.typed_extra", r.Extra)
+	}
+	return i18n.Tf("plan.typed_differs", r.Pos+1, r.Want, r.Got)
 }
 
 // itemText is one conflict, warning or untouched item with its advice.
@@ -238,7 +275,7 @@ func (pv *planView) advanced() fyne.CanvasObject {
 		sheetL.SetText(i18n.Tf("plan.target_sheet_rows", len(o.TargetSheet.Members)))
 	}
 	pick := widget.NewButton(i18n.T("plan.pick_target_sheet"), func() {
-		d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
+		d := newFileOpen(func(r fyne.URIReadCloser, err error) {
 			if err != nil || r == nil {
 				wz.ui.showError(err)
 				return

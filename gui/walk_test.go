@@ -59,7 +59,7 @@ func tickNotice(t *testing.T, ui *UI) {
 	t.Helper()
 	walk(ui.Win.Content(), func(o fyne.CanvasObject) {
 		if ch, ok := o.(*widget.Check); ok && !ch.Checked {
-			test.Tap(ch)
+			tapCheck(ch)
 		}
 	})
 	test.Tap(findButton(t, ui.Win.Content(), "下一步"))
@@ -76,7 +76,7 @@ func chooseMethod(t *testing.T, ui *UI, title string) {
 	if c == nil {
 		t.Fatalf("no method %q", title)
 	}
-	test.Tap(c)
+	tapCheck(c)
 	test.Tap(findButton(t, ui.Win.Content(), "下一步"))
 }
 

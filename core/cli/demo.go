@@ -50,7 +50,7 @@ func runDemo(env *Env) int {
 	dir := sample.Company(*n, *seed)
 	env.Say("演练: %d 名成员, %d 个部门, 状态 %s", "rehearsal: %d members, %d departments, state %s", len(dir.Members), len(dir.AllDepartments()), statePath)
 	err = doMigrate(env, migrateArgs{contactsFile: "(generated)", dir: dir, method: *method, target: "sim", company: session.RehearsalCompany,
-		confirm: session.RehearsalCompany, state: dirPath, batch: "auto", workers: 8, createdThisMonth: session.Unknown, progressEvery: 500 * time.Millisecond})
+		confirm: session.RehearsalCompany, state: dirPath, batch: "auto", workers: 0, createdThisMonth: session.Unknown, progressEvery: 500 * time.Millisecond})
 	code := env.finish(err)
 	if code == ExitOK || code == ExitProblems {
 		out := filepath.Join(filepath.Dir(statePath), "report.xlsx")

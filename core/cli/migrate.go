@@ -51,7 +51,7 @@ func runMigrate(env *Env) int {
 	fs.StringVar(&a.apiBase, "api-base", "", "WeCom API base URL (env EXMAIL_UPGRADE_API_BASE)")
 	fs.StringVar(&a.state, "state", "", "state file, or a folder holding state.db (default: the user's config folder)")
 	fs.IntVar(&a.rate, "rate", 0, "calls per minute (default 9000 for wecom, unlimited for sim)")
-	fs.IntVar(&a.workers, "workers", 8, "parallel member calls")
+	fs.IntVar(&a.workers, "workers", 0, "most member calls in flight (0: as many as the client's limiter allows)")
 	fs.StringVar(&a.batch, "batch", "auto", "auto | always | never")
 	fs.IntVar(&a.accountCap, "account-cap", 0, "the target's account cap, for the pre-flight check (0: unknown)")
 	fs.IntVar(&a.createdThisMonth, "created-this-month", session.Unknown, "accounts the target created this month (-1: unknown)")

@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"exmail-upgrade/core/textfold"
 	"strconv"
 	"strings"
 	"sync"
@@ -322,13 +323,15 @@ func (f *Flow) ConfirmPlan(pl *plan.Plan, checks []plan.Check, typedName string)
 	if err := CanStart(pl, checks); err != nil {
 		return err
 	}
+	// The name typed matches once folded (（ = (, full-width digits,
+	// spaces); the state machine records the project's own name.
+	if !textfold.Equal(typedName, f.Name) {
+		return upgrade.ErrNameMismatch
+	}
 	if f.Stage() == upgrade.StagePlanConfirmed && f.State().PlanHash == pl.Hash() {
-		if strings.TrimSpace(typedName) != strings.TrimSpace(f.Name) {
-			return upgrade.ErrNameMismatch
-		}
 		return nil
 	}
-	return f.Project.ConfirmPlan(pl, typedName)
+	return f.Project.ConfirmPlan(pl, f.Name)
 }
 
 // Run starts or resumes the migration on the open connection (reopening a
