@@ -31,7 +31,7 @@ func TestTextsInBothLanguages(t *testing.T) {
 		check("method "+string(m), m.Text())
 	}
 	for _, p := range upgrade.NoticePoints() {
-		check("notice "+p.Key, text.New(p.ZH, p.EN))
+		check("notice "+p.Key, p.Text)
 	}
 	if _, err := ParseCount("x"); true {
 		check("ParseCount", text.Of(err))

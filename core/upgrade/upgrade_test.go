@@ -462,7 +462,7 @@ func TestStageLabels(t *testing.T) {
 	}
 	keys := map[string]bool{}
 	for _, p := range NoticePoints() {
-		if p.Key == "" || p.ZH == "" || p.EN == "" || keys[p.Key] {
+		if p.Key == "" || !p.Text.Complete() || keys[p.Key] {
 			t.Errorf("bad notice point %+v", p)
 		}
 		keys[p.Key] = true
