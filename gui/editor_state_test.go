@@ -2,6 +2,7 @@ package gui
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -11,6 +12,7 @@ import (
 
 	"exmail-upgrade/core/contacts"
 	"exmail-upgrade/core/editor"
+	"exmail-upgrade/core/sheet"
 )
 
 // rowsMissingAccount is n rows whose mobile is unusable (an error each).
@@ -146,5 +148,39 @@ func TestEditorEmptySaysImport(t *testing.T) {
 	}
 	if !strings.Contains(cv.next.Text, "导入") {
 		t.Fatalf("next button says %q", cv.next.Text)
+	}
+}
+
+// An import waits behind a dialog that names its phase and can be
+// cancelled: cancelled, the editor keeps what it had.
+func TestImportShowsPhaseAndCancels(t *testing.T) {
+	ui := newTestUI(t)
+	wz := projectAtContacts(t, ui, twoRows())
+	cv := wz.contacts
+	path := filepath.Join(t.TempDir(), "新表.csv")
+	must(t, sheet.WriteCSVFile(path, rowsMissingAccount(3)))
+	cv.importFile(path)
+	top := ui.Win.Canvas().Overlays().Top()
+	if top == nil || !strings.Contains(labels(top), "新表.csv") {
+		t.Fatalf("no wait dialog naming the file")
+	}
+	tapDialog(t, ui, "取消")
+	waitFor(t, ui, "the read to end", func() bool { ui.bg.Wait(); return true })
+	ui.Pump()
+	if n := cv.model.Index().Len(); n != 2 {
+		t.Fatalf("cancelled import left %d rows, want the 2 there were", n)
+	}
+	if top := ui.Win.Canvas().Overlays().Top(); top != nil {
+		t.Fatalf("a dialog is open after cancelling:\n%s", labels(top))
+	}
+	// Not cancelled: asked, then replaced.
+	cv.importFile(path)
+	waitFor(t, ui, "the replace question", func() bool {
+		top := ui.Win.Canvas().Overlays().Top()
+		return top != nil && ui.waitForTest == nil
+	})
+	tapDialog(t, ui, "是", "Yes")
+	if n := cv.model.Index().Len(); n != 3 {
+		t.Fatalf("import gave %d rows, want 3", n)
 	}
 }
