@@ -38,6 +38,7 @@ type contactsView struct {
 	wz       *wizard
 	model    *editor.Model
 	table    *sheetTable
+	wheel    *wheelScroller // takes the wheel over the table
 	issues   *widget.List
 	issueSet []contacts.Problem
 	counts   *widget.Label
@@ -233,7 +234,8 @@ func (cv *contactsView) build() fyne.CanvasObject {
 		top.Add(note)
 	}
 	issuesBox := container.NewBorder(widget.NewLabelWithStyle(i18n.T("contacts.problems"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), nil, nil, nil, cv.issues)
-	split := container.NewHSplit(cv.table, issuesBox)
+	cv.wheel = newWheelScroller(&cv.table.Table, cv.table.CreateCell().MinSize().Height)
+	split := container.NewHSplit(container.NewStack(cv.table, cv.wheel), issuesBox)
 	split.Offset = 0.72
 
 	cv.next = widget.NewButton(i18n.T("contacts.ready"), cv.ready)

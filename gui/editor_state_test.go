@@ -184,3 +184,56 @@ func TestImportShowsPhaseAndCancels(t *testing.T) {
 		t.Fatalf("import gave %d rows, want 3", n)
 	}
 }
+
+// 30 wheel clicks move 90 rows (3 a click), not 19 as Fyne's 25 px a click.
+func TestWheelScrollsRowsAtSpreadsheetSpeed(t *testing.T) {
+	ui := newTestUI(t)
+	wz := projectAtContacts(t, ui, rowsMissingAccount(500))
+	cv := wz.contacts
+	// The driver gives the wheel to the last scrollable object under the
+	// mouse in drawing order: the scroller over the table, not the table's
+	// own scroll container.
+	var order []fyne.CanvasObject
+	walk(ui.Win.Content(), func(o fyne.CanvasObject) {
+		if _, ok := o.(fyne.Scrollable); ok {
+			order = append(order, o)
+		}
+	})
+	wheelAt, tableScrollAt := -1, -1
+	for i, o := range order {
+		if o == fyne.CanvasObject(cv.wheel) {
+			wheelAt = i
+		}
+	}
+	walk(cv.table, func(o fyne.CanvasObject) {
+		if _, ok := o.(fyne.Scrollable); ok && tableScrollAt < 0 {
+			for i, p := range order {
+				if p == o {
+					tableScrollAt = i
+				}
+			}
+		}
+	})
+	if wheelAt < 0 || tableScrollAt < 0 || wheelAt < tableScrollAt {
+		t.Fatalf("the wheel scroller (at %d) is not drawn over the table's scroller (at %d)", wheelAt, tableScrollAt)
+	}
+	for i := 0; i < 30; i++ {
+		cv.wheel.Scrolled(&fyne.ScrollEvent{Scrolled: fyne.NewDelta(0, -driverScrollStep())})
+	}
+	rows := cv.wheel.offset().Y / cv.wheel.rowH
+	if rows < 85 || rows > 95 {
+		t.Fatalf("30 wheel clicks moved %.1f rows, want about 90", rows)
+	}
+	for i := 0; i < 10; i++ {
+		cv.wheel.Scrolled(&fyne.ScrollEvent{Scrolled: fyne.NewDelta(0, driverScrollStep())})
+	}
+	if back := cv.wheel.offset().Y / cv.wheel.rowH; back < rows-32 || back > rows-28 {
+		t.Fatalf("10 clicks back went from %.1f to %.1f rows", rows, back)
+	}
+	// The table's own scrolling (a jump) and the wheel agree.
+	cv.table.ScrollToTop()
+	cv.wheel.Scrolled(&fyne.ScrollEvent{Scrolled: fyne.NewDelta(0, -driverScrollStep())})
+	if r := cv.wheel.offset().Y / cv.wheel.rowH; r < 2.5 || r > 3.5 {
+		t.Fatalf("one click after going to the top: %.1f rows", r)
+	}
+}
