@@ -162,11 +162,11 @@ func (cv *contactsView) build() fyne.CanvasObject {
 		saveCell.Disable()
 	}
 	cv.cellNote = widget.NewLabel("")
-	cv.cellNote.Wrapping = fyne.TextWrapWord
+	cv.cellNote.Wrapping = wrapMode()
 	cv.cellNote.Importance = widget.DangerImportance
 	cv.cellNote.Hide()
 	cv.status = widget.NewLabel("")
-	cv.status.Wrapping = fyne.TextWrapWord
+	cv.status.Wrapping = wrapMode()
 	cv.status.Importance = widget.LowImportance
 	cv.status.Hide()
 	barRow := container.NewVBox(container.NewBorder(nil, nil, cv.barLabel, saveCell, cv.bar), cv.cellNote, cv.status)

@@ -53,7 +53,7 @@ func (wz *wizard) showDone() {
 			failures = res.Failures
 		}
 		failList := widget.NewList(func() int { return len(failures) },
-			func() fyne.CanvasObject { l := widget.NewLabel(""); l.Wrapping = fyne.TextWrapWord; return l },
+			func() fyne.CanvasObject { l := widget.NewLabel(""); l.Wrapping = wrapMode(); return l },
 			func(i widget.ListItemID, o fyne.CanvasObject) {
 				if i < len(failures) {
 					f := failures[i]

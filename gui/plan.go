@@ -223,7 +223,7 @@ func (pv *planView) build() fyne.CanvasObject {
 		}
 	}
 	hint := widget.NewLabel("")
-	hint.Wrapping = fyne.TextWrapWord
+	hint.Wrapping = wrapMode()
 	update := func(s string) {
 		res := textfold.Compare(s, wz.project.Name)
 		hint.SetText(typedHint(res))

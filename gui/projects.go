@@ -88,13 +88,13 @@ func (ui *UI) projectsScreen() fyne.CanvasObject {
 	importBtn := widget.NewButtonWithIcon(i18n.T("projects.import"), theme.FileIcon(), ui.importProject)
 
 	intro := widget.NewLabel(i18n.T("projects.intro"))
-	intro.Wrapping = fyne.TextWrapWord
+	intro.Wrapping = wrapMode()
 	heading := widget.NewLabelWithStyle(i18n.T("projects.title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	top := container.NewVBox(intro, container.NewHBox(newBtn, rehearseBtn, importBtn), heading)
 	var center fyne.CanvasObject = list
 	if len(projects) == 0 {
 		empty := widget.NewLabelWithStyle(i18n.T("projects.empty"), fyne.TextAlignCenter, fyne.TextStyle{Italic: true})
-		empty.Wrapping = fyne.TextWrapWord
+		empty.Wrapping = wrapMode()
 		center = container.NewVBox(layoutSpacer(), empty, layoutSpacer())
 	}
 	bottom := container.NewHBox(openBtn, exportBtn, deleteBtn)
