@@ -177,3 +177,19 @@ func TestQRKeepsSessionAcrossLanguageSwitch(t *testing.T) {
 	}
 	ui.SetLanguage(i18n.Chinese)
 }
+
+// The target step says why Next waits; the rehearsal's plan does not
+// claim a secret it does not have.
+func TestTargetAndPlanSayWhatIsTrue(t *testing.T) {
+	ui := newTestUI(t)
+	openAt(t, ui, upgrade.StageMethodChosen)
+	if l := labels(ui.Win.Content()); !strings.Contains(l, "先点「检查连接」") {
+		t.Fatalf("target step does not say why Next is disabled:\n%s", l)
+	}
+	must(t, ui.openDemo("plan"))
+	wz := ui.wizardForTest
+	waitFor(t, ui, "the plan", func() bool { return wz.plan != nil && !wz.plan.loading })
+	if l := labels(ui.Win.Content()); strings.Contains(strings.ToLower(l), "secret有效") {
+		t.Fatalf("the rehearsal's plan says the secret works:\n%s", l)
+	}
+}
