@@ -16,6 +16,7 @@ import (
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/widget"
 
+	"exmail-upgrade/core/session"
 	"exmail-upgrade/core/store"
 	"exmail-upgrade/gui/i18n"
 )
@@ -202,13 +203,9 @@ func (ui *UI) requestClose() {
 }
 
 func (ui *UI) openStore() error {
-	path := ui.Opt.StatePath
-	if path == "" {
-		p, err := store.DefaultPath()
-		if err != nil {
-			return err
-		}
-		path = p
+	path, err := session.StatePath(ui.Opt.StatePath) // the same rule as the CLI's --state
+	if err != nil {
+		return err
 	}
 	st, err := store.Open(path, store.Options{})
 	if err != nil {
@@ -244,9 +241,8 @@ wait:
 		}
 	}
 	ui.Pump()
-	if wz := ui.wizardForTest; wz != nil && wz.conn != nil {
-		_ = wz.conn.Close()
-		wz.conn = nil
+	if wz := ui.wizardForTest; wz != nil {
+		_ = wz.flow.Close()
 	}
 	if ui.Store != nil {
 		_ = ui.Store.Close()

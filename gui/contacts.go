@@ -752,13 +752,7 @@ func (cv *contactsView) ready() {
 		return
 	}
 	cv.flush()
-	fixed := cv.model.Index().Fixed()
-	snap, err := cv.wz.ui.Store.FreezeSnapshot(cv.wz.project.ID, fixed)
-	if err != nil {
-		cv.wz.ui.showError(err)
-		return
-	}
-	if err := cv.wz.up.FreezeContacts(snap.Hash, 0); err != nil {
+	if _, err := cv.wz.flow.FreezeContacts(cv.model.Index().Fixed(), cv.model.Index().Options()); err != nil {
 		cv.wz.ui.showError(err)
 		return
 	}

@@ -15,7 +15,6 @@ import (
 
 	"exmail-upgrade/core/contacts"
 	"exmail-upgrade/core/editor"
-	"exmail-upgrade/core/exmail"
 	"exmail-upgrade/core/fsname"
 	"exmail-upgrade/core/session"
 	"exmail-upgrade/core/sheet"
@@ -70,12 +69,12 @@ func (cv *contactsView) exmailDialog() {
 		if !ok {
 			return
 		}
-		cfg := exmail.Config{CorpID: strings.TrimSpace(corp.Text), Secret: secret.Text}
+		corpID, sec := corp.Text, secret.Text
 		cv.load(func() (*contacts.Directory, contacts.Options, []contacts.Problem, error) {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 			defer cancel()
-			d, err := exmail.ReadDirectory(ctx, cfg)
-			return d, contacts.Options{Legacy: true}, nil, err
+			d, opts, err := session.ReadLegacyExmail(ctx, corpID, sec)
+			return d, opts, nil, err
 		}, "Exmail")
 	}, cv.wz.ui.Win)
 }

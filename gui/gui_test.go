@@ -156,7 +156,7 @@ func TestEveryUsedKeyIsTranslated(t *testing.T) {
 		dynamic = append(dynamic, "stage."+string(s))
 	}
 	for _, s := range []confirm.Status{confirm.StatusWaiting, confirm.StatusOpened, confirm.StatusConfirmed,
-		confirm.StatusExpired, confirm.StatusCancelled, confirm.StatusBlocked} {
+		confirm.StatusExpired, confirm.StatusCancelled} {
 		dynamic = append(dynamic, "qr.status_"+string(s))
 	}
 	for _, k := range dynamic {

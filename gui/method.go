@@ -55,17 +55,9 @@ func (wz *wizard) showMethod() {
 		}
 		sync()
 		next.OnTapped = func() {
-			if wz.up.Stage() != upgrade.StageNoticeAcknowledged && chosen != wz.up.State().Method {
-				if err := wz.up.Back(upgrade.StageNoticeAcknowledged); err != nil {
-					wz.ui.showError(err)
-					return
-				}
-			}
-			if wz.up.Stage() == upgrade.StageNoticeAcknowledged {
-				if err := wz.up.ChooseMethod(chosen); err != nil {
-					wz.ui.showError(err)
-					return
-				}
+			if err := wz.flow.ChooseMethod(chosen); err != nil {
+				wz.ui.showError(err)
+				return
 			}
 			wz.showTarget()
 		}

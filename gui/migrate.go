@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"exmail-upgrade/core/migrate"
+	"exmail-upgrade/core/session"
 	"exmail-upgrade/core/upgrade"
 	"exmail-upgrade/gui/i18n"
 )
@@ -89,7 +90,7 @@ func (mv *migrateView) build() fyne.CanvasObject {
 	if !mv.running {
 		mv.counts.SetText(i18n.T("migrate.reading_journal"))
 		wz.ui.background(func() {
-			res, err := wz.session().Status()
+			res, err := wz.flow.Status()
 			wz.ui.do(func() {
 				if err == nil && res != nil && !mv.running {
 					mv.showCounts(res.Done, res.Failed, res.Total-res.Done-res.Failed)
@@ -235,7 +236,7 @@ func (mv *migrateView) start(retryFailed bool) {
 		return
 	}
 	if err := wz.ensureConn(); err != nil {
-		if err == errNeedSecret {
+		if errors.Is(err, session.ErrNeedSecret) {
 			wz.askSecret(func() { mv.start(retryFailed) })
 			return
 		}
@@ -247,11 +248,14 @@ func (mv *migrateView) start(retryFailed bool) {
 	mv.syncButtons()
 	mv.addLog(i18n.T("migrate.started"))
 	opt := migrate.Options{OnProgress: mv.onProgress, ProgressEvery: 250 * time.Millisecond}
-	conn := wz.conn
 	done := mv.done
+	run := wz.flow.Run
+	if retryFailed {
+		run = wz.flow.RetryFailed
+	}
 	wz.ui.background(func() {
 		defer close(done)
-		res, err := wz.session().Run(ctx, conn, opt, retryFailed, func(e *migrate.Engine) { mv.setEngine(e) })
+		res, err := run(ctx, opt, func(e *migrate.Engine) { mv.setEngine(e) })
 		wz.ui.do(func() {
 			mv.running = false
 			mv.setEngine(nil)
@@ -324,11 +328,4 @@ func (mv *migrateView) confirmClose() bool {
 			}()
 		}, mv.wz.ui.Win)
 	return false
-}
-
-// WaitIdle blocks until no migration runs (tests and shutdown).
-func (mv *migrateView) WaitIdle() {
-	if mv.done != nil {
-		<-mv.done
-	}
 }

@@ -2,6 +2,7 @@ package gui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -15,7 +16,6 @@ import (
 
 	"exmail-upgrade/core/plan"
 	"exmail-upgrade/core/session"
-	"exmail-upgrade/core/sheet"
 	"exmail-upgrade/core/textfold"
 	"exmail-upgrade/core/upgrade"
 	"exmail-upgrade/gui/i18n"
@@ -24,43 +24,20 @@ import (
 // msg renders a core message in the current language.
 func msg(m plan.Msg) string { return i18n.Pick(m.ZH, m.EN) }
 
-// session returns the session view of the open project.
-func (wz *wizard) session() *session.Project {
-	return &session.Project{Store: wz.ui.Store, Up: wz.up, ID: wz.project.ID, Name: wz.project.Name}
-}
-
 // ensureConn reopens the target when the app was restarted. A rehearsal
 // reconnects at once; the real WeCom needs its secret typed again (it is
-// never stored), so ask sends the user to the target screen.
-func (wz *wizard) ensureConn() error {
-	if wz.conn != nil {
-		return nil
-	}
-	st := wz.up.State()
-	if st.Target == nil || st.Target.Kind != upgrade.TargetSim {
-		return errNeedSecret
-	}
-	_, err := wz.connect(session.TargetConfig{Kind: session.TargetSim})
-	return err
-}
-
-var errNeedSecret = fmt.Errorf("请重新输入通讯录同步 Secret（Secret 不会保存到磁盘）/ type the contact-sync secret again (it is never saved to disk)")
+// never stored): session.ErrNeedSecret.
+func (wz *wizard) ensureConn() error { return wz.flow.Reconnect("") }
 
 // askSecret asks for the real target's secret again after a restart.
 func (wz *wizard) askSecret(then func()) {
 	secret := widget.NewPasswordEntry()
-	st := wz.up.State()
-	corp := ""
-	if st.Target != nil {
-		corp = st.Target.CorpID
-	}
 	items := []*widget.FormItem{widget.NewFormItem(i18n.T("target.secret"), secret)}
 	dialog.ShowForm(i18n.T("plan.secret_again"), i18n.T("common.ok"), i18n.T("common.cancel"), items, func(ok bool) {
 		if !ok {
 			return
 		}
-		_, err := wz.connect(session.TargetConfig{Kind: session.TargetWeCom, CorpID: corp, Secret: secret.Text, APIBase: wz.ui.Opt.APIBase})
-		if err != nil {
+		if err := wz.flow.Reconnect(secret.Text); err != nil {
 			wz.ui.showError(err)
 			return
 		}
@@ -86,7 +63,7 @@ func (wz *wizard) showPlan() {
 	pv := &planView{wz: wz, loading: true}
 	wz.ui.show(pv.build)
 	if err := wz.ensureConn(); err != nil {
-		if err == errNeedSecret {
+		if errors.Is(err, session.ErrNeedSecret) {
 			wz.askSecret(wz.showPlan)
 			return
 		}
@@ -97,7 +74,7 @@ func (wz *wizard) showPlan() {
 	wz.ui.background(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		defer cancel()
-		pl, checks, err := wz.session().Plan(ctx, wz.conn, wz.planOpts)
+		pl, checks, err := wz.flow.Plan(ctx)
 		wz.ui.do(func() {
 			if pv.left {
 				return
@@ -114,7 +91,7 @@ func (pv *planView) build() fyne.CanvasObject {
 	title := widget.NewLabelWithStyle(i18n.T("plan.title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	backToContacts := widget.NewButton(i18n.T("plan.back_contacts"), func() {
 		pv.left = true
-		if err := wz.up.Back(upgrade.StageTargetConfirmed); err != nil {
+		if err := wz.flow.EditContacts(); err != nil {
 			wz.ui.showError(err)
 			return
 		}
@@ -220,12 +197,7 @@ func (pv *planView) build() fyne.CanvasObject {
 	typed.SetPlaceHolder(wz.project.Name)
 	start := widget.NewButton(i18n.T("plan.start"), nil)
 	start.Importance = widget.DangerImportance
-	blocked := p.Blocked()
-	for _, c := range pv.checks {
-		if !c.OK && c.Known {
-			blocked = true
-		}
-	}
+	blocked := session.CanStart(p, pv.checks) != nil
 	hint := widget.NewLabel("")
 	hint.Wrapping = wrapMode()
 	update := func(s string) {
@@ -246,13 +218,12 @@ func (pv *planView) build() fyne.CanvasObject {
 	typed.OnChanged = update
 	update("")
 	start.OnTapped = func() {
-		// What was typed matches once folded (（ = (, spaces); the state
-		// machine records the name itself.
-		name := wz.project.Name
-		// Saving a 100k-row plan takes seconds: off the UI thread, behind
-		// a modal that says so and takes the clicks meanwhile.
+		// What was typed is compared once folded (（ = (, spaces) by the
+		// flow. Saving a 100k-row plan takes seconds: off the UI thread,
+		// behind a modal that says so and takes the clicks meanwhile.
+		text := typed.Text
 		wz.ui.wait(i18n.T("plan.confirming"), func(context.Context, *waitProgress) error {
-			return wz.session().ConfirmPlan(p, name)
+			return wz.flow.ConfirmPlan(p, pv.checks, text)
 		}, func(err error) {
 			if err != nil {
 				wz.ui.showError(err)
@@ -335,7 +306,7 @@ func itemText(it plan.Item) string {
 // account cap and the accounts created this month. The plan is rebuilt.
 func (pv *planView) advanced() fyne.CanvasObject {
 	wz := pv.wz
-	o := wz.planOpts
+	o := wz.flow.PlanOptions()
 	sheetL := widget.NewLabel(i18n.T("plan.no_target_sheet"))
 	if o.TargetSheet != nil {
 		sheetL.SetText(i18n.Tf("plan.target_sheet_rows", len(o.TargetSheet.Members)))
@@ -348,13 +319,19 @@ func (pv *planView) advanced() fyne.CanvasObject {
 			}
 			path := r.URI().Path()
 			r.Close()
-			res, err := sheet.Read(path, sheet.Options{})
-			if err != nil {
-				wz.ui.showError(err)
-				return
-			}
-			wz.planOpts.TargetSheet = res.Dir
-			wz.showPlan()
+			wz.ui.background(func() {
+				d, err := session.ReadTargetSheet(path)
+				wz.ui.do(func() {
+					if err != nil {
+						wz.ui.showError(err)
+						return
+					}
+					o := wz.flow.PlanOptions()
+					o.TargetSheet = d
+					wz.flow.SetPlanOptions(o)
+					wz.showPlan()
+				})
+			})
 		}, wz.ui.Win)
 		d.SetFilter(storage.NewExtensionFileFilter([]string{".xlsx", ".csv", ".txt"}))
 		d.Show()
@@ -366,17 +343,19 @@ func (pv *planView) advanced() fyne.CanvasObject {
 	}
 	monthE := widget.NewEntry()
 	monthE.SetPlaceHolder(i18n.T("plan.unknown"))
-	if o.CreatedThisMonth > 0 {
+	if o.CreatedThisMonth != session.Unknown {
 		monthE.SetText(strconv.Itoa(o.CreatedThisMonth))
 	}
 	rebuild := widget.NewButton(i18n.T("plan.rebuild"), func() {
-		n, err1 := atoiOrZero(capE.Text)
-		m, err2 := atoiOrZero(monthE.Text)
+		n, err1 := session.ParseCount(capE.Text)
+		m, err2 := session.ParseCount(monthE.Text)
 		if err1 != nil || err2 != nil {
 			wz.ui.showError(fmt.Errorf("%s", i18n.T("plan.bad_number")))
 			return
 		}
-		wz.planOpts.AccountCap, wz.planOpts.CreatedThisMonth = n, m
+		o := wz.flow.PlanOptions()
+		o.AccountCap, o.CreatedThisMonth = n, m
+		wz.flow.SetPlanOptions(o)
 		wz.showPlan()
 	})
 	form := widget.NewForm(
@@ -386,17 +365,4 @@ func (pv *planView) advanced() fyne.CanvasObject {
 	)
 	return widget.NewAccordion(widget.NewAccordionItem(i18n.T("plan.advanced"),
 		container.NewVBox(widgetWrapped(i18n.T("plan.advanced_help")), form, container.NewHBox(rebuild))))
-}
-
-// atoiOrZero parses a non-negative count; empty means unknown (0).
-func atoiOrZero(s string) (int, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return 0, nil
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < 0 {
-		return 0, fmt.Errorf("bad number %q", s)
-	}
-	return n, nil
 }

@@ -130,7 +130,7 @@ func TestClickQueuedDuringScreenChangeDoesNotPanic(t *testing.T) {
 func TestPopupsWhileMigrationUpdates(t *testing.T) {
 	ui, drv := newPaintedUI(t, "migrate")
 	wz := ui.wizardForTest
-	wz.conn.Sim.SetKnobs(wecomsim.Knobs{Latency: 20 * time.Millisecond})
+	wz.flow.Connection().Sim.SetKnobs(wecomsim.Knobs{Latency: 20 * time.Millisecond})
 	waitFor(t, ui, "the migration to run", func() bool { return wz.migrate != nil && wz.migrate.getEngine() != nil })
 	mv := wz.migrate
 	for i := 0; i < 6 && mv.running; i++ {

@@ -19,8 +19,8 @@ func TestEqual(t *testing.T) {
 		{"示例科技有限公司（演练 12-01 20:34:08）", name, false},
 		{"示例科技有限公司", name, false},
 		{"Acme  Trading Ltd", "Acme Trading Ltd", true},
-		{"ＡｃｍｅTrading Ltd", "Acme Trading Ltd", false}, // a space between words counts
-		{"acme trading ltd", "Acme Trading Ltd", false},   // case counts
+		{"ＡｃｍｅTrading Ltd", "Acme Trading Ltd", false},  // a space between words counts
+		{"acme trading ltd", "Acme Trading Ltd", false}, // case counts
 		{"", "", true},
 		{" ", "", true},
 	}
