@@ -668,6 +668,10 @@ func (cv *contactsView) jumpTo(p contacts.Problem) {
 	id := widget.TableCellID{Row: idx, Col: col}
 	cv.table.Select(id)
 	cv.showRow(id)
+	// The list cuts long entries; the note under the value bar shows the
+	// one clicked in full.
+	cv.cellNote.SetText(problemText(p))
+	cv.cellNote.Show()
 }
 
 func indexOf(rows []int, row int) int {

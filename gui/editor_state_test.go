@@ -237,3 +237,20 @@ func TestWheelScrollsRowsAtSpreadsheetSpeed(t *testing.T) {
 		t.Fatalf("one click after going to the top: %.1f rows", r)
 	}
 }
+
+// A problem cut short in the list reads in full under the value bar once
+// clicked, with its row shown.
+func TestProblemReadsInFullWhenClicked(t *testing.T) {
+	ui := newTestUI(t)
+	wz := projectAtContacts(t, ui, rowsMissingAccount(40))
+	cv := wz.contacts
+	last := len(cv.issueSet) - 1
+	cv.issues.Select(last)
+	p := cv.issueSet[last]
+	if cv.selRow != p.Row {
+		t.Fatalf("jumped to row %d, want %d", cv.selRow, p.Row)
+	}
+	if !cv.cellNote.Visible() || cv.cellNote.Text != problemText(p) {
+		t.Fatalf("note %q, want the problem in full %q", cv.cellNote.Text, problemText(p))
+	}
+}
