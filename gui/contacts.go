@@ -144,7 +144,8 @@ func (cv *contactsView) build() fyne.CanvasObject {
 	}
 	widths := map[contacts.Field]float32{contacts.FieldName: 90, contacts.FieldAccount: 130, contacts.FieldDepartments: 200,
 		contacts.FieldGender: 56, contacts.FieldMobile: 130, contacts.FieldEmail: 180, contacts.FieldBizMail: 200,
-		contacts.FieldAddress: 160, contacts.FieldPosition: 110, contacts.FieldAlias: 80, contacts.FieldTelephone: 120}
+		contacts.FieldAddress: 160, contacts.FieldPosition: 110, contacts.FieldAlias: 80, contacts.FieldTelephone: 120,
+		contacts.FieldMailboxType: 90}
 	for i, f := range contacts.Fields {
 		cv.table.SetColumnWidth(i, widths[f])
 	}

@@ -189,7 +189,7 @@ func CheckMember(m *Member, opts *Options) (Member, []Problem) {
 	if f.Email != "" && (len(f.Email) < MinEmail || len(f.Email) > MaxEmail || !matchEmail(f.Email)) {
 		c.add(FieldEmail, CodeEmailInvalid, SeverityError, m.Email, "")
 	}
-	if f.Mobile == "" && f.Email == "" {
+	if f.Mobile == "" && f.Email == "" && !f.IsOther() { // an other mailbox is nobody's: no contact needed
 		c.add(FieldMobile, CodeContactMissing, SeverityError, "", "")
 	}
 
@@ -198,6 +198,9 @@ func CheckMember(m *Member, opts *Options) (Member, []Problem) {
 	if f.BizMail != "" {
 		c.bizMail(m.BizMail, f.BizMail)
 	}
+
+	// 邮箱类型 (mailbox.go)
+	c.mailboxType(&f)
 	return f, c.out
 }
 
