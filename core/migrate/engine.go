@@ -142,6 +142,9 @@ func New(db *bolt.DB, project string, p *plan.Plan, t Target, opt Options) (*Eng
 	if p.Blocked() {
 		return nil, ErrPlanBlocked
 	}
+	if err := checkOtherMailboxes(p); err != nil { // mailboxes.go
+		return nil, err
+	}
 	if opt.Workers <= 0 {
 		opt.Workers = 8
 	}

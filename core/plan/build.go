@@ -57,11 +57,12 @@ func Build(in Input) (*Plan, error) {
 		Departments: []Department{}, Matched: []DeptMatch{}, Create: []MemberOp{}, Update: []MemberOp{},
 		Conflicts: []Item{}, Warnings: []Item{}, Untouched: []Item{},
 	}}
-	dir := b.stripCompany(in.Contacts)
+	dir := b.stripCompany(b.otherMailboxes(in.Contacts)) // other mailboxes are never members (mailboxes.go)
 	b.p.Warnings = append(b.p.Warnings, snap.Notes...)
 	b.departments(dir)
 	b.members(dir)
 	b.limits()
+	b.seats()
 	return b.p, nil
 }
 

@@ -165,6 +165,7 @@ func Summary(in Input) string {
 		c.DeptsDone, c.DeptsFailed, c.Departments, len(p.Matched))
 	fmt.Fprintf(&b, "成员 / members: %d 成功 / done, %d 失败 / failed, %d 待处理 / pending (新建 / create %d, 更新 / update %d), %d 不变 / untouched\n",
 		c.Done, c.Failed, c.Pending, c.Create, c.Update, c.Untouched)
+	b.WriteString(mailboxSummary(p))
 	if in.Meta != nil {
 		fmt.Fprintf(&b, "运行 / runs: %d, 用时 / time: %s, 日志事务 / journal commits: %d\n",
 			in.Meta.Runs, in.Meta.Elapsed.Round(time.Millisecond), in.Meta.Commits)
@@ -354,6 +355,9 @@ func WriteXLSX(w io.Writer, in Input) error {
 	}
 	f.SetCellStyle(SheetIssues, "A1", "E1", head)
 	f.SetColWidth(SheetIssues, "D", "E", 60)
+	if err := writeMailboxesSheet(f, in.Plan, head); err != nil {
+		return err
+	}
 	f.SetActiveSheet(0)
 	_, err = f.WriteTo(w)
 	return err
