@@ -62,6 +62,7 @@ type migrateArgs struct {
 	dir                                                                                                      *contacts.Directory // demo: given directly
 	existing                                                                                                 *contacts.Directory // bind target for the simulator
 	progressEvery                                                                                            time.Duration
+	advancedSeats                                                                                            int // other mailboxes' seats (0: unknown)
 }
 
 func runMigrate(env *Env) int {
@@ -82,6 +83,7 @@ func runMigrate(env *Env) int {
 	fs.StringVar(&a.batch, "batch", "auto", "auto | always | never")
 	fs.IntVar(&a.accountCap, "account-cap", 0, "the target's account cap, for the pre-flight check (0: unknown)")
 	fs.IntVar(&a.createdThisMonth, "created-this-month", -1, "accounts the target created this month (-1: unknown)")
+	fs.IntVar(&a.advancedSeats, "advanced-seats", 0, "advanced-feature seats for other mailboxes (0: unknown)")
 	fs.StringVar(&a.targetContacts, "target-contacts", "", "the target's exported contacts sheet (bind: names and details; sim: the existing company)")
 	if err := fs.Parse(env.Args); err != nil {
 		return ExitUsage
@@ -271,7 +273,7 @@ func prepare(ctx context.Context, env *Env, proj *session.Project, conn *session
 		}
 	}
 	// Pre-flight and the target's identity.
-	snap, checks, ok := plan.Preflight(ctx, conn.Target, plan.ReadOptions{TargetSheet: targetSheet, AccountCap: a.accountCap, CreatedThisMonth: a.createdThisMonth}, 0)
+	snap, checks, ok := plan.Preflight(ctx, conn.Target, plan.ReadOptions{TargetSheet: targetSheet, AccountCap: a.accountCap, CreatedThisMonth: a.createdThisMonth, AdvancedSeats: a.advancedSeats}, 0)
 	for _, c := range checks[:min(2, len(checks))] {
 		mark := "✓"
 		if !c.OK {
@@ -351,6 +353,7 @@ func printPlan(w io.Writer, p *plan.Plan) {
 	for _, c := range p.Warnings {
 		fmt.Fprintf(w, "  ! %s\n", c.Reason)
 	}
+	printMailboxes(w, p) // mailboxes.go
 }
 
 // execute runs the migration through session.Project.Run (start, resume or
