@@ -49,6 +49,7 @@ type contactsView struct {
 	next     *widget.Button
 	undoBtn  *widget.Button
 	redoBtn  *widget.Button
+	typeBtn  *widget.Button     // one-click 成员邮箱 ⇄ 其他邮箱 (mailboxes.go)
 	sel      widget.TableCellID // selected cell in view coordinates; Row -1: none
 	saveMu   sync.Mutex
 	stopSave chan struct{}
@@ -163,7 +164,8 @@ func (cv *contactsView) build() fyne.CanvasObject {
 	cv.cellNote.Wrapping = fyne.TextWrapWord
 	cv.cellNote.Importance = widget.DangerImportance
 	cv.cellNote.Hide()
-	barRow := container.NewVBox(container.NewBorder(nil, nil, cv.barLabel, saveCell, cv.bar), cv.cellNote)
+	cv.typeBtn = cv.newTypeButton()
+	barRow := container.NewVBox(container.NewBorder(nil, nil, cv.barLabel, container.NewHBox(cv.typeBtn, saveCell), cv.bar), cv.cellNote)
 
 	cv.search = widget.NewEntry()
 	cv.search.SetPlaceHolder(i18n.T("contacts.search"))
@@ -302,6 +304,7 @@ func (cv *contactsView) selectCell(id widget.TableCellID) {
 	cv.barLabel.SetText(i18n.Tf("contacts.cell", row, f.Header()))
 	cv.bar.SetText(raw.Get(f))
 	cv.showCellNote(row, f)
+	cv.updateTypeButton(row)
 	if !cv.model.ReadOnly() {
 		cv.wz.ui.Win.Canvas().Focus(cv.bar)
 	}

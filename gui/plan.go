@@ -166,9 +166,13 @@ func (pv *planView) build() fyne.CanvasObject {
 	for _, it := range p.Untouched {
 		all = append(all, row{"untouched", itemText(it)})
 	}
+	for _, r := range mailboxPlanRows(p) { // mailboxes.go
+		all = append(all, row{r[0], r[1]})
+	}
 	kinds := []string{i18n.T("plan.kind_all"), i18n.T("plan.kind_conflict"), i18n.T("plan.kind_dept"), i18n.T("plan.kind_create"),
-		i18n.T("plan.kind_update"), i18n.T("plan.kind_untouched"), i18n.T("plan.kind_warning")}
-	kindKeys := []string{"", "conflict", "dept", "create", "update", "untouched", "warning"}
+		i18n.T("plan.kind_update"), i18n.T("plan.kind_untouched"), i18n.T("plan.kind_warning"),
+		i18n.Tf("plan.kind_other", len(p.OtherMailboxes)), i18n.Tf("plan.kind_group", len(p.MailGroups))}
+	kindKeys := []string{"", "conflict", "dept", "create", "update", "untouched", "warning", "other", "group"}
 	var shown []row
 	kindSel := widget.NewSelect(kinds, nil)
 	search := widget.NewEntry()
@@ -238,7 +242,8 @@ func (pv *planView) build() fyne.CanvasObject {
 	} else {
 		confirmBox = container.NewVBox(widgetWrapped(i18n.Tf("plan.type_name", wz.project.Name)), typed)
 	}
-	top := container.NewVBox(title, checks, counts, pv.advanced(), container.NewBorder(nil, nil, kindSel, nil, search))
+	seats := widget.NewLabel(msg(p.SeatsText())) // member accounts vs the cap, other mailboxes vs the advanced seats
+	top := container.NewVBox(title, checks, counts, seats, pv.advanced(), container.NewBorder(nil, nil, kindSel, nil, search))
 	body := container.NewBorder(top, confirmBox, nil, nil, list)
 	return wz.frame(body, backToContacts, start)
 }
@@ -295,20 +300,27 @@ func (pv *planView) advanced() fyne.CanvasObject {
 	if o.CreatedThisMonth > 0 {
 		monthE.SetText(strconv.Itoa(o.CreatedThisMonth))
 	}
+	seatsE := widget.NewEntry()
+	seatsE.SetPlaceHolder(i18n.T("plan.unknown"))
+	if o.AdvancedSeats > 0 {
+		seatsE.SetText(strconv.Itoa(o.AdvancedSeats))
+	}
 	rebuild := widget.NewButton(i18n.T("plan.rebuild"), func() {
 		n, err1 := atoiOrZero(capE.Text)
 		m, err2 := atoiOrZero(monthE.Text)
-		if err1 != nil || err2 != nil {
+		s, err3 := atoiOrZero(seatsE.Text)
+		if err1 != nil || err2 != nil || err3 != nil {
 			wz.ui.showError(fmt.Errorf("%s", i18n.T("plan.bad_number")))
 			return
 		}
-		wz.planOpts.AccountCap, wz.planOpts.CreatedThisMonth = n, m
+		wz.planOpts.AccountCap, wz.planOpts.CreatedThisMonth, wz.planOpts.AdvancedSeats = n, m, s
 		wz.showPlan()
 	})
 	form := widget.NewForm(
 		widget.NewFormItem(i18n.T("plan.target_sheet"), container.NewBorder(nil, nil, nil, pick, sheetL)),
 		widget.NewFormItem(i18n.T("plan.account_cap"), capE),
 		widget.NewFormItem(i18n.T("plan.created_this_month"), monthE),
+		widget.NewFormItem(i18n.T("plan.advanced_seats"), seatsE),
 	)
 	return widget.NewAccordion(widget.NewAccordionItem(i18n.T("plan.advanced"),
 		container.NewVBox(widgetWrapped(i18n.T("plan.advanced_help")), form, container.NewHBox(rebuild))))
