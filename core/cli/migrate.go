@@ -79,7 +79,7 @@ func runMigrate(env *Env) int {
 	fs.StringVar(&a.apiBase, "api-base", "", "WeCom API base URL (env EXMAIL_UPGRADE_API_BASE)")
 	fs.StringVar(&a.state, "state", "", "state directory (default: the user's config directory)")
 	fs.IntVar(&a.rate, "rate", 0, "calls per minute (default 9000 for wecom, unlimited for sim)")
-	fs.IntVar(&a.workers, "workers", 8, "parallel member calls")
+	fs.IntVar(&a.workers, "workers", 0, "most member calls in flight (0: as many as the client's limiter allows)")
 	fs.StringVar(&a.batch, "batch", "auto", "auto | always | never")
 	fs.IntVar(&a.accountCap, "account-cap", 0, "the target's account cap, for the pre-flight check (0: unknown)")
 	fs.IntVar(&a.createdThisMonth, "created-this-month", -1, "accounts the target created this month (-1: unknown)")
@@ -421,7 +421,7 @@ func runDemo(env *Env) int {
 	dir := sample.Company(*n, *seed)
 	fmt.Fprintf(env.Stdout, "演练 / rehearsal: %d 名成员 members, %d 个部门 departments, 状态 state %s\n", len(dir.Members), len(dir.AllDepartments()), dirPath)
 	code := doMigrate(env, migrateArgs{contactsFile: "(generated)", dir: dir, method: *method, target: "sim", company: company, confirm: company,
-		state: dirPath, batch: "auto", workers: 8, createdThisMonth: -1, progressEvery: 500 * time.Millisecond})
+		state: dirPath, batch: "auto", workers: 0, createdThisMonth: -1, progressEvery: 500 * time.Millisecond})
 	if code == ExitOK || code == ExitProblems {
 		out := filepath.Join(dirPath, "report.xlsx")
 		if rc := runReport(&Env{Args: []string{"--state", dirPath, "-o", out}, Stdout: env.Stdout, Stderr: env.Stderr, Getenv: env.Getenv}); rc == ExitOK {

@@ -241,7 +241,7 @@ func GenerateUserID(m *contacts.Member, taken func(string) bool) string {
 }
 
 func (b *builder) members(dir *contacts.Directory) {
-	target := map[string]*TargetUser{}
+	target := make(map[string]*TargetUser, len(b.snap.Users))
 	byMobile, byEmail, byBiz := map[string]string{}, map[string]string{}, map[string]string{}
 	for i := range b.snap.Users {
 		u := &b.snap.Users[i]
@@ -258,7 +258,9 @@ func (b *builder) members(dir *contacts.Directory) {
 			}
 		}
 	}
-	taken := map[string]bool{}
+	// Sized up front: a 100,000-member plan is built without regrowing.
+	b.p.Create = make([]MemberOp, 0, max(0, len(dir.Members)-len(b.snap.Users)))
+	taken := make(map[string]bool, len(target)+len(dir.Members))
 	for k := range target {
 		taken[k] = true
 	}

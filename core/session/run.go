@@ -156,10 +156,18 @@ func (p *Project) Run(ctx context.Context, conn *Connection, opt migrate.Options
 // begin moves the state machine to migrating (start, resume or retry) and
 // sets up the engine; it returns the engine and the frozen contacts' hash.
 func (p *Project) begin(conn *Connection, opt migrate.Options, retryFailed bool) (*migrate.Engine, string, error) {
+	// A 100,000-member plan and snapshot take a while to read: say so.
+	step := func(s string) {
+		if opt.OnProgress != nil {
+			opt.OnProgress(migrate.Progress{Phase: migrate.PhasePrepare, Step: s})
+		}
+	}
+	step(migrate.StepPlan)
 	pl, err := p.StoredPlan()
 	if err != nil {
 		return nil, "", err
 	}
+	step(migrate.StepFreeze)
 	snap, err := p.frozen()
 	if err != nil {
 		return nil, "", err

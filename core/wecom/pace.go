@@ -1,0 +1,333 @@
+package wecom
+
+import (
+	"context"
+	"sort"
+	"sync"
+	"time"
+)
+
+// Pacing of calls, per API path as WeCom counts them:
+//
+//   - rate windows: per minute and per hour. A call counts from the moment
+//     its send is reserved until its answer arrives plus the window's
+//     length. A new call may be reserved only while fewer than the window's
+//     allowance are counted. Since the server counts a call at its arrival,
+//     which lies between send and answer, no server window of that length,
+//     however aligned and whatever the network's latency or jitter, then
+//     sees more calls than the allowance: no 45009 is caused by us while our
+//     rate is at or below the server's. Sends are also spaced evenly at the
+//     shortest window's rate, so a run does not start with a burst.
+//   - an adaptive bound of calls in flight (additive increase, multiplicative
+//     decrease): it grows while callers queue for it and the rate does not
+//     bind, and shrinks on 45033 or when latency rises well above the
+//     lowest seen, always within Config.MaxInFlight.
+//   - after a 45009 every call of that API waits out the block together.
+
+// Tuning of the adaptive bound.
+const (
+	initialInFlight  = 8
+	decreaseOn45033  = 0.75 // limit × this on 45033 or a timeout
+	decreaseOnRTT    = 0.9  // limit × this when latency rose
+	rttRiseFactor    = 2.0  // smoothed RTT above minRTT × this …
+	rttRiseSlack     = 20 * time.Millisecond
+	minRTTLifetime   = 30 * time.Second // the lowest RTT is re-learned this often
+	rttSmoothing     = 0.125
+	backlogIntervals = 2 // the rate binds when sends are booked this many slots ahead
+)
+
+// rateWindow counts the calls of one window length.
+type rateWindow struct {
+	limit int
+	per   time.Duration
+	open  int     // reserved or in flight: end not known yet
+	ends  []int64 // answer times (ns since pace.epoch), ascending
+	head  int     // ends[head:] are live
+}
+
+func (w *rateWindow) prune(now int64) {
+	cut := now - int64(w.per)
+	for w.head < len(w.ends) && w.ends[w.head] <= cut {
+		w.head++
+	}
+	if w.head > 1024 && w.head*2 > len(w.ends) {
+		w.ends = append(w.ends[:0], w.ends[w.head:]...)
+		w.head = 0
+	}
+}
+
+func (w *rateWindow) count() int { return w.open + len(w.ends) - w.head }
+
+// pace is the state of one API path.
+type pace struct {
+	api   string
+	now   func() time.Time
+	sleep func(context.Context, time.Duration) error
+	epoch time.Time
+
+	mu           sync.Mutex
+	windows      []*rateWindow // shortest first
+	interval     time.Duration // even spacing at the shortest window's rate
+	next         time.Time     // earliest send of the next reservation
+	blockedUntil time.Time     // after 45009
+	changed      chan struct{} // closed and replaced when a call ends
+
+	// adaptive bound of calls in flight
+	max      int
+	limit    float64
+	inflight int
+	waiters  []chan struct{}
+	slowDone bool // a congestion signal was seen: grow by 1 per round trip only
+	srtt     time.Duration
+	minRTT   time.Duration
+	minAt    time.Time
+	lastCut  time.Time
+
+	calls, throttled, rateLimited int64
+}
+
+func newPace(api string, cfg *Config) *pace {
+	p := &pace{api: api, now: cfg.Now, sleep: cfg.Sleep, epoch: cfg.Now(), changed: make(chan struct{}),
+		max: cfg.MaxInFlight, limit: float64(min(initialInFlight, cfg.MaxInFlight))}
+	if cfg.RatePerMinute > 0 {
+		p.windows = append(p.windows, &rateWindow{limit: cfg.RatePerMinute, per: time.Minute})
+		if cfg.RatePerHour > 0 {
+			p.windows = append(p.windows, &rateWindow{limit: cfg.RatePerHour, per: time.Hour})
+		}
+	}
+	for _, w := range cfg.RateWindows {
+		if w.Calls > 0 && w.Per > 0 {
+			p.windows = append(p.windows, &rateWindow{limit: w.Calls, per: w.Per})
+		}
+	}
+	sort.Slice(p.windows, func(i, j int) bool { return p.windows[i].per < p.windows[j].per })
+	if len(p.windows) > 0 {
+		p.interval = p.windows[0].per / time.Duration(p.windows[0].limit)
+	}
+	return p
+}
+
+// acquire waits for a place among the calls in flight. saturated tells
+// whether the bound was reached (so it may grow).
+func (p *pace) acquire(ctx context.Context) (saturated bool, err error) {
+	p.mu.Lock()
+	if p.inflight < int(p.limit) && len(p.waiters) == 0 {
+		p.inflight++
+		saturated = p.inflight >= int(p.limit)
+		p.mu.Unlock()
+		return saturated, nil
+	}
+	ch := make(chan struct{})
+	p.waiters = append(p.waiters, ch)
+	p.mu.Unlock()
+	select {
+	case <-ch:
+		return true, nil
+	case <-ctx.Done():
+		p.mu.Lock()
+		for i, w := range p.waiters {
+			if w == ch {
+				p.waiters = append(p.waiters[:i], p.waiters[i+1:]...)
+				p.mu.Unlock()
+				return false, ctx.Err()
+			}
+		}
+		p.mu.Unlock()
+		p.release(outcome{}) // granted just as ctx ended
+		return false, ctx.Err()
+	}
+}
+
+// outcome is what one call's answer teaches the bound.
+type outcome struct {
+	sent       bool
+	rtt        time.Duration
+	saturated  bool // the bound was full when the call got its place
+	rateBound  bool // the rate limit, not the bound, held the call back
+	congestion bool // 45033 or a timeout
+}
+
+// release gives the place back and adapts the bound.
+func (p *pace) release(o outcome) {
+	p.mu.Lock()
+	p.inflight--
+	now := p.now()
+	if o.sent {
+		p.adapt(o, now)
+	}
+	for len(p.waiters) > 0 && p.inflight < int(p.limit) {
+		p.inflight++
+		close(p.waiters[0])
+		p.waiters = p.waiters[1:]
+	}
+	p.mu.Unlock()
+}
+
+func (p *pace) adapt(o outcome, now time.Time) {
+	if o.congestion {
+		p.throttled++
+		p.cut(decreaseOn45033, now)
+		return
+	}
+	if o.rtt > 0 {
+		if p.minRTT == 0 || o.rtt < p.minRTT || now.Sub(p.minAt) > minRTTLifetime {
+			p.minRTT, p.minAt = o.rtt, now
+		}
+		if p.srtt == 0 {
+			p.srtt = o.rtt
+		} else {
+			p.srtt += time.Duration(rttSmoothing * float64(o.rtt-p.srtt))
+		}
+		if p.srtt > time.Duration(rttRiseFactor*float64(p.minRTT))+rttRiseSlack {
+			p.cut(decreaseOnRTT, now)
+			return
+		}
+	}
+	if !o.saturated || o.rateBound || int(p.limit) >= p.max {
+		return
+	}
+	if p.slowDone {
+		p.limit += 1 / p.limit // one more per round trip
+	} else {
+		p.limit++ // doubles per round trip until the first signal
+	}
+	p.limit = min(p.limit, float64(p.max))
+}
+
+// cut shrinks the bound, at most once per round trip (the answers of one
+// round trip report the same congestion).
+func (p *pace) cut(f float64, now time.Time) {
+	p.slowDone = true
+	if !p.lastCut.IsZero() && now.Sub(p.lastCut) < max(p.srtt, time.Millisecond) {
+		return
+	}
+	p.lastCut = now
+	p.limit = max(1, p.limit*f)
+}
+
+// reserve books a send within the rate windows and sleeps until it.
+// rateBound tells whether the rate held the call back.
+func (p *pace) reserve(ctx context.Context) (rateBound bool, err error) {
+	for {
+		p.mu.Lock()
+		now := p.now()
+		if now.Before(p.blockedUntil) {
+			d := p.blockedUntil.Sub(now)
+			p.mu.Unlock()
+			if err := p.sleep(ctx, d); err != nil {
+				return false, err
+			}
+			continue
+		}
+		ns := int64(now.Sub(p.epoch))
+		var wake time.Duration
+		full, signal := false, p.changed
+		for _, w := range p.windows {
+			w.prune(ns)
+			if w.count() < w.limit {
+				continue
+			}
+			full = true
+			if w.head < len(w.ends) {
+				wake = max(wake, time.Duration(w.ends[w.head]+int64(w.per)-ns))
+			}
+		}
+		if full {
+			p.mu.Unlock()
+			if wake > 0 {
+				if err := p.sleep(ctx, wake); err != nil {
+					return false, err
+				}
+				continue
+			}
+			select { // every counted call is still in flight
+			case <-signal:
+				continue
+			case <-ctx.Done():
+				return false, ctx.Err()
+			}
+		}
+		t := now
+		if p.next.After(t) {
+			t = p.next
+		}
+		p.next = t.Add(p.interval)
+		rateBound = p.interval > 0 && t.Sub(now) >= backlogIntervals*p.interval
+		for _, w := range p.windows {
+			w.open++
+		}
+		p.calls++
+		p.mu.Unlock()
+		if d := t.Sub(now); d > 0 {
+			if err := p.sleep(ctx, d); err != nil {
+				p.done()
+				return false, err
+			}
+		}
+		return rateBound, nil
+	}
+}
+
+// done ends a reserved call: it is counted from now on by its answer time.
+func (p *pace) done() {
+	p.mu.Lock()
+	ns := int64(p.now().Sub(p.epoch))
+	for _, w := range p.windows {
+		w.open--
+		if n := len(w.ends); n > w.head && w.ends[n-1] > ns {
+			ns = w.ends[n-1] // keep ascending under a clock step back
+		}
+		w.ends = append(w.ends, ns)
+	}
+	close(p.changed)
+	p.changed = make(chan struct{})
+	p.mu.Unlock()
+}
+
+// block makes every call of the API wait d (after 45009).
+func (p *pace) block(d time.Duration) {
+	p.mu.Lock()
+	p.rateLimited++
+	if until := p.now().Add(d); until.After(p.blockedUntil) {
+		p.blockedUntil = until
+	}
+	p.mu.Unlock()
+}
+
+// APIStats describes the client's pacing of one API path.
+type APIStats struct {
+	Calls       int64 // HTTP attempts
+	Throttled   int64 // answers that shrank the bound (45033, timeouts)
+	RateLimited int64 // 45009 answers
+	InFlight    int   // calls holding a place now
+	Limit       int   // current bound of calls in flight
+}
+
+// Stats returns the pacing state of every API path called so far.
+func (c *Client) Stats() map[string]APIStats {
+	c.paceMu.Lock()
+	ps := make([]*pace, 0, len(c.paces))
+	for _, p := range c.paces {
+		ps = append(ps, p)
+	}
+	c.paceMu.Unlock()
+	out := make(map[string]APIStats, len(ps))
+	for _, p := range ps {
+		p.mu.Lock()
+		out[p.api] = APIStats{Calls: p.calls, Throttled: p.throttled, RateLimited: p.rateLimited,
+			InFlight: p.inflight, Limit: int(p.limit)}
+		p.mu.Unlock()
+	}
+	return out
+}
+
+func (c *Client) pace(api string) *pace {
+	c.paceMu.Lock()
+	defer c.paceMu.Unlock()
+	p := c.paces[api]
+	if p == nil {
+		p = newPace(api, &c.cfg)
+		c.paces[api] = p
+	}
+	return p
+}
