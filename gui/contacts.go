@@ -544,7 +544,7 @@ func (cv *contactsView) ready() {
 		return
 	}
 	cv.flush()
-	fixed := cv.model.Index().Fixed()
+	fixed := cv.model.Fixed() // with the mail groups and department order
 	snap, err := cv.wz.ui.Store.FreezeSnapshot(cv.wz.project.ID, fixed)
 	if err != nil {
 		cv.wz.ui.showError(err)
@@ -670,7 +670,8 @@ func (cv *contactsView) setDomains(text string) error {
 	opts := cv.model.Index().Options()
 	opts.Domains = domains
 	cv.saveMu.Lock()
-	cv.model = editor.New(cv.model.Index().Directory(), opts)
+	d, _ := cv.model.Snapshot()
+	cv.model = editor.New(d, opts)
 	cv.saveMu.Unlock()
 	cv.refresh()
 	return nil

@@ -16,7 +16,9 @@ func hasCode(ps []Problem, code Code, sev Severity) bool {
 
 func TestMailboxTypeRules(t *testing.T) {
 	opts := &Options{Domains: []string{"example.com"}}
-	shared := func(m *Member) { m.Name, m.Account, m.Mobile, m.BizMail = "客服", "service", "", "service@example.com" }
+	shared := func(m *Member) {
+		m.Name, m.Account, m.Mobile, m.BizMail = "客服", "service", "", "service@example.com"
+	}
 	cases := []struct {
 		name    string
 		edit    func(m *Member)
@@ -182,4 +184,41 @@ func TestIndexSetMailboxType(t *testing.T) {
 	if err != nil || len(ch) != 1 || len(ch[0].Problems) != 0 {
 		t.Fatalf("after typing other: %v %+v", err, ch)
 	}
+}
+
+// FuzzMailboxType: any 邮箱类型 cell (with any address and mobile) is
+// checked without panicking, every problem is well formed, the fix is
+// idempotent, and a row is never made an other mailbox unless its cell
+// says so.
+func FuzzMailboxType(f *testing.F) {
+	f.Add("其他邮箱", "info@example.com", "")
+	f.Add(" Shared ", "hr@example.com", "13800000000")
+	f.Add("ｏｔｈｅｒ", "", "")
+	f.Add("部门邮箱", "no-reply@x.cn", "")
+	f.Fuzz(func(t *testing.T, typ, biz, mobile string) {
+		m := Member{Row: 2, Name: "x", Mobile: mobile, BizMail: biz, Mailbox: typ}
+		fixed, ps := CheckMember(&m, &Options{})
+		for _, p := range ps {
+			if p.Code == "" || p.Severity == "" || !strings.Contains(p.Message, " / ") {
+				t.Fatalf("malformed problem %+v", p)
+			}
+		}
+		if _, ok := ParseMailboxType(typ); ok && fixed.IsOther() != m.IsOther() {
+			t.Fatalf("type changed from %q to %q", typ, fixed.Mailbox)
+		}
+		if t2, ok := ParseMailboxType(typ); !ok || t2 != MailboxOther {
+			if fixed.IsOther() {
+				t.Fatalf("%q made an other mailbox", typ)
+			}
+		}
+		again, ps2 := CheckMember(&fixed, &Options{})
+		for _, p := range ps2 {
+			if p.Severity == SeverityFixed {
+				t.Fatalf("fix not idempotent: %+v", p)
+			}
+		}
+		if again.Mailbox != fixed.Mailbox {
+			t.Fatalf("second check changed the type %q → %q", fixed.Mailbox, again.Mailbox)
+		}
+	})
 }

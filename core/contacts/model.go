@@ -41,6 +41,10 @@ type Directory struct {
 	// MailGroups are the legacy Exmail mail groups, when read from the live
 	// Exmail (informational: they become tags T-<group>; not in Hash).
 	MailGroups []MailGroup `json:",omitempty"`
+	// DeptOrder is the WeCom order of departments by path (larger first
+	// among siblings), when the source knows one (the live Exmail, whose own
+	// order sorts the other way round, converted by core/exmail).
+	DeptOrder map[string]int `json:",omitempty"`
 }
 
 // SplitPath splits a department path into its levels.

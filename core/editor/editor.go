@@ -54,7 +54,8 @@ type Model struct {
 	issues      []contacts.Problem
 	issuesValid bool
 
-	groups []contacts.MailGroup // the live Exmail's mail groups, kept with the sheet (mailboxes.go)
+	groups    []contacts.MailGroup // the live Exmail's mail groups, kept with the sheet (mailboxes.go)
+	deptOrder map[string]int       // the live Exmail's department order, converted to WeCom's
 }
 
 // MaxUndo bounds the undo history.
@@ -62,7 +63,7 @@ const MaxUndo = 1000
 
 // New builds a model over d.
 func New(d *contacts.Directory, opts contacts.Options) *Model {
-	m := &Model{ix: contacts.NewIndex(d, opts), issueRows: map[int][]contacts.Problem{}, groups: d.MailGroups}
+	m := &Model{ix: contacts.NewIndex(d, opts), issueRows: map[int][]contacts.Problem{}, groups: d.MailGroups, deptOrder: d.DeptOrder}
 	for _, p := range m.ix.All() {
 		if p.Severity != contacts.SeverityFixed && p.Row > 0 {
 			m.issueRows[p.Row] = append(m.issueRows[p.Row], p)
@@ -443,6 +444,6 @@ func (m *Model) Snapshot() (*contacts.Directory, uint64) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	d := m.ix.Directory()
-	d.MailGroups = m.groups
+	d.MailGroups, d.DeptOrder = m.groups, m.deptOrder
 	return d, m.version
 }

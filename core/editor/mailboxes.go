@@ -53,3 +53,14 @@ func (m *Model) WriteMailboxList(w io.Writer) error {
 	}
 	return sheet.WriteMailboxList(w, d)
 }
+
+// Fixed returns the sheet with every safe fix applied plus what the sheet
+// itself cannot hold (the live Exmail's mail groups and department order):
+// what is frozen for the plan.
+func (m *Model) Fixed() *contacts.Directory {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	d := m.ix.Fixed()
+	d.MailGroups, d.DeptOrder = m.groups, m.deptOrder
+	return d
+}

@@ -16,7 +16,7 @@ func sharedSheet() *contacts.Directory {
 		{Row: 2, Name: "张三", Account: "zhangsan", Mobile: "13800000001", BizMail: "zhangsan@example.com", Departments: []string{"研发部"}},
 		// a shared box typed as a member: no contact (error) and flagged
 		{Row: 3, Name: "客服", Account: "service", BizMail: "service@example.com"},
-	}, MailGroups: []contacts.MailGroup{{Address: "all@example.com", Name: "全员"}}}
+	}, MailGroups: []contacts.MailGroup{{Address: "all@example.com", Name: "全员"}}, DeptOrder: map[string]int{"研发部": 3}}
 }
 
 func codesOf(ps []contacts.Problem) map[contacts.Code]bool {
@@ -89,7 +89,10 @@ func TestEditorMailboxList(t *testing.T) {
 	if g, _ := f.GetRows(sheet.SheetMailGroups); len(g) != 2 {
 		t.Fatalf("groups %v", g)
 	}
-	if d, _ := m.Snapshot(); len(d.MailGroups) != 1 || d.Members[1].Mailbox != "其他邮箱" {
+	if d := m.Fixed(); len(d.MailGroups) != 1 || d.DeptOrder["研发部"] != 3 || !d.Members[1].IsOther() {
+		t.Fatalf("fixed %+v", d)
+	}
+	if d, _ := m.Snapshot(); len(d.MailGroups) != 1 || d.DeptOrder["研发部"] != 3 || d.Members[1].Mailbox != "其他邮箱" {
 		t.Fatalf("snapshot %+v", d)
 	}
 }

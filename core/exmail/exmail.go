@@ -28,6 +28,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -241,7 +242,7 @@ func ReadDirectory(ctx context.Context, cfg Config) (*contacts.Directory, error)
 	if err := r.get(ctx, "user/list", q, &ul); err != nil {
 		return nil, err
 	}
-	d := &contacts.Directory{}
+	d := &contacts.Directory{DeptOrder: weComOrder(dl.Department, paths)}
 	for _, dep := range dl.Department {
 		if p := paths[dep.ID]; p != "" {
 			d.Departments = append(d.Departments, p)
@@ -323,4 +324,30 @@ func departmentPaths(list []department) (map[int64]string, error) {
 		}
 	}
 	return paths, nil
+}
+
+// weComOrder converts Exmail's department order (smallest first among
+// siblings) to WeCom's (largest first): the siblings are ranked as Exmail
+// shows them (order, then id) and the first gets the largest value. Keyed
+// by path; the root is left out.
+func weComOrder(list []department, paths map[int64]string) map[string]int {
+	siblings := map[int64][]department{}
+	for _, d := range list {
+		if d.ID != rootID && paths[d.ID] != "" {
+			siblings[d.ParentID] = append(siblings[d.ParentID], d)
+		}
+	}
+	out := make(map[string]int, len(list))
+	for _, sib := range siblings {
+		sort.Slice(sib, func(i, j int) bool {
+			if sib[i].Order != sib[j].Order {
+				return sib[i].Order < sib[j].Order
+			}
+			return sib[i].ID < sib[j].ID
+		})
+		for rank, d := range sib {
+			out[paths[d.ID]] = len(sib) - rank
+		}
+	}
+	return out
 }

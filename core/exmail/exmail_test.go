@@ -110,6 +110,8 @@ func TestReadDirectory(t *testing.T) {
 		},
 		MailGroups: []contacts.MailGroup{{Address: "dev@example.com", Name: "研发全员",
 			Members: []string{"zhangsan@example.com", "wangwu@example.com"}, Groups: []string{}, Depts: []string{"研发部/后端组"}}},
+		// Exmail shows 市场 (order 5) before 研发部 (order 10); WeCom puts the larger order first
+		DeptOrder: map[string]int{"市场／销售": 2, "研发部": 1, "研发部/后端组": 1, "研发部/后端组/空部门": 1},
 	}
 	if !reflect.DeepEqual(d, want) {
 		t.Fatalf("directory:\n got %+v\nwant %+v", d, want)

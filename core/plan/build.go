@@ -96,6 +96,12 @@ func (b *builder) stripCompany(d *contacts.Directory) *contacts.Directory {
 		return strings.TrimPrefix(p, c+contacts.PathSep)
 	}
 	out := &contacts.Directory{Members: make([]contacts.Member, len(d.Members))}
+	if d.DeptOrder != nil {
+		out.DeptOrder = make(map[string]int, len(d.DeptOrder))
+		for p, o := range d.DeptOrder {
+			out.DeptOrder[strip(p)] = o
+		}
+	}
 	for _, p := range d.Departments {
 		if s := strip(p); s != "" {
 			out.Departments = append(out.Departments, s)
@@ -182,7 +188,7 @@ func (b *builder) departments(dir *contacts.Directory) {
 				continue
 			}
 		}
-		d := Department{Path: path, Name: name, ID: next, ParentID: parentID}
+		d := Department{Path: path, Name: name, ID: next, ParentID: parentID, Order: dir.DeptOrder[path]}
 		next++
 		b.pathID[path] = d.ID
 		planned[path] = true

@@ -34,7 +34,7 @@ var (
 // otherMailboxes takes the other mailboxes out of dir (they are never
 // planned as members) into the plan, and lists the mail groups.
 func (b *builder) otherMailboxes(dir *contacts.Directory) *contacts.Directory {
-	out := &contacts.Directory{Departments: dir.Departments, Members: make([]contacts.Member, 0, len(dir.Members))}
+	out := &contacts.Directory{Departments: dir.Departments, DeptOrder: dir.DeptOrder, Members: make([]contacts.Member, 0, len(dir.Members))}
 	for i := range dir.Members {
 		m := &dir.Members[i]
 		if !m.IsOther() {

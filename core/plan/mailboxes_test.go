@@ -107,3 +107,24 @@ func TestOtherMailboxNotCountedAgainstCap(t *testing.T) {
 		t.Fatalf("other mailboxes must not count against the account cap: %+v", p.Conflicts)
 	}
 }
+
+// TestPlanDepartmentOrder: the WeCom order the Exmail reader converted is
+// what the plan creates departments with, also when the company's own
+// name is stripped from the paths.
+func TestPlanDepartmentOrder(t *testing.T) {
+	dir := &contacts.Directory{
+		Members:   []contacts.Member{mem("张伟", "zw", "13800000000", "zw@example.com", "示例/研发部"), mem("李娜", "ln", "13800000001", "ln@example.com", "示例/市场部")},
+		DeptOrder: map[string]int{"示例/研发部": 1, "示例/市场部": 2, "示例": 1},
+	}
+	p, err := Build(Input{Method: MethodNew, Company: "示例", Contacts: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int{}
+	for _, d := range p.Departments {
+		got[d.Path] = d.Order
+	}
+	if !p.StrippedRoot || got["研发部"] != 1 || got["市场部"] != 2 {
+		t.Fatalf("orders %v (stripped %v)", got, p.StrippedRoot)
+	}
+}
