@@ -30,6 +30,7 @@ const (
 	CodeBizMailInvalid        Code = "bizmail_invalid"
 	CodeBizMailDomain         Code = "bizmail_domain"
 	CodeBizMailDuplicate      Code = "bizmail_duplicate"
+	CodeValueTooLong          Code = "value_too_long" // a cell longer than a spreadsheet cell can hold
 )
 
 // Sheet-level codes.

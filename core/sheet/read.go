@@ -65,7 +65,7 @@ type UnreadableError struct {
 
 // Error describes the failure in Chinese and English, naming the file.
 func (e *UnreadableError) Error() string {
-	s := fmt.Sprintf("无法读取 %s：%s", filepath.Base(e.File), e.Reason)
+	s := fmt.Sprintf("无法读取 %s：%s", filepath.Base(filepath.FromSlash(e.File)), e.Reason)
 	if e.Err != nil {
 		s += fmt.Sprintf(" (%v)", e.Err)
 	}
@@ -78,7 +78,7 @@ func (e *UnreadableError) Unwrap() error { return e.Err }
 // Problem returns the error as a sheet-level file_unreadable problem.
 func (e *UnreadableError) Problem() contacts.Problem {
 	return contacts.Problem{Code: contacts.CodeFileUnreadable, Severity: contacts.SeverityError,
-		Message: contacts.Describe(contacts.CodeFileUnreadable) + "：" + e.Reason, Value: filepath.Base(e.File)}
+		Message: contacts.Describe(contacts.CodeFileUnreadable) + "：" + e.Reason, Value: filepath.Base(filepath.FromSlash(e.File))}
 }
 
 func unreadable(file, zh, en string, err error) error {
@@ -89,6 +89,15 @@ func unreadable(file, zh, en string, err error) error {
 // the file is an *UnreadableError; sheet-level problems are in
 // Result.Problems. Rows are numbered as the spreadsheet shows them.
 func Read(path string, opt Options) (*Result, error) {
+	// only a regular file is opened: opening a FIFO would block for ever,
+	// a device would never end
+	pre, err := os.Stat(path)
+	if err != nil {
+		return nil, unreadable(path, "打不开文件", "cannot open the file", err)
+	}
+	if err := regular(path, pre); err != nil {
+		return nil, err
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, unreadable(path, "打不开文件", "cannot open the file", err)
@@ -98,10 +107,23 @@ func Read(path string, opt Options) (*Result, error) {
 	if err != nil {
 		return nil, unreadable(path, "打不开文件", "cannot open the file", err)
 	}
-	if st.IsDir() {
-		return nil, unreadable(path, "这是一个文件夹", "this is a folder", nil)
+	if err := regular(path, st); err != nil {
+		return nil, err
+	}
+	if !os.SameFile(pre, st) {
+		return nil, unreadable(path, "文件在读取时被替换", "the file was replaced while being opened", nil)
 	}
 	return ReadFrom(f, st.Size(), path, opt)
+}
+
+func regular(path string, st os.FileInfo) error {
+	switch {
+	case st.IsDir():
+		return unreadable(path, "这是一个文件夹", "this is a folder", nil)
+	case !st.Mode().IsRegular():
+		return unreadable(path, "不是普通文件（可能是管道或设备）", "not a regular file (a pipe or a device)", nil)
+	}
+	return nil
 }
 
 // ReadFrom reads a contacts sheet from r (size bytes); name gives the file
@@ -164,9 +186,11 @@ func IsUnreadable(err error) bool {
 }
 
 // rowSource yields the rows of a sheet: the cells and the 1-based row
-// number as the spreadsheet shows it.
+// number as the spreadsheet shows it. After setLimit(n) rows hold at most
+// n cells: columns right of the header's last are neither kept nor padded.
 type rowSource interface {
 	next() (cells []string, row int, ok bool, err error)
+	setLimit(n int)
 }
 
 // build turns a row stream into a Result: finds the header, maps the
@@ -191,6 +215,7 @@ func build(res *Result, src rowSource) error {
 			Message: "找不到表头（需要 姓名、部门 等列） / no header row found (columns such as 姓名, 部门 are needed)"})
 		return nil
 	}
+	src.setLimit(len(h.columns))
 	// buffer a few rows to decide what an ambiguous column holds
 	type buffered struct {
 		cells []string
