@@ -37,5 +37,5 @@ func main() {
 		os.Exit(cli.ExitUsage)
 	}
 	a := app.NewWithID(appID)
-	gui.Run(a, opt)
+	os.Exit(gui.Run(a, opt))
 }

@@ -15,7 +15,7 @@ import (
 
 	"exmail-upgrade/core/contacts"
 	"exmail-upgrade/core/editor"
-	"exmail-upgrade/core/exmail"
+	"exmail-upgrade/core/fsname"
 	"exmail-upgrade/core/session"
 	"exmail-upgrade/core/sheet"
 	"exmail-upgrade/gui/i18n"
@@ -28,7 +28,7 @@ func (cv *contactsView) importDialog() {
 	var d dialog.Dialog
 	fileBtn := widget.NewButton(i18n.T("contacts.import_file"), func() {
 		d.Hide()
-		fd := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
+		fd := newFileOpen(func(r fyne.URIReadCloser, err error) {
 			if err != nil || r == nil {
 				cv.wz.ui.showError(err)
 				return
@@ -69,12 +69,12 @@ func (cv *contactsView) exmailDialog() {
 		if !ok {
 			return
 		}
-		cfg := exmail.Config{CorpID: strings.TrimSpace(corp.Text), Secret: secret.Text}
+		corpID, sec := corp.Text, secret.Text
 		cv.load(func() (*contacts.Directory, contacts.Options, []contacts.Problem, error) {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 			defer cancel()
-			d, err := exmail.ReadDirectory(ctx, cfg)
-			return d, contacts.Options{Legacy: true}, nil, err
+			d, opts, err := session.ReadLegacyExmail(ctx, corpID, sec)
+			return d, opts, nil, err
 		}, "Exmail")
 	}, cv.wz.ui.Win)
 }
@@ -142,11 +142,16 @@ func (cv *contactsView) replace(m *editor.Model, dir *contacts.Directory) {
 		}
 	})
 	cv.sel = widget.TableCellID{Row: -1}
+	cv.table.UnselectAll()
 	cv.search.SetText("")
 	cv.onlyBad.SetChecked(false)
-	cv.table.UnselectAll()
-	cv.refresh()
+	cv.model.SetFilter(false, "")
+	// Scroll first, then redraw: the other order left the new sheet's
+	// cells undrawn until the table was scrolled.
 	cv.table.ScrollToTop()
+	cv.refresh()
+	cv.status.SetText(i18n.Tf("contacts.replaced", m.Index().Len()))
+	cv.status.Show()
 }
 
 // exportMenu offers the files the editor writes.
@@ -186,7 +191,7 @@ func (cv *contactsView) exportUpload() {
 // saveFile asks where to save and writes with write.
 func (cv *contactsView) saveFile(name string, write func(io.Writer) error) {
 	win := cv.wz.ui.Win
-	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
+	d := newFileSave(func(w fyne.URIWriteCloser, err error) {
 		if err != nil || w == nil {
 			cv.wz.ui.showError(err)
 			return
@@ -202,6 +207,6 @@ func (cv *contactsView) saveFile(name string, write func(io.Writer) error) {
 		}
 		dialog.ShowInformation(i18n.T("contacts.export"), i18n.Tf("projects.exported", w.URI().Path()), win)
 	}, win)
-	d.SetFileName(name)
+	d.SetFileName(fsname.FileName(name))
 	d.Show()
 }

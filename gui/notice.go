@@ -40,7 +40,7 @@ func (wz *wizard) showNotice() {
 					ticked = append(ticked, points[i].Key)
 				}
 			}
-			if err := wz.up.AcknowledgeNotice(ticked); err != nil {
+			if err := wz.flow.AcknowledgeNotice(ticked); err != nil {
 				wz.ui.showError(err)
 				return
 			}

@@ -2,6 +2,7 @@ package gui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -15,51 +16,27 @@ import (
 
 	"exmail-upgrade/core/plan"
 	"exmail-upgrade/core/session"
-	"exmail-upgrade/core/sheet"
-	"exmail-upgrade/core/upgrade"
+	"exmail-upgrade/core/textfold"
 	"exmail-upgrade/gui/i18n"
 )
 
 // msg renders a core message in the current language.
 func msg(m plan.Msg) string { return i18n.Pick(m.ZH, m.EN) }
 
-// session returns the session view of the open project.
-func (wz *wizard) session() *session.Project {
-	return &session.Project{Store: wz.ui.Store, Up: wz.up, ID: wz.project.ID, Name: wz.project.Name}
-}
-
 // ensureConn reopens the target when the app was restarted. A rehearsal
 // reconnects at once; the real WeCom needs its secret typed again (it is
-// never stored), so ask sends the user to the target screen.
-func (wz *wizard) ensureConn() error {
-	if wz.conn != nil {
-		return nil
-	}
-	st := wz.up.State()
-	if st.Target == nil || st.Target.Kind != upgrade.TargetSim {
-		return errNeedSecret
-	}
-	_, err := wz.connect(session.TargetConfig{Kind: session.TargetSim})
-	return err
-}
-
-var errNeedSecret = fmt.Errorf("请重新输入通讯录同步 Secret（Secret 不会保存到磁盘）/ type the contact-sync secret again (it is never saved to disk)")
+// never stored): session.ErrNeedSecret.
+func (wz *wizard) ensureConn() error { return wz.flow.Reconnect("") }
 
 // askSecret asks for the real target's secret again after a restart.
 func (wz *wizard) askSecret(then func()) {
 	secret := widget.NewPasswordEntry()
-	st := wz.up.State()
-	corp := ""
-	if st.Target != nil {
-		corp = st.Target.CorpID
-	}
 	items := []*widget.FormItem{widget.NewFormItem(i18n.T("target.secret"), secret)}
 	dialog.ShowForm(i18n.T("plan.secret_again"), i18n.T("common.ok"), i18n.T("common.cancel"), items, func(ok bool) {
 		if !ok {
 			return
 		}
-		_, err := wz.connect(session.TargetConfig{Kind: session.TargetWeCom, CorpID: corp, Secret: secret.Text, APIBase: wz.ui.Opt.APIBase})
-		if err != nil {
+		if err := wz.flow.Reconnect(secret.Text); err != nil {
 			wz.ui.showError(err)
 			return
 		}
@@ -82,7 +59,7 @@ func (wz *wizard) showPlan() {
 	pv := &planView{wz: wz, loading: true}
 	wz.ui.show(pv.build)
 	if err := wz.ensureConn(); err != nil {
-		if err == errNeedSecret {
+		if errors.Is(err, session.ErrNeedSecret) {
 			wz.askSecret(wz.showPlan)
 			return
 		}
@@ -93,7 +70,7 @@ func (wz *wizard) showPlan() {
 	wz.ui.background(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		defer cancel()
-		pl, checks, err := wz.session().Plan(ctx, wz.conn, wz.planOpts)
+		pl, checks, err := wz.flow.Plan(ctx)
 		wz.ui.do(func() {
 			pv.plan, pv.checks, pv.err, pv.loading = pl, checks, err, false
 			wz.ui.show(pv.build)
@@ -106,7 +83,7 @@ func (pv *planView) build() fyne.CanvasObject {
 	wz := pv.wz
 	title := widget.NewLabelWithStyle(i18n.T("plan.title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	backToContacts := widget.NewButton(i18n.T("plan.back_contacts"), func() {
-		if err := wz.up.Back(upgrade.StageTargetConfirmed); err != nil {
+		if err := wz.flow.EditContacts(); err != nil {
 			wz.ui.showError(err)
 			return
 		}
@@ -212,14 +189,19 @@ func (pv *planView) build() fyne.CanvasObject {
 	typed.SetPlaceHolder(wz.project.Name)
 	start := widget.NewButton(i18n.T("plan.start"), nil)
 	start.Importance = widget.DangerImportance
-	blocked := p.Blocked()
-	for _, c := range pv.checks {
-		if !c.OK && c.Known {
-			blocked = true
-		}
-	}
+	blocked := session.CanStart(p, pv.checks) != nil
+	hint := widget.NewLabel("")
+	hint.Wrapping = fyne.TextWrapWord
 	update := func(s string) {
-		if !blocked && strings.TrimSpace(s) == wz.project.Name {
+		res := textfold.Compare(s, wz.project.Name)
+		hint.SetText(typedHint(res))
+		if res.Match {
+			hint.Importance = widget.SuccessImportance
+		} else {
+			hint.Importance = widget.WarningImportance
+		}
+		hint.Refresh()
+		if !blocked && res.Match {
 			start.Enable()
 		} else {
 			start.Disable()
@@ -228,11 +210,19 @@ func (pv *planView) build() fyne.CanvasObject {
 	typed.OnChanged = update
 	update("")
 	start.OnTapped = func() {
-		if err := wz.session().ConfirmPlan(p, typed.Text); err != nil {
-			wz.ui.showError(err)
-			return
-		}
-		wz.showMigrate(false)
+		// What was typed is compared once folded (（ = (, spaces) by the
+		// flow. Saving a 100k-row plan takes seconds: off the UI thread,
+		// behind a modal that says so and takes the clicks meanwhile.
+		text := typed.Text
+		wz.ui.wait(i18n.T("plan.confirming"), func(context.Context, *waitProgress) error {
+			return wz.flow.ConfirmPlan(p, pv.checks, text)
+		}, func(err error) {
+			if err != nil {
+				wz.ui.showError(err)
+				return
+			}
+			wz.showMigrate(false)
+		})
 	}
 	var confirmBox fyne.CanvasObject
 	if blocked {
@@ -240,12 +230,30 @@ func (pv *planView) build() fyne.CanvasObject {
 		l.Importance = widget.DangerImportance
 		confirmBox = l
 	} else {
-		confirmBox = container.NewVBox(widgetWrapped(i18n.Tf("plan.type_name", wz.project.Name)), typed)
+		confirmBox = container.NewVBox(widgetWrapped(i18n.Tf("plan.type_name", wz.project.Name)), typed, hint)
 	}
+	// Everything above the confirmation scrolls, the list at a fixed
+	// height: opening the expander scrolls instead of growing the window.
 	seats := widget.NewLabel(msg(p.SeatsText())) // member accounts vs the cap, other mailboxes vs the advanced seats
-	top := container.NewVBox(title, checks, counts, seats, pv.advanced(), container.NewBorder(nil, nil, kindSel, nil, search))
-	body := container.NewBorder(top, confirmBox, nil, nil, list)
+	top := container.NewVBox(title, checks, counts, seats, pv.advanced(), container.NewBorder(nil, nil, kindSel, nil, search),
+		container.New(&minHeight{height: 240}, list))
+	body := container.NewBorder(nil, confirmBox, nil, nil, container.NewVScroll(top))
 	return wz.frame(body, backToContacts, start)
+}
+
+// typedHint says what the typed company name lacks or gets wrong.
+func typedHint(r textfold.Result) string {
+	switch {
+	case r.Match:
+		return i18n.T("plan.typed_ok")
+	case r.Pos == 0 && r.Got == "":
+		return i18n.T("plan.typed_empty")
+	case r.Got == "":
+		return i18n.Tf("plan.typed_missing", r.Pos, r.Missing)
+	case r.Want == "":
+		return i18n.Tf("plan.typed_extra", r.Extra)
+	}
+	return i18n.Tf("plan.typed_differs", r.Pos+1, r.Want, r.Got)
 }
 
 // itemText is one conflict, warning or untouched item with its advice.
@@ -266,26 +274,32 @@ func itemText(it plan.Item) string {
 // account cap and the accounts created this month. The plan is rebuilt.
 func (pv *planView) advanced() fyne.CanvasObject {
 	wz := pv.wz
-	o := wz.planOpts
+	o := wz.flow.PlanOptions()
 	sheetL := widget.NewLabel(i18n.T("plan.no_target_sheet"))
 	if o.TargetSheet != nil {
 		sheetL.SetText(i18n.Tf("plan.target_sheet_rows", len(o.TargetSheet.Members)))
 	}
 	pick := widget.NewButton(i18n.T("plan.pick_target_sheet"), func() {
-		d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
+		d := newFileOpen(func(r fyne.URIReadCloser, err error) {
 			if err != nil || r == nil {
 				wz.ui.showError(err)
 				return
 			}
 			path := r.URI().Path()
 			r.Close()
-			res, err := sheet.Read(path, sheet.Options{})
-			if err != nil {
-				wz.ui.showError(err)
-				return
-			}
-			wz.planOpts.TargetSheet = res.Dir
-			wz.showPlan()
+			wz.ui.background(func() {
+				d, err := session.ReadTargetSheet(path)
+				wz.ui.do(func() {
+					if err != nil {
+						wz.ui.showError(err)
+						return
+					}
+					o := wz.flow.PlanOptions()
+					o.TargetSheet = d
+					wz.flow.SetPlanOptions(o)
+					wz.showPlan()
+				})
+			})
 		}, wz.ui.Win)
 		d.SetFilter(storage.NewExtensionFileFilter([]string{".xlsx", ".csv", ".txt"}))
 		d.Show()
@@ -297,7 +311,7 @@ func (pv *planView) advanced() fyne.CanvasObject {
 	}
 	monthE := widget.NewEntry()
 	monthE.SetPlaceHolder(i18n.T("plan.unknown"))
-	if o.CreatedThisMonth > 0 {
+	if o.CreatedThisMonth != session.Unknown {
 		monthE.SetText(strconv.Itoa(o.CreatedThisMonth))
 	}
 	seatsE := widget.NewEntry()
@@ -306,14 +320,16 @@ func (pv *planView) advanced() fyne.CanvasObject {
 		seatsE.SetText(strconv.Itoa(o.AdvancedSeats))
 	}
 	rebuild := widget.NewButton(i18n.T("plan.rebuild"), func() {
-		n, err1 := atoiOrZero(capE.Text)
-		m, err2 := atoiOrZero(monthE.Text)
-		s, err3 := atoiOrZero(seatsE.Text)
+		n, err1 := session.ParseCount(capE.Text)
+		m, err2 := session.ParseCount(monthE.Text)
+		seats, err3 := session.ParseCount(seatsE.Text)
 		if err1 != nil || err2 != nil || err3 != nil {
 			wz.ui.showError(fmt.Errorf("%s", i18n.T("plan.bad_number")))
 			return
 		}
-		wz.planOpts.AccountCap, wz.planOpts.CreatedThisMonth, wz.planOpts.AdvancedSeats = n, m, s
+		o := wz.flow.PlanOptions()
+		o.AccountCap, o.CreatedThisMonth, o.AdvancedSeats = n, m, max(seats, 0) // 0: unknown
+		wz.flow.SetPlanOptions(o)
 		wz.showPlan()
 	})
 	form := widget.NewForm(
@@ -324,17 +340,4 @@ func (pv *planView) advanced() fyne.CanvasObject {
 	)
 	return widget.NewAccordion(widget.NewAccordionItem(i18n.T("plan.advanced"),
 		container.NewVBox(widgetWrapped(i18n.T("plan.advanced_help")), form, container.NewHBox(rebuild))))
-}
-
-// atoiOrZero parses a non-negative count; empty means unknown (0).
-func atoiOrZero(s string) (int, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return 0, nil
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < 0 {
-		return 0, fmt.Errorf("bad number %q", s)
-	}
-	return n, nil
 }

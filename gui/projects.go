@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"exmail-upgrade/core/fsname"
 	"exmail-upgrade/core/session"
 	"exmail-upgrade/core/store"
 	"exmail-upgrade/core/upgrade"
@@ -139,7 +140,7 @@ func (ui *UI) newRehearsal() {
 }
 
 func (ui *UI) exportProject(p store.Project) {
-	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
+	d := newFileSave(func(w fyne.URIWriteCloser, err error) {
 		if err != nil || w == nil {
 			ui.showError(err)
 			return
@@ -151,12 +152,12 @@ func (ui *UI) exportProject(p store.Project) {
 		}
 		dialog.ShowInformation(i18n.T("projects.export"), i18n.Tf("projects.exported", w.URI().Path()), ui.Win)
 	}, ui.Win)
-	d.SetFileName(p.Name + ".exup")
+	d.SetFileName(fsname.FileName(p.Name + ".exup"))
 	d.Show()
 }
 
 func (ui *UI) importProject() {
-	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
+	d := newFileOpen(func(r fyne.URIReadCloser, err error) {
 		if err != nil || r == nil {
 			ui.showError(err)
 			return

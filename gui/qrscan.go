@@ -74,11 +74,9 @@ func (wz *wizard) showQR() {
 				if s == confirm.StatusConfirmed {
 					// The page stays served until the step is left, so the
 					// phone still receives its answer.
-					if wz.up.Stage() == upgrade.StageTargetIdentified {
-						if err := wz.up.ConfirmTarget(); err != nil {
-							wz.ui.showError(err)
-							return
-						}
+					if _, err := wz.flow.ConfirmTarget("phone"); err != nil {
+						wz.ui.showError(err)
+						return
 					}
 					wz.confirmTargetHere()
 				}

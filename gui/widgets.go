@@ -3,8 +3,12 @@ package gui
 import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/widget"
+
+	"exmail-upgrade/gui/i18n"
 )
 
 // Small constructors the screens share.
@@ -18,4 +22,66 @@ func widgetWrapped(s string) *widget.Label {
 	l := widget.NewLabel(s)
 	l.Wrapping = fyne.TextWrapWord
 	return l
+}
+
+// minHeight lays its objects out over the space given and asks for at
+// least height (a list inside a scroll would otherwise shrink to one row).
+type minHeight struct{ height float32 }
+
+func (m *minHeight) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	for _, o := range objs {
+		o.Move(fyne.NewPos(0, 0))
+		o.Resize(size)
+	}
+}
+
+func (m *minHeight) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	s := fyne.NewSize(0, m.height)
+	for _, o := range objs {
+		s = s.Max(o.MinSize())
+	}
+	return s
+}
+
+// tapArea shows content and calls onTap when a click lands on it outside
+// any widget of its own (a card's text, its margins).
+type tapArea struct {
+	widget.BaseWidget
+	content fyne.CanvasObject
+	onTap   func()
+}
+
+func newTapArea(content fyne.CanvasObject, onTap func()) *tapArea {
+	t := &tapArea{content: content, onTap: onTap}
+	t.ExtendBaseWidget(t)
+	return t
+}
+
+// CreateRenderer shows the content.
+func (t *tapArea) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleRenderer(t.content) }
+
+// Tapped calls onTap.
+func (t *tapArea) Tapped(*fyne.PointEvent) { t.onTap() }
+
+// Cursor shows that the area can be clicked.
+func (t *tapArea) Cursor() desktop.Cursor { return desktop.PointerCursor }
+
+// newFileSave is Fyne's save dialog with its title and buttons in the
+// app's language ("保存文件", not Fyne's "保存 文件").
+func newFileSave(cb func(fyne.URIWriteCloser, error), w fyne.Window) *dialog.FileDialog {
+	d := dialog.NewFileSave(cb, w)
+	d.SetTitleText(i18n.T("file.save_title"))
+	d.SetConfirmText(i18n.T("file.save"))
+	d.SetDismissText(i18n.T("common.cancel"))
+	return d
+}
+
+// newFileOpen is Fyne's open dialog with its title and buttons in the
+// app's language.
+func newFileOpen(cb func(fyne.URIReadCloser, error), w fyne.Window) *dialog.FileDialog {
+	d := dialog.NewFileOpen(cb, w)
+	d.SetTitleText(i18n.T("file.open_title"))
+	d.SetConfirmText(i18n.T("file.open"))
+	d.SetDismissText(i18n.T("common.cancel"))
+	return d
 }

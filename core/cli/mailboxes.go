@@ -14,6 +14,7 @@ import (
 	"exmail-upgrade/core/contacts"
 	"exmail-upgrade/core/exmail"
 	"exmail-upgrade/core/plan"
+	"exmail-upgrade/core/session"
 	"exmail-upgrade/core/sheet"
 )
 
@@ -55,7 +56,7 @@ func (ef *exmailFlags) read(env *Env) (*contacts.Directory, error) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	d, err := exmail.ReadDirectory(ctx, exmail.Config{BaseURL: base, CorpID: ef.corpID, Secret: secret})
+	d, err := session.ReadLegacyMailboxes(ctx, base, ef.corpID, secret)
 	if err != nil {
 		var e *exmail.Error
 		if errors.As(err, &e) {
@@ -143,25 +144,27 @@ func runMailboxes(env *Env) int {
 	return ExitOK
 }
 
-// printMailboxes prints the plan's mailbox groups: the other mailboxes kept
-// as mailboxes, the mail groups with their tags, and the seats.
-func printMailboxes(w io.Writer, p *plan.Plan) {
-	fmt.Fprintf(w, "  %s\n", p.SeatsText())
+// printMailboxes prints the plan's mailbox groups in the command's
+// language: the other mailboxes kept as mailboxes, the mail groups with
+// their tags, and the seats.
+func printMailboxes(env *Env, w io.Writer, p *plan.Plan) {
+	t := func(m plan.Msg) string { return env.T(m.ZH, m.EN) }
+	fmt.Fprintf(w, "  %s\n", t(p.SeatsText()))
 	if n := len(p.OtherMailboxes); n > 0 {
-		fmt.Fprintf(w, "  %s: %d\n", plan.OtherMailboxesTitle, n)
+		fmt.Fprintf(w, "  %s: %d\n", t(plan.OtherMailboxesTitle), n)
 		for i, o := range p.OtherMailboxes {
 			if i == 30 {
-				fmt.Fprintf(w, "    … %d more\n", n-30)
+				fmt.Fprintln(w, env.Tf("    … 另有 %d 个", "    … %d more", n-30))
 				break
 			}
 			fmt.Fprintf(w, "    %s %s\n", o.Address, o.Name)
 		}
 	}
 	if n := len(p.MailGroups); n > 0 {
-		fmt.Fprintf(w, "  %s: %d\n", plan.MailGroupsTitle, n)
+		fmt.Fprintf(w, "  %s: %d\n", t(plan.MailGroupsTitle), n)
 		for i, g := range p.MailGroups {
 			if i == 30 {
-				fmt.Fprintf(w, "    … %d more\n", n-30)
+				fmt.Fprintln(w, env.Tf("    … 另有 %d 个", "    … %d more", n-30))
 				break
 			}
 			fmt.Fprintf(w, "    %s → %s\n", strings.TrimSpace(g.Address+" "+g.Name), g.Tag)

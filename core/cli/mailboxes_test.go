@@ -203,13 +203,13 @@ func TestMigrateSkipsOtherMailboxes(t *testing.T) {
 	if code != ExitOK {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
 	}
-	for _, want := range []string{"保留为邮箱，不创建为成员 / kept as mailboxes, not created as members: 2", "service@example.com", "hr@example.com",
-		"其他邮箱 2（高级功能账号 5）"} {
+	for _, want := range []string{"kept as mailboxes, not created as members: 2", "service@example.com", "hr@example.com",
+		"other mailboxes 2 (5 advanced-feature seats)", "member accounts 3"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("plan output lacks %q:\n%s", want, out)
 		}
 	}
-	sims, _ := filepath.Glob(filepath.Join(state, "sim-*.db"))
+	sims, _ := filepath.Glob(filepath.Join(state, "rehearsal", "*.db"))
 	if len(sims) != 1 {
 		t.Fatalf("simulator tenants %v", sims)
 	}

@@ -43,7 +43,7 @@ func TestDemo(t *testing.T) {
 	if code != ExitOK {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
 	}
-	for _, want := range []string{"[members]", "成员 300/300", "migration complete", "report.xlsx"} {
+	for _, want := range []string{"[members]", "300/300 members present", "migration complete", "report.xlsx"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
@@ -155,7 +155,7 @@ func TestMigrateFromCSV(t *testing.T) {
 	state := t.TempDir()
 	code, out, errs := runCLI(t, nil, "migrate", "--contacts", file, "--state", state, "--method", "new", "--target", "sim",
 		"--company", "丙公司", "--confirm", "丙公司", "--batch", "never", "--workers", "3")
-	if code != ExitOK || !strings.Contains(out, "成员 60/60") {
+	if code != ExitOK || !strings.Contains(out, "60/60 members present") {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
 	}
 }
@@ -205,7 +205,7 @@ func TestMigrateInterrupt(t *testing.T) {
 		t.Fatalf("exit %d\n%s\n%s", code, out.String(), errb.String())
 	}
 	code, o, e := runCLI(t, nil, args[:len(args)-4]...) // without the rate limit
-	if code != ExitOK || !strings.Contains(o, "resuming") || !strings.Contains(o, "成员 400/400") {
+	if code != ExitOK || !strings.Contains(o, "resuming") || !strings.Contains(o, "400/400 members present") {
 		t.Fatalf("resume: exit %d\n%s\n%s", code, o, e)
 	}
 }

@@ -85,7 +85,9 @@ func TestCheckMemberRules(t *testing.T) {
 		{"bizmail trailing dot", func(m *Member) { m.BizMail = "zw.@example.com" }, CodeBizMailInvalid, SeverityError, FieldBizMail, nil},
 		{"bizmail inner punctuation ok", func(m *Member) { m.BizMail = "zhang.wei-1_x@example.com" }, "", "", "", nil},
 		{"value too long", func(m *Member) { m.Position = strings.Repeat("职", MaxCellChars+1) }, CodeValueTooLong, SeverityError, FieldPosition, nil},
-		{"departments too long", func(m *Member) { m.Departments = strings.Split(strings.Repeat("部；", MaxCellChars/2+1)+"部", "；") }, CodeValueTooLong, SeverityError, FieldDepartments, nil},
+		{"departments too long", func(m *Member) {
+			m.Departments = strings.Split(strings.Repeat("部；", MaxCellChars/2+1)+"部", "；")
+		}, CodeValueTooLong, SeverityError, FieldDepartments, nil},
 		{"name spaces", func(m *Member) { m.Name = "\u3000张伟\u00a0" }, CodeSpaceTrimmed, SeverityFixed, FieldName, func(f Member) bool { return f.Name == "张伟" }},
 		{"account full width", func(m *Member) { m.Account = "ｚｈａｎｇ" }, CodeFullWidth, SeverityFixed, FieldAccount, func(f Member) bool { return f.Account == "zhang" }},
 	}

@@ -217,7 +217,7 @@ func TestSimulatorTransientStorm(t *testing.T) {
 	if testing.Short() {
 		t.Skip("600 members through faults")
 	}
-	sim, tgt := startSim(t, wecomsim.Knobs{FaultRate: 0.05, TokenLifetime: 40 * time.Millisecond, MaxConcurrent: 2})
+	sim, tgt := startSim(t, wecomsim.Knobs{FaultRate: 0.05, TokenLifetime: 40 * time.Millisecond, MaxConcurrent: 4, Latency: 2 * time.Millisecond})
 	dir := sample.Company(600, 21)
 	e := newEnv(t)
 	p := mustPlan(t, tgt, dir, plan.MethodNew)

@@ -54,7 +54,9 @@ func (b *builder) otherMailboxes(dir *contacts.Directory) *contacts.Directory {
 // the directory migration never creates other mailboxes, but Tencent's
 // upgrade needs the seats, so buy them first.
 func (b *builder) seats() {
-	b.p.AdvancedSeats = b.snap.AdvancedSeats
+	if b.snap.AdvancedSeats > 0 { // 0 or negative: unknown, and not recorded
+		b.p.AdvancedSeats = b.snap.AdvancedSeats
+	}
 	n := len(b.p.OtherMailboxes)
 	if n == 0 || b.snap.AdvancedSeats <= 0 {
 		return

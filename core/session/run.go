@@ -51,17 +51,10 @@ func (p *Project) frozen() (store.Snapshot, error) {
 
 // Plan reads the target through conn, runs the pre-flight checks and builds
 // the plan of the frozen contacts, and stores it (unconfirmed). A plan is
-// nil when the target could not be read; the checks then say why.
+// nil when the target could not be read; the checks then say why. Counts
+// in opt that nobody knows must be Unknown (plan.ReadOptions).
 func (p *Project) Plan(ctx context.Context, conn *Connection, opt plan.ReadOptions) (*plan.Plan, []plan.Check, error) {
-	snap, err := p.frozen()
-	if err != nil {
-		return nil, nil, err
-	}
-	if opt.CreatedThisMonth == 0 {
-		opt.CreatedThisMonth = -1 // unknown unless the caller says
-	}
-	in := plan.Input{Method: plan.Method(p.Up.State().Method), Company: p.Name, Contacts: &snap.Directory}
-	pl, checks, err := plan.Prepare(ctx, conn.target(), opt, in)
+	pl, checks, err := p.build(ctx, conn, opt)
 	if err != nil || pl == nil {
 		return pl, checks, err
 	}
@@ -69,10 +62,20 @@ func (p *Project) Plan(ctx context.Context, conn *Connection, opt plan.ReadOptio
 	if err != nil {
 		return nil, checks, err
 	}
-	if err := p.Store.SavePlan(p.ID, store.StoredPlan{Hash: pl.Hash(), SnapshotHash: snap.Hash, Data: data}); err != nil {
+	if err := p.Store.SavePlan(p.ID, store.StoredPlan{Hash: pl.Hash(), SnapshotHash: pl.ContactsHash, Data: data}); err != nil {
 		return nil, checks, err
 	}
 	return pl, checks, nil
+}
+
+// build is Plan without storing the plan.
+func (p *Project) build(ctx context.Context, conn *Connection, opt plan.ReadOptions) (*plan.Plan, []plan.Check, error) {
+	snap, err := p.frozen()
+	if err != nil {
+		return nil, nil, err
+	}
+	in := plan.Input{Method: plan.Method(p.Up.State().Method), Company: p.Name, Contacts: &snap.Directory}
+	return plan.Prepare(ctx, conn.target(), opt, in)
 }
 
 // StoredPlan returns the plan kept for the project.

@@ -16,6 +16,8 @@ package upgrade
 import (
 	"errors"
 	"fmt"
+
+	"exmail-upgrade/core/text"
 )
 
 // Stage is a step of the upgrade. Its string value is stored in
@@ -66,13 +68,13 @@ func (s Stage) Index() int {
 // Valid reports whether s is a known stage.
 func (s Stage) Valid() bool { return s.Index() >= 0 }
 
-// Label is the bilingual name of the stage ("迁移中 / migrating").
-func (s Stage) Label() string {
+// Text is the name of the stage for people.
+func (s Stage) Text() text.T {
 	l, ok := stageLabels[s]
 	if !ok {
-		return string(s)
+		return text.New(string(s), string(s))
 	}
-	return l[0] + " / " + l[1]
+	return text.New(l[0], l[1])
 }
 
 // ParseStage converts a stored stage string ("" is new).
@@ -130,16 +132,20 @@ const (
 	MethodBind Method = "bind" // 绑定已有企业微信
 )
 
-// Label is the bilingual name of the method.
-func (m Method) Label() string {
+// Text is the name of the method for people.
+func (m Method) Text() text.T {
 	switch m {
 	case MethodNew:
-		return "开通新的企业微信 / open a new WeCom"
+		return text.New("开通新的企业微信", "open a new WeCom")
 	case MethodBind:
-		return "绑定已有企业微信 / bind an existing WeCom"
+		return text.New("绑定已有企业微信", "bind an existing WeCom")
 	}
-	return string(m)
+	return text.New(string(m), string(m))
 }
+
+// Label is Text joined ("开通新的企业微信 / open a new WeCom"), for the phone
+// confirmation page, which shows both.
+func (m Method) Label() string { return m.Text().Joined() }
 
 // Valid reports whether m is a known method.
 func (m Method) Valid() bool { return m == MethodNew || m == MethodBind }

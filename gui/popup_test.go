@@ -1,0 +1,175 @@
+package gui
+
+import (
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"exmail-upgrade/core/wecomsim"
+	"exmail-upgrade/gui/i18n"
+)
+
+// paintedDriver is the test driver with the real driver's rule for
+// pop-ups: an object has a canvas only once a frame showing it was drawn
+// (the GL driver records it while painting). The plain test driver gives
+// every object a canvas, which hides the crash of a click queued while the
+// screen changed.
+type paintedDriver struct {
+	fyne.Driver
+	mu      sync.Mutex
+	painted map[fyne.CanvasObject]fyne.Canvas
+}
+
+// CanvasForObject returns the canvas o was last painted on, or nil.
+func (d *paintedDriver) CanvasForObject(o fyne.CanvasObject) fyne.Canvas {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.painted[o]
+}
+
+// paint records what w shows now, as drawing a frame does.
+func (d *paintedDriver) paint(w fyne.Window) {
+	c := w.Canvas()
+	m := map[fyne.CanvasObject]fyne.Canvas{}
+	reg := func(o fyne.CanvasObject) { m[o] = c }
+	walk(c.Content(), reg)
+	for _, o := range c.Overlays().List() {
+		walk(o, reg)
+	}
+	d.mu.Lock()
+	for o, cv := range m {
+		d.painted[o] = cv
+	}
+	d.mu.Unlock()
+}
+
+type paintedApp struct {
+	fyne.App
+	drv *paintedDriver
+}
+
+func (a *paintedApp) Driver() fyne.Driver { return a.drv }
+
+// newPaintedUI opens the app at a demo step on the painted driver.
+func newPaintedUI(t *testing.T, step string) (*UI, *paintedDriver) {
+	t.Helper()
+	base := test.NewTempApp(t)
+	drv := &paintedDriver{Driver: base.Driver(), painted: map[fyne.CanvasObject]fyne.Canvas{}}
+	a := &paintedApp{App: base, drv: drv}
+	fyne.SetCurrentApp(a)
+	ui := New(a, Options{StatePath: filepath.Join(t.TempDir(), "state.db"), Language: i18n.Chinese, DemoStep: step, queueUpdates: true})
+	t.Cleanup(func() {
+		if ui.leaving != nil {
+			ui.leaving()
+		}
+		ui.Close()
+	})
+	ui.Win.Resize(fyne.NewSize(1000, 600))
+	return ui, drv
+}
+
+// selects returns the selects on screen.
+func selects(o fyne.CanvasObject) []fyne.Tappable {
+	var out []fyne.Tappable
+	walk(o, func(o fyne.CanvasObject) {
+		switch s := o.(type) {
+		case *widget.Select, *safeSelect:
+			out = append(out, s.(fyne.Tappable))
+		}
+	})
+	return out
+}
+
+// The crash of issue 11: a click on the language selector queued while
+// Start replaced the screen reached a selector no frame had shown yet, and
+// its pop-up menu had no canvas (nil pointer in overlayRenderer.MinSize).
+func TestClickQueuedDuringScreenChangeDoesNotPanic(t *testing.T) {
+	ui, drv := newPaintedUI(t, "plan")
+	wz := ui.wizardForTest
+	waitFor(t, ui, "the plan", func() bool { return wz.plan != nil && !wz.plan.loading && wz.plan.plan != nil })
+	drv.paint(ui.Win)
+	var typed *widget.Entry
+	walk(ui.Win.Content(), func(o fyne.CanvasObject) {
+		if e, ok := o.(*widget.Entry); ok && e.PlaceHolder == wz.project.Name {
+			typed = e
+		}
+	})
+	if typed == nil {
+		t.Fatal("no entry for the company name")
+	}
+	typed.SetText(wz.project.Name)
+	test.Tap(findButton(t, ui.Win.Content(), "确认计划并开始迁移"))
+	// The clicks made while the plan is saved go to the wait dialog.
+	if ui.waitForTest == nil {
+		t.Fatal("no wait dialog while the confirmed plan is saved")
+	}
+	waitFor(t, ui, "the migration screen", func() bool { return wz.migrate != nil })
+	// No frame drawn since the screen changed: tap what is there now.
+	for _, s := range selects(ui.Win.Content()) {
+		s.Tapped(&fyne.PointEvent{Position: fyne.NewPos(5, 5)})
+	}
+	drv.paint(ui.Win)
+	ui.langSel.Tapped(&fyne.PointEvent{Position: fyne.NewPos(5, 5)})
+	if !isMenu(ui.Win.Canvas().Overlays().Top()) {
+		t.Fatalf("the language menu did not open once painted (top overlay %T)", ui.Win.Canvas().Overlays().Top())
+	}
+	ui.Win.Canvas().Overlays().Top().Hide()
+	wz.migrate.stop()
+	waitFor(t, ui, "the migration to stop", func() bool { return !wz.migrate.running })
+}
+
+// Every pop-up of the migration screen opens and closes while the running
+// migration updates the screen from its goroutine (run with -race): the
+// language menu, pause and resume, and the close question, which pauses
+// the engine before it asks.
+func TestPopupsWhileMigrationUpdates(t *testing.T) {
+	ui, drv := newPaintedUI(t, "migrate")
+	wz := ui.wizardForTest
+	wz.flow.Connection().Sim.SetKnobs(wecomsim.Knobs{Latency: 20 * time.Millisecond})
+	waitFor(t, ui, "the migration to run", func() bool { return wz.migrate != nil && wz.migrate.getEngine() != nil })
+	mv := wz.migrate
+	for i := 0; i < 6 && mv.running; i++ {
+		ui.Pump()
+		drv.paint(ui.Win)
+		ui.langSel.Tapped(&fyne.PointEvent{Position: fyne.NewPos(5, 5)})
+		top := ui.Win.Canvas().Overlays().Top()
+		if !isMenu(top) {
+			t.Fatalf("round %d: no language menu (top overlay %T)", i, top)
+		}
+		top.Hide()
+		mv.togglePause()
+		ui.Pump()
+		mv.togglePause()
+		// Closing asks, with the engine paused meanwhile.
+		ui.requestClose()
+		if e := mv.getEngine(); e != nil && !e.Paused() {
+			t.Fatalf("round %d: the engine runs on while the close question is open", i)
+		}
+		if ui.Win.Canvas().Overlays().Top() == nil {
+			t.Fatalf("round %d: closing during the migration did not ask", i)
+		}
+		tapDialog(t, ui, "不关闭，继续迁移")
+		if e := mv.getEngine(); e != nil && e.Paused() {
+			t.Fatalf("round %d: the engine stayed paused after choosing to go on", i)
+		}
+		time.Sleep(30 * time.Millisecond)
+	}
+	mv.stop()
+	waitFor(t, ui, "the migration to stop", func() bool { return !mv.running })
+}
+
+// isMenu tells whether the overlay o holds a pop-up menu.
+func isMenu(o fyne.CanvasObject) bool {
+	found := false
+	walk(o, func(o fyne.CanvasObject) {
+		if _, ok := o.(*widget.PopUpMenu); ok {
+			found = true
+		}
+	})
+	return found
+}
