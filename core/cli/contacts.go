@@ -245,5 +245,6 @@ func runFix(env *Env) int {
 		return ExitUsage
 	}
 	fmt.Fprintf(env.Stdout, "可上传的表格 / upload-ready sheet: %s\n", *out)
+	noteOtherMailboxes(env, res.Dir) // mailboxes.go
 	return ExitOK
 }

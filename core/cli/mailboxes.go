@@ -182,3 +182,17 @@ func (ef *exmailFlags) compare(env *Env, res *sheet.Result) ([]contacts.Problem,
 	opts := res.ValidationOptions()
 	return contacts.CompareMailboxes(res.Dir, live, &opts), nil
 }
+
+// noteOtherMailboxes tells fix's user that the upload-ready sheet holds
+// member mailboxes only, and where the other mailboxes went.
+func noteOtherMailboxes(env *Env, d *contacts.Directory) {
+	n := 0
+	for i := range d.Members {
+		if d.Members[i].IsOther() {
+			n++
+		}
+	}
+	if n > 0 {
+		fmt.Fprintf(env.Stdout, "其他邮箱 %d 个不在成员表中（见“其他邮箱”工作表；完整名单用 mailboxes 命令） / %d other mailboxes are not in the members sheet (see the 其他邮箱 sheet; the full list: the mailboxes command)\n", n, n)
+	}
+}

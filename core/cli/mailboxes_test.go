@@ -92,6 +92,12 @@ func TestMailboxesContract(t *testing.T) {
 		t.Fatalf("mailbox list\n got %q\nwant %q", rows, want)
 	}
 
+	// fix: the upload-ready sheet holds the members, and says where the others went
+	up := filepath.Join(t.TempDir(), "上传.xlsx")
+	if code, stdout, _ := runContactsCLI(t, "fix", in, "-o", up); code != ExitOK || !strings.Contains(stdout, "其他邮箱 2 个不在成员表中") {
+		t.Fatalf("fix: exit %d %s", code, stdout)
+	}
+
 	// errors remain: nothing written, exit 1
 	bad := writeFile(t, "bad.csv", typedCSV+"赵六,zhaoliu,研发部,13800000009,,zhaoliu@example.com,部门邮箱\n")
 	out2 := filepath.Join(t.TempDir(), "x.xlsx")

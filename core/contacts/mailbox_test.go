@@ -222,3 +222,32 @@ func FuzzMailboxType(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkMailboxTypeShare measures what the mailbox-type rule adds to
+// checking a typical row (a person with a mobile and an untyped cell) and
+// to a shared-looking row, next to CheckMember as a whole.
+func BenchmarkMailboxTypeShare(b *testing.B) {
+	person := base()
+	shared := Member{Row: 3, Name: "客服", BizMail: "service-cn@example.com", Email: "kefu@qq.com"}
+	b.Run("CheckMember", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			CheckMember(&person, &Options{})
+		}
+	})
+	b.Run("mailboxType/person", func(b *testing.B) {
+		c := &checker{opts: &Options{}}
+		for i := 0; i < b.N; i++ {
+			f := person
+			c.out = c.out[:0]
+			c.mailboxType(&f)
+		}
+	})
+	b.Run("mailboxType/shared", func(b *testing.B) {
+		c := &checker{opts: &Options{}}
+		for i := 0; i < b.N; i++ {
+			f := shared
+			c.out = c.out[:0]
+			c.mailboxType(&f)
+		}
+	})
+}
