@@ -367,6 +367,18 @@ func TestWalkMethodBindToDone(t *testing.T) {
 	if v := wz.result.Verification; v == nil || len(v.DuplicateMembers) > 0 {
 		t.Fatalf("verification %+v", v)
 	}
+	// The rehearsal company's shared boxes and mail group: the plan keeps
+	// the boxes as mailboxes and shows the group's tag; none is a member of
+	// the target afterwards.
+	pl = wz.plan.plan
+	if len(pl.OtherMailboxes) != 3 || len(pl.MailGroups) != 1 || pl.MailGroups[0].Tag != "T-全体员工" {
+		t.Fatalf("plan mailboxes %+v groups %+v", pl.OtherMailboxes, pl.MailGroups)
+	}
+	for _, u := range wz.flow.Connection().Sim.State().Users {
+		if pl.IsOtherMailbox(u.BizMail) {
+			t.Fatalf("other mailbox %s is a member of the target", u.BizMail)
+		}
+	}
 }
 
 // hasButton reports whether a visible button with text is on screen.
