@@ -6,8 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -19,7 +17,7 @@ import (
 )
 
 func init() {
-	register(Command{Name: "mailboxes", Summary: "写邮箱名单（成员邮箱/其他邮箱）/ write the mailbox list (member/other mailboxes)", Run: runMailboxes})
+	register(Command{Name: "mailboxes", Summary: "写邮箱名单（成员邮箱、其他邮箱） / write the mailbox list (member and other mailboxes)", Run: runMailboxes})
 }
 
 // exmailFlags are the optional flags that read the live legacy Exmail, so
@@ -67,19 +65,6 @@ func (ef *exmailFlags) read(env *Env) (*contacts.Directory, error) {
 	return d, nil
 }
 
-// samePath reports whether two paths name the same file (also through a
-// different spelling or a link), so an output never overwrites its input.
-func samePath(a, b string) bool {
-	if fa, err := os.Stat(a); err == nil {
-		if fb, err := os.Stat(b); err == nil {
-			return os.SameFile(fa, fb)
-		}
-	}
-	aa, err1 := filepath.Abs(a)
-	bb, err2 := filepath.Abs(b)
-	return err1 == nil && err2 == nil && filepath.Clean(aa) == filepath.Clean(bb)
-}
-
 func runMailboxes(env *Env) int {
 	fs := flag.NewFlagSet("mailboxes", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
@@ -94,8 +79,8 @@ func runMailboxes(env *Env) int {
 	if len(pos) != 1 || *out == "" {
 		return contactsUsage(env, "usage: exmail-upgrade mailboxes FILE -o 邮箱名单.xlsx [--domain D ...] [--exmail-corp-id ID --exmail-secret-env VAR]")
 	}
-	if samePath(pos[0], *out) {
-		return contactsUsage(env, "输出文件不能与输入文件相同 / the output must not be the input file: %s", *out)
+	if zh, en := checkOutputs(pos[0], [2]string{"-o", *out}); zh != "" { // outpath.go
+		return contactsUsage(env, "%s / %s", zh, en)
 	}
 	res, err := sheet.Read(pos[0], sheet.Options{Domains: domains})
 	if err != nil {

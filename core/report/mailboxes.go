@@ -6,6 +6,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"exmail-upgrade/core/plan"
+	"exmail-upgrade/core/text"
 )
 
 // SheetMailboxes lists the other mailboxes (kept as mailboxes, never
@@ -13,13 +14,14 @@ import (
 const SheetMailboxes = "其他邮箱 Mailboxes"
 
 // mailboxSummary is the summary line of the mailboxes the migration left
-// alone on purpose ("" when there are none).
-func mailboxSummary(p *plan.Plan) string {
+// alone on purpose (none when there are none).
+func mailboxSummary(p *plan.Plan) []text.T {
 	if len(p.OtherMailboxes) == 0 && len(p.MailGroups) == 0 {
-		return ""
+		return nil
 	}
-	return fmt.Sprintf("其他邮箱 / other mailboxes: %d 保留为邮箱，不创建为成员 / kept as mailboxes, not created as members; 邮件组 / mail groups: %d → 标签 / tags T-xxx\n",
-		len(p.OtherMailboxes), len(p.MailGroups))
+	return []text.T{text.Sprintf("其他邮箱: %d 个保留为邮箱，不创建为成员; 邮件组: %d 个 → 标签 T-xxx",
+		"other mailboxes: %d kept as mailboxes, not created as members; mail groups: %d → tags T-xxx",
+		len(p.OtherMailboxes), len(p.MailGroups))}
 }
 
 // writeMailboxesSheet adds SheetMailboxes when the plan has other
