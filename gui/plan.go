@@ -17,6 +17,7 @@ import (
 	"exmail-upgrade/core/plan"
 	"exmail-upgrade/core/session"
 	"exmail-upgrade/core/textfold"
+	"exmail-upgrade/core/upgrade"
 	"exmail-upgrade/gui/i18n"
 )
 
@@ -51,6 +52,9 @@ type planView struct {
 	checks  []plan.Check
 	err     error
 	loading bool
+	// left is set when the user left the loading screen: the plan that
+	// arrives later is not shown.
+	left bool
 }
 
 // showPlan reads the target, builds the plan and shows it for the typed
@@ -72,6 +76,9 @@ func (wz *wizard) showPlan() {
 		defer cancel()
 		pl, checks, err := wz.flow.Plan(ctx)
 		wz.ui.do(func() {
+			if pv.left {
+				return
+			}
 			pv.plan, pv.checks, pv.err, pv.loading = pl, checks, err, false
 			wz.ui.show(pv.build)
 			wz.plan = pv // after the screen is up: tests wait on it
@@ -83,6 +90,7 @@ func (pv *planView) build() fyne.CanvasObject {
 	wz := pv.wz
 	title := widget.NewLabelWithStyle(i18n.T("plan.title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	backToContacts := widget.NewButton(i18n.T("plan.back_contacts"), func() {
+		pv.left = true
 		if err := wz.flow.EditContacts(); err != nil {
 			wz.ui.showError(err)
 			return
@@ -91,10 +99,14 @@ func (pv *planView) build() fyne.CanvasObject {
 	})
 	if pv.loading {
 		bar := widget.NewProgressBarInfinite()
-		return wz.frame(container.NewVBox(title, widget.NewLabel(i18n.T("plan.loading")), bar))
+		return wz.frame(container.NewVBox(title, widgetWrapped(i18n.T("plan.loading")), bar, pv.elapsed()), backToContacts)
 	}
 	checks := container.NewVBox()
+	rehearsal := wz.up.State().Target != nil && wz.up.State().Target.Kind == upgrade.TargetSim
 	for _, c := range pv.checks {
+		if rehearsal && c.Name == "secret" && c.OK {
+			continue // the rehearsal has no secret to be valid
+		}
 		mark := "✓ "
 		if !c.OK {
 			mark = "✗ "
@@ -143,9 +155,13 @@ func (pv *planView) build() fyne.CanvasObject {
 	for _, it := range p.Untouched {
 		all = append(all, row{"untouched", itemText(it)})
 	}
+	for _, r := range mailboxPlanRows(p) { // mailboxes.go
+		all = append(all, row{r[0], r[1]})
+	}
 	kinds := []string{i18n.T("plan.kind_all"), i18n.T("plan.kind_conflict"), i18n.T("plan.kind_dept"), i18n.T("plan.kind_create"),
-		i18n.T("plan.kind_update"), i18n.T("plan.kind_untouched"), i18n.T("plan.kind_warning")}
-	kindKeys := []string{"", "conflict", "dept", "create", "update", "untouched", "warning"}
+		i18n.T("plan.kind_update"), i18n.T("plan.kind_untouched"), i18n.T("plan.kind_warning"),
+		i18n.Tf("plan.kind_other", len(p.OtherMailboxes)), i18n.Tf("plan.kind_group", len(p.MailGroups))}
+	kindKeys := []string{"", "conflict", "dept", "create", "update", "untouched", "warning", "other", "group"}
 	var shown []row
 	kindSel := widget.NewSelect(kinds, nil)
 	search := widget.NewEntry()
@@ -187,7 +203,7 @@ func (pv *planView) build() fyne.CanvasObject {
 	start.Importance = widget.DangerImportance
 	blocked := session.CanStart(p, pv.checks) != nil
 	hint := widget.NewLabel("")
-	hint.Wrapping = fyne.TextWrapWord
+	hint.Wrapping = wrapMode()
 	update := func(s string) {
 		res := textfold.Compare(s, wz.project.Name)
 		hint.SetText(typedHint(res))
@@ -230,10 +246,36 @@ func (pv *planView) build() fyne.CanvasObject {
 	}
 	// Everything above the confirmation scrolls, the list at a fixed
 	// height: opening the expander scrolls instead of growing the window.
-	top := container.NewVBox(title, checks, counts, pv.advanced(), container.NewBorder(nil, nil, kindSel, nil, search),
+	seats := widget.NewLabel(msg(p.SeatsText())) // member accounts vs the cap, other mailboxes vs the advanced seats
+	top := container.NewVBox(title, checks, counts, seats, pv.advanced(), container.NewBorder(nil, nil, kindSel, nil, search),
 		container.New(&minHeight{height: 240}, list))
 	body := container.NewBorder(nil, confirmBox, nil, nil, container.NewVScroll(top))
 	return wz.frame(body, backToContacts, start)
+}
+
+// elapsed is a label counting the seconds the plan has been loading.
+func (pv *planView) elapsed() fyne.CanvasObject {
+	l := widget.NewLabel(i18n.Tf("wait.seconds", 0))
+	start := time.Now()
+	ui := pv.wz.ui
+	ui.background(func() {
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for range t.C {
+			done := make(chan bool, 1)
+			ui.do(func() {
+				l.SetText(i18n.Tf("wait.seconds", int(time.Since(start).Seconds())))
+				done <- !pv.loading || pv.left || pv.wz.ui.screen == nil
+			})
+			if ui.updates != nil {
+				return // tests pump updates themselves; one tick is enough
+			}
+			if <-done {
+				return
+			}
+		}
+	})
+	return l
 }
 
 // typedHint says what the typed company name lacks or gets wrong.
@@ -309,15 +351,21 @@ func (pv *planView) advanced() fyne.CanvasObject {
 	if o.CreatedThisMonth != session.Unknown {
 		monthE.SetText(strconv.Itoa(o.CreatedThisMonth))
 	}
+	seatsE := widget.NewEntry()
+	seatsE.SetPlaceHolder(i18n.T("plan.unknown"))
+	if o.AdvancedSeats > 0 {
+		seatsE.SetText(strconv.Itoa(o.AdvancedSeats))
+	}
 	rebuild := widget.NewButton(i18n.T("plan.rebuild"), func() {
 		n, err1 := session.ParseCount(capE.Text)
 		m, err2 := session.ParseCount(monthE.Text)
-		if err1 != nil || err2 != nil {
+		seats, err3 := session.ParseCount(seatsE.Text)
+		if err1 != nil || err2 != nil || err3 != nil {
 			wz.ui.showError(fmt.Errorf("%s", i18n.T("plan.bad_number")))
 			return
 		}
 		o := wz.flow.PlanOptions()
-		o.AccountCap, o.CreatedThisMonth = n, m
+		o.AccountCap, o.CreatedThisMonth, o.AdvancedSeats = n, m, max(seats, 0) // 0: unknown
 		wz.flow.SetPlanOptions(o)
 		wz.showPlan()
 	})
@@ -325,6 +373,7 @@ func (pv *planView) advanced() fyne.CanvasObject {
 		widget.NewFormItem(i18n.T("plan.target_sheet"), container.NewBorder(nil, nil, nil, pick, sheetL)),
 		widget.NewFormItem(i18n.T("plan.account_cap"), capE),
 		widget.NewFormItem(i18n.T("plan.created_this_month"), monthE),
+		widget.NewFormItem(i18n.T("plan.advanced_seats"), seatsE),
 	)
 	return widget.NewAccordion(widget.NewAccordionItem(i18n.T("plan.advanced"),
 		container.NewVBox(widgetWrapped(i18n.T("plan.advanced_help")), form, container.NewHBox(rebuild))))
