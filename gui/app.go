@@ -259,7 +259,7 @@ func (ui *UI) showFatal(err error) {
 	}
 	title := widget.NewLabelWithStyle(i18n.T("app.cannot_start"), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
 	body := widget.NewLabelWithStyle(msg, fyne.TextAlignCenter, fyne.TextStyle{})
-	body.Wrapping = fyne.TextWrapWord
+	body.Wrapping = wrapMode()
 	quit := widget.NewButton(i18n.T("app.quit"), func() { ui.Win.Close() })
 	// A wrapping label gets its width from its container: inside a centre
 	// layout alone it would get its minimum, one word, and wrap on every

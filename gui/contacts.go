@@ -38,6 +38,7 @@ type contactsView struct {
 	wz       *wizard
 	model    *editor.Model
 	table    *sheetTable
+	wheel    *wheelScroller // takes the wheel over the table
 	issues   *widget.List
 	issueSet []contacts.Problem
 	counts   *widget.Label
@@ -163,11 +164,11 @@ func (cv *contactsView) build() fyne.CanvasObject {
 		saveCell.Disable()
 	}
 	cv.cellNote = widget.NewLabel("")
-	cv.cellNote.Wrapping = fyne.TextWrapWord
+	cv.cellNote.Wrapping = wrapMode()
 	cv.cellNote.Importance = widget.DangerImportance
 	cv.cellNote.Hide()
 	cv.status = widget.NewLabel("")
-	cv.status.Wrapping = fyne.TextWrapWord
+	cv.status.Wrapping = wrapMode()
 	cv.status.Importance = widget.LowImportance
 	cv.status.Hide()
 	barRow := container.NewVBox(container.NewBorder(nil, nil, cv.barLabel, saveCell, cv.bar), cv.cellNote, cv.status)
@@ -235,7 +236,8 @@ func (cv *contactsView) build() fyne.CanvasObject {
 		top.Add(note)
 	}
 	issuesBox := container.NewBorder(widget.NewLabelWithStyle(i18n.T("contacts.problems"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), nil, nil, nil, cv.issues)
-	split := container.NewHSplit(cv.table, issuesBox)
+	cv.wheel = newWheelScroller(&cv.table.Table, cv.table.CreateCell().MinSize().Height)
+	split := container.NewHSplit(container.NewStack(cv.table, cv.wheel), issuesBox)
 	split.Offset = 0.72
 
 	cv.next = widget.NewButton(i18n.T("contacts.ready"), cv.ready)
@@ -668,6 +670,10 @@ func (cv *contactsView) jumpTo(p contacts.Problem) {
 	id := widget.TableCellID{Row: idx, Col: col}
 	cv.table.Select(id)
 	cv.showRow(id)
+	// The list cuts long entries; the note under the value bar shows the
+	// one clicked in full.
+	cv.cellNote.SetText(problemText(p))
+	cv.cellNote.Show()
 }
 
 func indexOf(rows []int, row int) int {

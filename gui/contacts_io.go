@@ -89,41 +89,51 @@ func (cv *contactsView) load(read func() (*contacts.Directory, contacts.Options,
 		cv.wz.ui.showError(editor.ErrReadOnly)
 		return
 	}
-	prog := dialog.NewCustomWithoutButtons(i18n.Tf("contacts.reading", source), widget.NewProgressBarInfinite(), win)
-	prog.Show()
 	domains := cv.model.Index().Options().Domains // the project's, not the file's
-	cv.wz.ui.background(func() {
-		dir, opts, sheetProblems, err := read()
-		var m *editor.Model
-		if err == nil && !contacts.HasErrors(sheetProblems) {
-			opts.Domains = domains
-			m = editor.New(dir, opts)
+	var dir *contacts.Directory
+	var sheetProblems []contacts.Problem
+	var m *editor.Model
+	// Behind a modal that names the phase and counts the rows, with Cancel
+	// (the file is then left as it was: nothing replaced).
+	cv.wz.ui.wait(i18n.Tf("contacts.reading", source), func(ctx context.Context, p *waitProgress) error {
+		p.Phase(i18n.Tf("contacts.phase_read", source))
+		d, opts, ps, err := read()
+		if err != nil {
+			return err
 		}
-		cv.wz.ui.do(func() {
-			prog.Hide()
-			if err != nil {
-				cv.wz.ui.showError(err)
-				return
+		dir, sheetProblems = d, ps
+		if ctx.Err() != nil || contacts.HasErrors(sheetProblems) {
+			return nil
+		}
+		p.Phase(i18n.Tf("contacts.phase_check", len(dir.Members)))
+		p.Count(0, len(dir.Members))
+		opts.Domains = domains
+		m = editor.New(dir, opts)
+		p.Count(len(dir.Members), len(dir.Members))
+		return nil
+	}, func(err error) {
+		if err != nil {
+			cv.wz.ui.showError(err)
+			return
+		}
+		if m == nil {
+			var lines []string
+			for _, p := range sheetProblems {
+				lines = append(lines, problemText(p))
 			}
-			if m == nil {
-				var lines []string
-				for _, p := range sheetProblems {
-					lines = append(lines, problemText(p))
+			dialog.ShowError(errors.New(strings.Join(lines, "\n")), win)
+			return
+		}
+		if cv.model.Index().Len() == 0 {
+			cv.replace(m, dir)
+			return
+		}
+		dialog.ShowConfirm(i18n.T("contacts.import"), i18n.Tf("contacts.replace_confirm", cv.model.Index().Len(), len(dir.Members)),
+			func(ok bool) {
+				if ok {
+					cv.replace(m, dir)
 				}
-				dialog.ShowError(errors.New(strings.Join(lines, "\n")), win)
-				return
-			}
-			if cv.model.Index().Len() == 0 {
-				cv.replace(m, dir)
-				return
-			}
-			dialog.ShowConfirm(i18n.T("contacts.import"), i18n.Tf("contacts.replace_confirm", cv.model.Index().Len(), len(dir.Members)),
-				func(ok bool) {
-					if ok {
-						cv.replace(m, dir)
-					}
-				}, win)
-		})
+			}, win)
 	})
 }
 

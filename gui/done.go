@@ -59,7 +59,7 @@ func (wz *wizard) showDone() {
 			info.Add(widget.NewLabel(i18n.Tf("done.finished_at", st.FinishedAt.Local().Format("2006-01-02 15:04:05"))))
 		}
 		failList := widget.NewList(func() int { return len(failures) },
-			func() fyne.CanvasObject { l := widget.NewLabel(""); l.Wrapping = fyne.TextWrapWord; return l },
+			func() fyne.CanvasObject { l := widget.NewLabel(""); l.Wrapping = wrapMode(); return l },
 			func(i widget.ListItemID, o fyne.CanvasObject) {
 				if i < len(failures) {
 					f := failures[i]

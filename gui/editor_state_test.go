@@ -2,6 +2,7 @@ package gui
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -11,6 +12,7 @@ import (
 
 	"exmail-upgrade/core/contacts"
 	"exmail-upgrade/core/editor"
+	"exmail-upgrade/core/sheet"
 )
 
 // rowsMissingAccount is n rows whose mobile is unusable (an error each).
@@ -146,5 +148,109 @@ func TestEditorEmptySaysImport(t *testing.T) {
 	}
 	if !strings.Contains(cv.next.Text, "导入") {
 		t.Fatalf("next button says %q", cv.next.Text)
+	}
+}
+
+// An import waits behind a dialog that names its phase and can be
+// cancelled: cancelled, the editor keeps what it had.
+func TestImportShowsPhaseAndCancels(t *testing.T) {
+	ui := newTestUI(t)
+	wz := projectAtContacts(t, ui, twoRows())
+	cv := wz.contacts
+	path := filepath.Join(t.TempDir(), "新表.csv")
+	must(t, sheet.WriteCSVFile(path, rowsMissingAccount(3)))
+	cv.importFile(path)
+	top := ui.Win.Canvas().Overlays().Top()
+	if top == nil || !strings.Contains(labels(top), "新表.csv") {
+		t.Fatalf("no wait dialog naming the file")
+	}
+	tapDialog(t, ui, "取消")
+	waitFor(t, ui, "the read to end", func() bool { ui.bg.Wait(); return true })
+	ui.Pump()
+	if n := cv.model.Index().Len(); n != 2 {
+		t.Fatalf("cancelled import left %d rows, want the 2 there were", n)
+	}
+	if top := ui.Win.Canvas().Overlays().Top(); top != nil {
+		t.Fatalf("a dialog is open after cancelling:\n%s", labels(top))
+	}
+	// Not cancelled: asked, then replaced.
+	cv.importFile(path)
+	waitFor(t, ui, "the replace question", func() bool {
+		top := ui.Win.Canvas().Overlays().Top()
+		return top != nil && ui.waitForTest == nil
+	})
+	tapDialog(t, ui, "是", "Yes")
+	if n := cv.model.Index().Len(); n != 3 {
+		t.Fatalf("import gave %d rows, want 3", n)
+	}
+}
+
+// 30 wheel clicks move 90 rows (3 a click), not 19 as Fyne's 25 px a click.
+func TestWheelScrollsRowsAtSpreadsheetSpeed(t *testing.T) {
+	ui := newTestUI(t)
+	wz := projectAtContacts(t, ui, rowsMissingAccount(500))
+	cv := wz.contacts
+	// The driver gives the wheel to the last scrollable object under the
+	// mouse in drawing order: the scroller over the table, not the table's
+	// own scroll container.
+	var order []fyne.CanvasObject
+	walk(ui.Win.Content(), func(o fyne.CanvasObject) {
+		if _, ok := o.(fyne.Scrollable); ok {
+			order = append(order, o)
+		}
+	})
+	wheelAt, tableScrollAt := -1, -1
+	for i, o := range order {
+		if o == fyne.CanvasObject(cv.wheel) {
+			wheelAt = i
+		}
+	}
+	walk(cv.table, func(o fyne.CanvasObject) {
+		if _, ok := o.(fyne.Scrollable); ok && tableScrollAt < 0 {
+			for i, p := range order {
+				if p == o {
+					tableScrollAt = i
+				}
+			}
+		}
+	})
+	if wheelAt < 0 || tableScrollAt < 0 || wheelAt < tableScrollAt {
+		t.Fatalf("the wheel scroller (at %d) is not drawn over the table's scroller (at %d)", wheelAt, tableScrollAt)
+	}
+	for i := 0; i < 30; i++ {
+		cv.wheel.Scrolled(&fyne.ScrollEvent{Scrolled: fyne.NewDelta(0, -driverScrollStep())})
+	}
+	rows := cv.wheel.offset().Y / cv.wheel.rowH
+	if rows < 85 || rows > 95 {
+		t.Fatalf("30 wheel clicks moved %.1f rows, want about 90", rows)
+	}
+	for i := 0; i < 10; i++ {
+		cv.wheel.Scrolled(&fyne.ScrollEvent{Scrolled: fyne.NewDelta(0, driverScrollStep())})
+	}
+	if back := cv.wheel.offset().Y / cv.wheel.rowH; back < rows-32 || back > rows-28 {
+		t.Fatalf("10 clicks back went from %.1f to %.1f rows", rows, back)
+	}
+	// The table's own scrolling (a jump) and the wheel agree.
+	cv.table.ScrollToTop()
+	cv.wheel.Scrolled(&fyne.ScrollEvent{Scrolled: fyne.NewDelta(0, -driverScrollStep())})
+	if r := cv.wheel.offset().Y / cv.wheel.rowH; r < 2.5 || r > 3.5 {
+		t.Fatalf("one click after going to the top: %.1f rows", r)
+	}
+}
+
+// A problem cut short in the list reads in full under the value bar once
+// clicked, with its row shown.
+func TestProblemReadsInFullWhenClicked(t *testing.T) {
+	ui := newTestUI(t)
+	wz := projectAtContacts(t, ui, rowsMissingAccount(40))
+	cv := wz.contacts
+	last := len(cv.issueSet) - 1
+	cv.issues.Select(last)
+	p := cv.issueSet[last]
+	if cv.selRow != p.Row {
+		t.Fatalf("jumped to row %d, want %d", cv.selRow, p.Row)
+	}
+	if !cv.cellNote.Visible() || cv.cellNote.Text != problemText(p) {
+		t.Fatalf("note %q, want the problem in full %q", cv.cellNote.Text, problemText(p))
 	}
 }

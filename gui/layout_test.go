@@ -1,6 +1,7 @@
 package gui
 
 import (
+	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -138,4 +139,57 @@ type noWindowApp struct{ fyne.App }
 
 func (a *noWindowApp) NewWindow(string) fyne.Window {
 	panic("NotInitialized: The GLFW library is not initialized")
+}
+
+// shownURL is the confirmation URL on the QR screen.
+func shownURL(ui *UI) string {
+	var u string
+	walk(ui.Win.Content(), func(o fyne.CanvasObject) {
+		if l, ok := o.(*widget.Label); ok && strings.HasPrefix(l.Text, "http://") {
+			u = l.Text
+		}
+	})
+	return u
+}
+
+// Switching language on the QR step keeps its URL and token: a phone that
+// opened the link before the switch still gets the page.
+func TestQRKeepsSessionAcrossLanguageSwitch(t *testing.T) {
+	ui := newTestUI(t)
+	must(t, ui.openDemo("qr"))
+	before := shownURL(ui)
+	if before == "" {
+		t.Fatal("no URL on the QR screen")
+	}
+	ui.SetLanguage(i18n.English)
+	ui.Pump()
+	if after := shownURL(ui); after != before {
+		t.Fatalf("URL changed with the language: %s → %s", before, after)
+	}
+	if !strings.Contains(labels(ui.Win.Content()), "Waiting") && !strings.Contains(labels(ui.Win.Content()), "waiting") {
+		t.Fatalf("status not in English after the switch:\n%s", labels(ui.Win.Content()))
+	}
+	resp, err := http.Get(before)
+	must(t, err)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("the first link answers %d after the switch", resp.StatusCode)
+	}
+	ui.SetLanguage(i18n.Chinese)
+}
+
+// The target step says why Next waits; the rehearsal's plan does not
+// claim a secret it does not have.
+func TestTargetAndPlanSayWhatIsTrue(t *testing.T) {
+	ui := newTestUI(t)
+	openAt(t, ui, upgrade.StageMethodChosen)
+	if l := labels(ui.Win.Content()); !strings.Contains(l, "先点「检查连接」") {
+		t.Fatalf("target step does not say why Next is disabled:\n%s", l)
+	}
+	must(t, ui.openDemo("plan"))
+	wz := ui.wizardForTest
+	waitFor(t, ui, "the plan", func() bool { return wz.plan != nil && !wz.plan.loading })
+	if l := labels(ui.Win.Content()); strings.Contains(strings.ToLower(l), "secret有效") {
+		t.Fatalf("the rehearsal's plan says the secret works:\n%s", l)
+	}
 }

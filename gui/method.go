@@ -20,9 +20,9 @@ func (wz *wizard) showMethod() {
 			pick := widget.NewCheck(i18n.T(title), nil)
 			pick.Checked = chosen == m
 			whoL := widget.NewLabel(i18n.T(who))
-			whoL.Wrapping = fyne.TextWrapWord
+			whoL.Wrapping = wrapMode()
 			stepsL := widget.NewLabel(i18n.T(steps))
-			stepsL.Wrapping = fyne.TextWrapWord
+			stepsL.Wrapping = wrapMode()
 			// A click anywhere on the card picks its method, not only on the box.
 			return pick, newTapArea(widget.NewCard("", "", container.NewVBox(pick, whoL, stepsL)), func() { pick.SetChecked(true) })
 		}

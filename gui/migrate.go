@@ -83,7 +83,7 @@ func (mv *migrateView) build() fyne.CanvasObject {
 	mv.startBtn = widget.NewButton(i18n.T("migrate.resume"), func() { mv.start(false) })
 	mv.startBtn.Importance = widget.HighImportance
 	mv.state = widget.NewLabel("")
-	mv.state.Wrapping = fyne.TextWrapWord
+	mv.state.Wrapping = wrapMode()
 	mv.syncButtons()
 	// Show what the journal already holds (after a restart); reading it
 	// for 100k rows takes a moment, so off the UI thread.

@@ -48,9 +48,9 @@ func (wz *wizard) showNotice() {
 		}
 		title := widget.NewLabelWithStyle(i18n.T("notice.title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 		intro := widget.NewLabel(i18n.T("notice.intro"))
-		intro.Wrapping = fyne.TextWrapWord
+		intro.Wrapping = wrapMode()
 		changes := widget.NewLabel(i18n.T("notice.changes"))
-		changes.Wrapping = fyne.TextWrapWord
+		changes.Wrapping = wrapMode()
 		acc := widget.NewAccordion(widget.NewAccordionItem(i18n.T("notice.changes_title"), changes))
 		body := container.NewVScroll(container.NewVBox(title, intro, widget.NewSeparator(), box, acc))
 		return wz.frame(body, next)

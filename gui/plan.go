@@ -17,6 +17,7 @@ import (
 	"exmail-upgrade/core/plan"
 	"exmail-upgrade/core/session"
 	"exmail-upgrade/core/textfold"
+	"exmail-upgrade/core/upgrade"
 	"exmail-upgrade/gui/i18n"
 )
 
@@ -51,6 +52,9 @@ type planView struct {
 	checks  []plan.Check
 	err     error
 	loading bool
+	// left is set when the user left the loading screen: the plan that
+	// arrives later is not shown.
+	left bool
 }
 
 // showPlan reads the target, builds the plan and shows it for the typed
@@ -72,6 +76,9 @@ func (wz *wizard) showPlan() {
 		defer cancel()
 		pl, checks, err := wz.flow.Plan(ctx)
 		wz.ui.do(func() {
+			if pv.left {
+				return
+			}
 			pv.plan, pv.checks, pv.err, pv.loading = pl, checks, err, false
 			wz.ui.show(pv.build)
 			wz.plan = pv // after the screen is up: tests wait on it
@@ -83,6 +90,7 @@ func (pv *planView) build() fyne.CanvasObject {
 	wz := pv.wz
 	title := widget.NewLabelWithStyle(i18n.T("plan.title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	backToContacts := widget.NewButton(i18n.T("plan.back_contacts"), func() {
+		pv.left = true
 		if err := wz.flow.EditContacts(); err != nil {
 			wz.ui.showError(err)
 			return
@@ -91,10 +99,14 @@ func (pv *planView) build() fyne.CanvasObject {
 	})
 	if pv.loading {
 		bar := widget.NewProgressBarInfinite()
-		return wz.frame(container.NewVBox(title, widget.NewLabel(i18n.T("plan.loading")), bar))
+		return wz.frame(container.NewVBox(title, widgetWrapped(i18n.T("plan.loading")), bar, pv.elapsed()), backToContacts)
 	}
 	checks := container.NewVBox()
+	rehearsal := wz.up.State().Target != nil && wz.up.State().Target.Kind == upgrade.TargetSim
 	for _, c := range pv.checks {
+		if rehearsal && c.Name == "secret" && c.OK {
+			continue // the rehearsal has no secret to be valid
+		}
 		mark := "✓ "
 		if !c.OK {
 			mark = "✗ "
@@ -187,7 +199,7 @@ func (pv *planView) build() fyne.CanvasObject {
 	start.Importance = widget.DangerImportance
 	blocked := session.CanStart(p, pv.checks) != nil
 	hint := widget.NewLabel("")
-	hint.Wrapping = fyne.TextWrapWord
+	hint.Wrapping = wrapMode()
 	update := func(s string) {
 		res := textfold.Compare(s, wz.project.Name)
 		hint.SetText(typedHint(res))
@@ -234,6 +246,31 @@ func (pv *planView) build() fyne.CanvasObject {
 		container.New(&minHeight{height: 240}, list))
 	body := container.NewBorder(nil, confirmBox, nil, nil, container.NewVScroll(top))
 	return wz.frame(body, backToContacts, start)
+}
+
+// elapsed is a label counting the seconds the plan has been loading.
+func (pv *planView) elapsed() fyne.CanvasObject {
+	l := widget.NewLabel(i18n.Tf("wait.seconds", 0))
+	start := time.Now()
+	ui := pv.wz.ui
+	ui.background(func() {
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for range t.C {
+			done := make(chan bool, 1)
+			ui.do(func() {
+				l.SetText(i18n.Tf("wait.seconds", int(time.Since(start).Seconds())))
+				done <- !pv.loading || pv.left || pv.wz.ui.screen == nil
+			})
+			if ui.updates != nil {
+				return // tests pump updates themselves; one tick is enough
+			}
+			if <-done {
+				return
+			}
+		}
+	})
+	return l
 }
 
 // typedHint says what the typed company name lacks or gets wrong.

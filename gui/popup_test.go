@@ -2,6 +2,7 @@ package gui
 
 import (
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -172,4 +173,40 @@ func isMenu(o fyne.CanvasObject) bool {
 		}
 	})
 	return found
+}
+
+// A migration interrupted (the window closed mid-run) reopens saying so:
+// paused, not running, 「继续迁移」 offered, 停止 and 暂停 off; the projects
+// list says it can be continued.
+func TestReopenedInterruptedMigrationTellsTheTruth(t *testing.T) {
+	ui := newTestUI(t)
+	must(t, ui.openDemo("migrate"))
+	wz := ui.wizardForTest
+	wz.flow.Connection().Sim.SetKnobs(wecomsim.Knobs{Latency: 20 * time.Millisecond})
+	waitFor(t, ui, "the migration to run", func() bool { return wz.migrate != nil && wz.migrate.getEngine() != nil })
+	wz.migrate.stop()
+	waitFor(t, ui, "the migration to stop", func() bool { return !wz.migrate.running })
+	id := wz.project.ID
+	ui.ShowProjects()
+	if l := labels(ui.Win.Content()); !strings.Contains(l, "迁移已中断") {
+		t.Fatalf("projects list does not say the migration was interrupted:\n%s", l)
+	}
+	ui.OpenProject(id)
+	mv := ui.wizardForTest.migrate
+	if mv == nil || mv.running {
+		t.Fatal("reopened project is not on a migration screen that is idle")
+	}
+	waitFor(t, ui, "the journal's counts", func() bool { return !strings.Contains(mv.counts.Text, "正在读取") })
+	if !strings.Contains(mv.state.Text, "中断") {
+		t.Fatalf("state says %q", mv.state.Text)
+	}
+	if mv.startBtn.Text != "继续迁移" || mv.startBtn.Disabled() {
+		t.Fatalf("start button %q (disabled %v)", mv.startBtn.Text, mv.startBtn.Disabled())
+	}
+	if !mv.stopBtn.Disabled() || !mv.pauseBtn.Disabled() {
+		t.Fatal("停止 or 暂停 enabled although nothing runs")
+	}
+	if !strings.Contains(mv.counts.Text, "已完成") {
+		t.Fatalf("counts %q do not show the journal", mv.counts.Text)
+	}
 }

@@ -23,6 +23,12 @@ import (
 // ways into a new upgrade or a rehearsal.
 func (ui *UI) ShowProjects() { ui.show(ui.projectsScreen) }
 
+// migrating reports whether a migration of project id runs in this window.
+func (ui *UI) migrating(id string) bool {
+	wz := ui.wizardForTest
+	return wz != nil && wz.project.ID == id && wz.migrate != nil && wz.migrate.running
+}
+
 // stageText is the stage of a project in the current language.
 func stageText(s string) string {
 	if s == "" {
@@ -51,7 +57,11 @@ func (ui *UI) projectsScreen() fyne.CanvasObject {
 			c := o.(*fyne.Container)
 			c.Objects[0].(*widget.Label).SetText(p.Name)
 			right := c.Objects[2].(*fyne.Container)
-			right.Objects[0].(*widget.Label).SetText(stageText(p.Stage))
+			st := stageText(p.Stage)
+			if p.Stage == string(upgrade.StageMigrating) && !ui.migrating(p.ID) {
+				st = i18n.T("stage.migrating_interrupted") // the journal says migrating; nothing runs
+			}
+			right.Objects[0].(*widget.Label).SetText(st)
 			right.Objects[1].(*widget.Label).SetText(p.UpdatedAt.Local().Format("2006-01-02 15:04"))
 		})
 	setEnabled := func() {
@@ -88,13 +98,13 @@ func (ui *UI) projectsScreen() fyne.CanvasObject {
 	importBtn := widget.NewButtonWithIcon(i18n.T("projects.import"), theme.FileIcon(), ui.importProject)
 
 	intro := widget.NewLabel(i18n.T("projects.intro"))
-	intro.Wrapping = fyne.TextWrapWord
+	intro.Wrapping = wrapMode()
 	heading := widget.NewLabelWithStyle(i18n.T("projects.title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	top := container.NewVBox(intro, container.NewHBox(newBtn, rehearseBtn, importBtn), heading)
 	var center fyne.CanvasObject = list
 	if len(projects) == 0 {
 		empty := widget.NewLabelWithStyle(i18n.T("projects.empty"), fyne.TextAlignCenter, fyne.TextStyle{Italic: true})
-		empty.Wrapping = fyne.TextWrapWord
+		empty.Wrapping = wrapMode()
 		center = container.NewVBox(layoutSpacer(), empty, layoutSpacer())
 	}
 	bottom := container.NewHBox(openBtn, exportBtn, deleteBtn)

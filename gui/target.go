@@ -72,7 +72,7 @@ func (wz *wizard) showTarget() {
 		var found upgrade.Target
 		kind.OnChanged = func(s string) {
 			next.Disable()
-			status.SetText("")
+			status.SetText(i18n.T("target.check_first")) // why Next waits
 			if s == kinds[1] {
 				realBox.Show()
 				simHelp.Hide()

@@ -5,7 +5,6 @@ import (
 	"sync"
 	"time"
 
-	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
@@ -53,7 +52,7 @@ func (ui *UI) wait(title string, work func(ctx context.Context, p *waitProgress)
 	ctx, cancel := context.WithCancel(context.Background())
 	prog := &waitProgress{}
 	phaseL := widget.NewLabel(i18n.T("wait.starting"))
-	phaseL.Wrapping = fyne.TextWrapWord
+	phaseL.Wrapping = wrapMode()
 	countL := widget.NewLabel("")
 	bar := widget.NewProgressBar()
 	bar.Hide()

@@ -20,7 +20,7 @@ func containerVBox(objs ...fyne.CanvasObject) *fyne.Container { return container
 // widgetWrapped is a label that wraps at word boundaries.
 func widgetWrapped(s string) *widget.Label {
 	l := widget.NewLabel(s)
-	l.Wrapping = fyne.TextWrapWord
+	l.Wrapping = wrapMode()
 	return l
 }
 
@@ -84,4 +84,15 @@ func newFileOpen(cb func(fyne.URIReadCloser, error), w fyne.Window) *dialog.File
 	d.SetConfirmText(i18n.T("file.open"))
 	d.SetDismissText(i18n.T("common.cancel"))
 	return d
+}
+
+// wrapMode is how long texts wrap in the current language. Chinese has no
+// spaces between words, so word wrapping kept a whole clause together and
+// broke lines after a lone Latin word ("…；RTX" then the rest); Chinese
+// text breaks between any two characters instead, as Chinese is set.
+func wrapMode() fyne.TextWrap {
+	if i18n.Language() == i18n.Chinese {
+		return fyne.TextWrapBreak
+	}
+	return fyne.TextWrapWord
 }
