@@ -2,7 +2,6 @@ package session
 
 import (
 	"context"
-	"exmail-upgrade/core/textfold"
 	"strconv"
 	"strings"
 	"sync"
@@ -12,6 +11,7 @@ import (
 	"exmail-upgrade/core/plan"
 	"exmail-upgrade/core/store"
 	"exmail-upgrade/core/text"
+	"exmail-upgrade/core/textfold"
 	"exmail-upgrade/core/upgrade"
 )
 
@@ -296,7 +296,7 @@ func (f *Flow) Plan(ctx context.Context) (*plan.Plan, []plan.Check, error) {
 			return nil, checks, err
 		}
 	}
-	return f.Project.Plan(ctx, conn, f.PlanOptions())
+	return f.Project.planAndStore(ctx, conn, f.PlanOptions())
 }
 
 // CanStart is the one answer to "may this plan start?": no blocking
@@ -331,7 +331,7 @@ func (f *Flow) ConfirmPlan(pl *plan.Plan, checks []plan.Check, typedName string)
 	if f.Stage() == upgrade.StagePlanConfirmed && f.State().PlanHash == pl.Hash() {
 		return nil
 	}
-	return f.Project.ConfirmPlan(pl, f.Name)
+	return f.Project.confirmPlan(pl, f.Name)
 }
 
 // Run starts or resumes the migration on the open connection (reopening a
@@ -342,7 +342,7 @@ func (f *Flow) Run(ctx context.Context, opt migrate.Options, started func(*migra
 	if err := f.Reconnect(""); err != nil {
 		return nil, refusal{err}
 	}
-	return f.Project.Run(ctx, f.Connection(), opt, false, started)
+	return f.Project.run(ctx, f.Connection(), opt, false, started)
 }
 
 // RetryFailed runs the items that failed for good once more (after a
@@ -351,7 +351,7 @@ func (f *Flow) RetryFailed(ctx context.Context, opt migrate.Options, started fun
 	if err := f.Reconnect(""); err != nil {
 		return nil, refusal{err}
 	}
-	return f.Project.Run(ctx, f.Connection(), opt, true, started)
+	return f.Project.run(ctx, f.Connection(), opt, true, started)
 }
 
 // AcceptFailures closes the upgrade with its failed items left for the
