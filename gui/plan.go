@@ -159,7 +159,7 @@ func (pv *planView) build() fyne.CanvasObject {
 		i18n.T("plan.kind_update"), i18n.T("plan.kind_untouched"), i18n.T("plan.kind_warning")}
 	kindKeys := []string{"", "conflict", "dept", "create", "update", "untouched", "warning"}
 	var shown []row
-	kindSel := widget.NewSelect(kinds, nil)
+	kindSel := newSafeSelect(kinds, nil)
 	search := widget.NewEntry()
 	search.SetPlaceHolder(i18n.T("plan.search"))
 	list := widget.NewList(func() int { return len(shown) },

@@ -94,6 +94,19 @@ func TestClickQueuedDuringScreenChangeDoesNotPanic(t *testing.T) {
 	wz := ui.wizardForTest
 	waitFor(t, ui, "the plan", func() bool { return wz.plan != nil && !wz.plan.loading && wz.plan.plan != nil })
 	drv.paint(ui.Win)
+	// Every select of the plan screen opens its menu once painted.
+	sels := selects(ui.Win.Content())
+	if len(sels) < 2 {
+		t.Fatalf("%d selects on the plan screen, want the language and the kind filter", len(sels))
+	}
+	for i, s := range sels {
+		s.Tapped(&fyne.PointEvent{Position: fyne.NewPos(5, 5)})
+		top := ui.Win.Canvas().Overlays().Top()
+		if !isMenu(top) {
+			t.Fatalf("select %d did not open its menu (top overlay %T)", i, top)
+		}
+		top.Hide()
+	}
 	var typed *widget.Entry
 	walk(ui.Win.Content(), func(o fyne.CanvasObject) {
 		if e, ok := o.(*widget.Entry); ok && e.PlaceHolder == wz.project.Name {
