@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"exmail-upgrade/core/confirm"
+	"exmail-upgrade/core/migrate"
 	"exmail-upgrade/core/upgrade"
 	"exmail-upgrade/gui/i18n"
 )
@@ -158,6 +159,13 @@ func TestEveryUsedKeyIsTranslated(t *testing.T) {
 	for _, s := range []confirm.Status{confirm.StatusWaiting, confirm.StatusOpened, confirm.StatusConfirmed,
 		confirm.StatusExpired, confirm.StatusCancelled} {
 		dynamic = append(dynamic, "qr.status_"+string(s))
+	}
+	for _, ph := range []string{migrate.PhasePrepare, migrate.PhaseReconcile, migrate.PhaseDepartments, migrate.PhaseMembers,
+		migrate.PhaseRetry, migrate.PhaseVerify, migrate.PhaseDone} {
+		dynamic = append(dynamic, "migrate.phase_"+ph)
+	}
+	for _, st := range []string{migrate.StepFreeze, migrate.StepPlan, migrate.StepJournal} {
+		dynamic = append(dynamic, "migrate.step_"+st)
 	}
 	for _, k := range dynamic {
 		for _, l := range []string{i18n.Chinese, i18n.English} {
