@@ -240,11 +240,13 @@ func (pv *planView) build() fyne.CanvasObject {
 	} else {
 		confirmBox = container.NewVBox(widgetWrapped(i18n.Tf("plan.type_name", wz.project.Name)), typed, hint)
 	}
-	// Everything above the confirmation scrolls, the list at a fixed
-	// height: opening the expander scrolls instead of growing the window.
-	top := container.NewVBox(title, checks, counts, pv.advanced(), container.NewBorder(nil, nil, kindSel, nil, search),
-		container.New(&minHeight{height: 240}, list))
-	body := container.NewBorder(nil, confirmBox, nil, nil, container.NewVScroll(top))
+	// The checks, counts, expander and filter scroll in at most half the
+	// height, the list takes the rest: opening the expander scrolls
+	// instead of growing the window.
+	top := container.NewVBox(title, checks, counts, pv.advanced())
+	rest := container.NewBorder(container.NewBorder(nil, nil, kindSel, nil, search), nil, nil, nil, list)
+	body := container.NewBorder(nil, confirmBox, nil, nil,
+		container.New(&topThenRest{top: top, share: 0.5, restMin: 120}, container.NewVScroll(top), rest))
 	return wz.frame(body, backToContacts, start)
 }
 
