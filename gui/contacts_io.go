@@ -205,16 +205,21 @@ func (cv *contactsView) saveFile(name string, write func(io.Writer) error) {
 			cv.wz.ui.showError(err)
 			return
 		}
-		werr := write(w)
-		cerr := w.Close()
-		if werr == nil {
-			werr = cerr
-		}
-		if werr != nil {
-			cv.wz.ui.showError(werr)
-			return
-		}
-		dialog.ShowInformation(i18n.T("contacts.export"), i18n.Tf("projects.exported", w.URI().Path()), win)
+		// A 100k-row workbook takes seconds to write: behind a wait dialog.
+		cv.wz.ui.waitWith(i18n.Tf("contacts.writing", w.URI().Name()), false, func(context.Context, *waitProgress) error {
+			werr := write(w)
+			cerr := w.Close()
+			if werr == nil {
+				werr = cerr
+			}
+			return werr
+		}, func(werr error) {
+			if werr != nil {
+				cv.wz.ui.showError(werr)
+				return
+			}
+			dialog.ShowInformation(i18n.T("contacts.export"), i18n.Tf("projects.exported", w.URI().Path()), win)
+		})
 	}, win)
 	d.SetFileName(fsname.FileName(name))
 	d.Show()

@@ -49,6 +49,12 @@ const waitTick = 200 * time.Millisecond
 // takes the clicks made meanwhile, so none is queued into the next screen.
 // then runs on the UI thread with work's error, unless cancelled.
 func (ui *UI) wait(title string, work func(ctx context.Context, p *waitProgress) error, then func(error)) {
+	ui.waitWith(title, true, work, then)
+}
+
+// waitWith is wait; without cancellable the dialog has no Cancel (a file
+// being written is finished rather than left half-written).
+func (ui *UI) waitWith(title string, cancellable bool, work func(ctx context.Context, p *waitProgress) error, then func(error)) {
 	ctx, cancel := context.WithCancel(context.Background())
 	prog := &waitProgress{}
 	phaseL := widget.NewLabel(i18n.T("wait.starting"))
@@ -64,6 +70,9 @@ func (ui *UI) wait(title string, work func(ctx context.Context, p *waitProgress)
 		cancel()
 		d.Hide()
 	})
+	if !cancellable {
+		cancelBtn.Hide()
+	}
 	content := container.New(&fixedWidth{width: 420}, container.NewVBox(phaseL, bar, busy, countL, container.NewCenter(cancelBtn)))
 	d = dialog.NewCustomWithoutButtons(title, content, ui.Win)
 	d.Show()
