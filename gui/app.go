@@ -398,5 +398,5 @@ func (ui *UI) showError(err error) {
 	if err == nil {
 		return
 	}
-	dialog.ShowError(fmt.Errorf("%s", err.Error()), ui.Win)
+	dialog.ShowError(fmt.Errorf("%s", explain(err)), ui.Win) // in the current language only
 }

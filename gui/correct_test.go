@@ -63,12 +63,11 @@ func TestWalkBindCorrectFailedMembers(t *testing.T) {
 		t.Fatalf("changes not shown:\n%s", txt)
 	}
 	tapDialog(t, ui, "Yes", "是")
-	waitFor(t, ui, "the retry", func() bool {
-		// The stage is stored before the run's result reaches the UI
-		// thread: wait for the run to have ended there too.
-		ended := wz.migrate != nil && !wz.migrate.running && wz.result != nil
-		return ended && (wz.up.Stage() == upgrade.StageDone || wz.up.Stage() == upgrade.StageFailedItems && wz.result.Failed > 0 && labelsHave(ui, "项未迁移"))
-	})
+	mv := wz.migrate
+	if mv == nil || !mv.running {
+		t.Fatal("the retry did not start")
+	}
+	waitFor(t, ui, "the retry", func() bool { return !mv.running }) // set with the result, on the UI thread
 	if wz.up.Stage() != upgrade.StageDone || wz.result.Failed != 0 {
 		t.Fatalf("after the correction: stage %s, failures %+v", wz.up.Stage(), wz.result.Failures)
 	}

@@ -30,7 +30,7 @@ func (wz *wizard) showNotice() {
 		for i, p := range points {
 			// The text wraps beside the box: a long point must not widen the window.
 			checks[i] = widget.NewCheck("", func(bool) { update() })
-			box.Add(container.NewBorder(nil, nil, checks[i], nil, widgetWrapped(i18n.Pick(p.ZH, p.EN))))
+			box.Add(container.NewBorder(nil, nil, checks[i], nil, widgetWrapped(i18n.Pick(p.Text.Zh, p.Text.En))))
 		}
 		update()
 		next.OnTapped = func() {

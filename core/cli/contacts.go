@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 
 	"exmail-upgrade/core/contacts"
@@ -74,7 +75,7 @@ func runTemplate(env *Env) int {
 		fmt.Fprintf(env.Stderr, "写模板失败 / cannot write the template: %v\n", err)
 		return ExitUsage
 	}
-	fmt.Fprintf(env.Stdout, "已生成模板 / template written: %s\n", *out)
+	fmt.Fprintf(env.Stdout, "已生成模板 / template written: %s\n", filepath.FromSlash(*out))
 	return ExitOK
 }
 
@@ -152,7 +153,7 @@ func printCheck(w io.Writer, format, file string, res *sheet.Result, problems []
 		return
 	}
 	if res != nil {
-		fmt.Fprintf(w, "文件 / file: %s  格式 / layout: %s  成员 / rows: %d\n", file, layout, rows)
+		fmt.Fprintf(w, "文件 / file: %s  格式 / layout: %s  成员 / rows: %d\n", filepath.FromSlash(file), layout, rows)
 	}
 	for _, p := range problems {
 		where := "表格 / sheet"
@@ -164,7 +165,7 @@ func printCheck(w io.Writer, format, file string, res *sheet.Result, problems []
 		}
 		line := fmt.Sprintf("%s %s %s: %s", where, severityText(p.Severity), p.Code, p.Message)
 		if p.Value != "" && p.Row > 0 {
-			line += fmt.Sprintf("（值 / value: %q）", p.Value)
+			line += fmt.Sprintf("（值 / value: %q）", contacts.Quote(p.Value))
 		}
 		fmt.Fprintln(w, line)
 	}
@@ -198,6 +199,10 @@ func runFix(env *Env) int {
 	if len(pos) != 1 || *out == "" {
 		return contactsUsage(env, "usage: exmail-upgrade fix FILE -o OUT.xlsx [--review REVIEW.xlsx] [--domain D ...]")
 	}
+	if zh, en := checkOutputs(pos[0], [2]string{"-o", *out}, [2]string{"--review", *review}); en != "" {
+		fmt.Fprintln(env.Stderr, env.T(zh, en))
+		return ExitUsage
+	}
 	res, err := sheet.Read(pos[0], sheet.Options{Domains: domains})
 	if err != nil {
 		fmt.Fprintln(env.Stderr, err)
@@ -215,7 +220,7 @@ func runFix(env *Env) int {
 			fmt.Fprintf(env.Stderr, "写检查结果失败 / cannot write the review: %v\n", err)
 			return ExitUsage
 		}
-		fmt.Fprintf(env.Stdout, "检查结果 / review: %s\n", *review)
+		fmt.Fprintf(env.Stdout, "检查结果 / review: %s\n", filepath.FromSlash(*review))
 	}
 	c := contacts.Count(problems)
 	fmt.Fprintf(env.Stdout, "已自动修正 %d 处 · 错误 %d · 提醒 %d / fixed %d, errors %d, warnings %d\n",
@@ -230,13 +235,13 @@ func runFix(env *Env) int {
 				fmt.Fprintf(env.Stdout, "%s %s: %s\n", where, p.Code, p.Message)
 			}
 		}
-		fmt.Fprintf(env.Stdout, "还有错误，未生成 %s / errors remain; %s not written\n", *out, *out)
+		fmt.Fprintf(env.Stdout, "还有错误，未生成 %s / errors remain; %s not written\n", filepath.FromSlash(*out), filepath.FromSlash(*out))
 		return ExitProblems
 	}
 	if err := sheet.WriteFileAtomic(*out, func(w io.Writer) error { return sheet.WriteUpload(w, res.Dir, opts) }); err != nil {
 		fmt.Fprintf(env.Stderr, "写文件失败 / cannot write: %v\n", err)
 		return ExitUsage
 	}
-	fmt.Fprintf(env.Stdout, "可上传的表格 / upload-ready sheet: %s\n", *out)
+	fmt.Fprintf(env.Stdout, "可上传的表格 / upload-ready sheet: %s\n", filepath.FromSlash(*out))
 	return ExitOK
 }

@@ -75,18 +75,18 @@ var interruptSignals = []os.Signal{os.Interrupt, sigTERM, sigHUP}
 func doMigrate(env *Env, a migrateArgs) error {
 	company := strings.TrimSpace(a.company)
 	if company == "" {
-		return refuse(errors.New("缺少 --company / --company is required"))
+		return refuse(text.NewError("缺少 --company", "--company is required"))
 	}
 	if strings.TrimSpace(a.confirm) != company {
-		return refuse(errors.New("--confirm 必须与 --company 完全一致(键入公司名即确认) / --confirm must equal --company (the typed confirmation)"))
+		return refuse(text.NewError("--confirm 必须与 --company 完全一致(键入公司名即确认)", "--confirm must equal --company (the typed confirmation)"))
 	}
 	method := upgrade.Method(a.method)
 	if !method.Valid() {
-		return refuse(errors.New("--method 只能是 new 或 bind / --method must be new or bind"))
+		return refuse(text.NewError("--method 只能是 new 或 bind", "--method must be new or bind"))
 	}
 	kind := upgrade.TargetKind(a.target)
 	if kind != upgrade.TargetSim && kind != upgrade.TargetWeCom {
-		return refuse(errors.New("--target 只能是 sim 或 wecom / --target must be sim or wecom"))
+		return refuse(text.NewError("--target 只能是 sim 或 wecom", "--target must be sim or wecom"))
 	}
 	mode, err := migrate.ParseBatchMode(a.batch)
 	if err != nil {
@@ -125,11 +125,11 @@ func doMigrate(env *Env, a migrateArgs) error {
 	}
 	if kind == upgrade.TargetWeCom {
 		if a.corpID == "" {
-			return refuse(errors.New("--target wecom 需要 --corp-id / --target wecom needs --corp-id"))
+			return refuse(text.NewError("--target wecom 需要 --corp-id", "--target wecom needs --corp-id"))
 		}
 		cfg.CorpID, cfg.Secret, cfg.APIBase = a.corpID, env.Getenv(a.secretEnv), a.apiBase
 		if cfg.Secret == "" {
-			return refuse(fmt.Errorf("环境变量 %s 中没有secret / no secret in environment variable %s", a.secretEnv, a.secretEnv))
+			return refuse(text.Errorf("环境变量 %s 中没有secret", "no secret in environment variable %s", a.secretEnv))
 		}
 		if cfg.APIBase == "" {
 			cfg.APIBase = env.Getenv("EXMAIL_UPGRADE_API_BASE")
@@ -148,7 +148,7 @@ func doMigrate(env *Env, a migrateArgs) error {
 	defer f.Close()
 	f.SetActor("cli:" + store.CurrentUser())
 	if f.Stage() == upgrade.StageDone {
-		return refuse(errors.New("该公司的升级已完成,项目已锁定,不能再次运行 / this company's upgrade is done; the project is locked and cannot run again"))
+		return refuse(text.NewError("该公司的升级已完成,项目已锁定,不能再次运行", "this company's upgrade is done; the project is locked and cannot run again"))
 	}
 	f.SetPlanOptions(plan.ReadOptions{TargetSheet: targetSheet, AccountCap: a.accountCap, CreatedThisMonth: a.createdThisMonth})
 
@@ -314,7 +314,7 @@ func execute(ctx context.Context, env *Env, f *session.Flow, mode migrate.BatchM
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(env.Stdout, env.Text(res.Verification.Summary()))
+	fmt.Fprintln(env.Stdout, res.Verification.Text().String(env.lang()))
 	for _, fl := range res.Failures {
 		fmt.Fprintf(env.Stdout, "  ✗ %s %s %s: %d %s\n", fl.Kind, fl.Key, fl.Name, fl.Code, env.Text(fl.Explain))
 	}

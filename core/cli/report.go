@@ -1,11 +1,11 @@
 package cli
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 
 	"exmail-upgrade/core/report"
+	"exmail-upgrade/core/text"
 )
 
 func init() {
@@ -45,15 +45,17 @@ func writeReport(env *Env, state, name, out string) error {
 	}
 	switch {
 	case len(withPlan) == 0:
-		return refuse(errors.New("没有已确认的计划 / no confirmed plan to report on"))
+		return refuse(text.NewError("没有已确认的计划", "no confirmed plan to report on"))
 	case len(withPlan) > 1:
-		return refuse(errors.New("有多个项目,请用 --project 指定 / several projects; choose one with --project"))
+		return refuse(text.NewError("有多个项目,请用 --project 指定", "several projects; choose one with --project"))
 	}
 	d := withPlan[0]
 	in := report.Input{Plan: d.Plan, Records: d.Records, Meta: d.Meta}
 	if err := report.WriteFile(out, in); err != nil {
 		return refuse(err)
 	}
-	fmt.Fprint(env.Stdout, report.Summary(in))
+	for _, l := range report.SummaryText(in) {
+		fmt.Fprintln(env.Stdout, l.String(env.lang()))
+	}
 	return nil
 }

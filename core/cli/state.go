@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"fmt"
 	"os"
 	"time"
 
@@ -9,6 +8,7 @@ import (
 	"exmail-upgrade/core/plan"
 	"exmail-upgrade/core/session"
 	"exmail-upgrade/core/store"
+	"exmail-upgrade/core/text"
 	"exmail-upgrade/core/upgrade"
 )
 
@@ -21,12 +21,12 @@ func openStore(arg string, readOnly bool) (*store.Store, error) {
 	}
 	if readOnly {
 		if _, err := os.Stat(path); err != nil {
-			return nil, fmt.Errorf("没有状态文件 %s / no state file at %s", path, path)
+			return nil, text.Errorf("没有状态文件 %s", "no state file at %s", path)
 		}
 	}
 	st, err := store.Open(path, store.Options{ReadOnly: readOnly, Timeout: 3 * time.Second})
 	if err != nil {
-		return nil, fmt.Errorf("打开状态文件 %s 失败 / cannot open the state %s: %w", path, path, err)
+		return nil, text.Wrap(text.Sprintf("打开状态文件 %s 失败", "cannot open the state %s", path), err)
 	}
 	return st, nil
 }

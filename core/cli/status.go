@@ -89,7 +89,7 @@ func runStatus(env *Env) int {
 				j.Method, j.Done, j.Total, j.Failed, j.Pending, j.Runs))
 		}
 		if j.Verification != nil {
-			fmt.Fprintf(env.Stdout, "  %s\n", env.Text(j.Verification.Summary()))
+			fmt.Fprintf(env.Stdout, "  %s\n", j.Verification.Text().String(env.lang()))
 		}
 		for _, f := range j.Failures {
 			fmt.Fprintf(env.Stdout, "  ✗ %s %s: %d %s\n", f.Kind, f.Key, f.Code, env.Text(f.Explain))

@@ -1,12 +1,22 @@
 // Package migrate executes a confirmed plan against WeCom: departments
 // serially in plan order, then members through batch/syncuser jobs or
-// per-member calls on a worker pool, with a journal record per operation in
+// per-member calls (as many in flight as the client's limiter allows, which
+// paces them to the allowed rate), with a journal record per operation in
 // bbolt (written in batched transactions), progress events, pause, resume and
-// cancel. After a crash or a kill at any instant, running again reconciles
-// the unfinished operations with the target (user/list_id,
-// department/simplelist) before redoing them, so every member and department
-// ends up present exactly once. A verification pass reads the target back
-// when the run ends.
+// cancel.
+//
+// Exactly once: every call is declared "sent" in the journal (a window of
+// operations per commit) before it leaves, and a batch job's id is
+// journaled as soon as it is known. After a crash or a kill at any instant,
+// the next run settles what may have been sent against the target
+// (department/simplelist, user/list_id; a job journaled is awaited) before
+// sending anything again, and a 60102 "userid exists" is checked against the
+// member there: ours is done, someone else's is a failure explained.
+//
+// Transient is never final: token, busy, rate, concurrency and network
+// failures leave the item waiting for final passes (with back-off) at the
+// end of the run; only WeCom's final answers for an item fail it. A
+// verification pass reads the target back when the run ends.
 package migrate
 
 import (
@@ -71,7 +81,7 @@ type Options struct {
 	FlushEvery     time.Duration // journal commit interval (default 200 ms)
 	FlushOps       int           // journal commit after this many records (default 2000)
 	// IntentWindow is how many per-member operations are recorded as "sent"
-	// in one journal commit before any of them is sent (default 512).
+	// in one journal commit before any of them is sent (default 4096).
 	IntentWindow int
 	// Transient classifies the errors that may succeed when the same call
 	// is made later (token, busy, rate, concurrency, network): the item
@@ -79,7 +89,8 @@ type Options struct {
 	Transient func(error) bool
 	// RetryRounds is how many final passes retry the items that failed
 	// transiently (default 5); RetryBackoff is the wait before the first
-	// (default 1 s), doubling each pass.
+	// (default 1 s), doubling each pass. Each pass halves the calls in
+	// flight.
 	RetryRounds  int
 	RetryBackoff time.Duration
 	// OnProgress receives progress events (at most every ProgressEvery, and
@@ -135,20 +146,20 @@ type Progress struct {
 }
 
 // Transient reports whether err may succeed when the same call is made
-// again later without any change: an invalid or expired token (40014,
-// 42001, 41001), busy (-1), rate and concurrency limits (45009, 45033),
-// network failures and timeouts, HTTP 5xx/429. Everything else is WeCom's
-// final answer for that item.
+// again later without any change (wecom.Transient: token replacement,
+// busy, rate and concurrency limits, network failures and timeouts, HTTP
+// 5xx/429), also for errors that only carry a WeCom errcode (ErrCode()).
+// Everything else is WeCom's final answer for that item.
 func Transient(err error) bool {
 	if err == nil {
 		return false
 	}
-	switch plan.CodeOf(err) {
-	case wecom.CodeBusy, wecom.CodeInvalidToken, wecom.CodeTokenExpired, wecom.CodeMissingToken,
-		wecom.CodeRateLimit, wecom.CodeConcurrency, wecom.CodeTransport:
+	if wecom.Transient(err) {
 		return true
-	case wecom.CodeHTTPStatus:
-		return wecom.IsRetryable(err)
+	}
+	var c interface{ ErrCode() int }
+	if errors.As(err, &c) {
+		return wecom.Transient(&wecom.Error{Code: c.ErrCode()})
 	}
 	return false
 }
@@ -173,7 +184,8 @@ type Engine struct {
 	db      *bolt.DB
 	project string
 	plan    *plan.Plan
-	planH   string
+	planH   string        // p.Hash(), once hashed is closed
+	hashed  chan struct{} // closed when planH is set
 	t       Target
 	opt     Options
 	j       *Journal
@@ -228,7 +240,7 @@ func New(db *bolt.DB, project string, p *plan.Plan, t Target, opt Options) (*Eng
 		opt.ChunkSize = 10000
 	}
 	if opt.IntentWindow <= 0 {
-		opt.IntentWindow = 512
+		opt.IntentWindow = 4096
 	}
 	if opt.Transient == nil {
 		opt.Transient = Transient
@@ -245,8 +257,12 @@ func New(db *bolt.DB, project string, p *plan.Plan, t Target, opt Options) (*Eng
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	e := &Engine{db: db, project: project, plan: p, planH: p.Hash(), t: t, opt: opt,
+	e := &Engine{db: db, project: project, plan: p, t: t, opt: opt, hashed: make(chan struct{}),
 		j: OpenJournal(db, project, opt.FlushEvery, opt.FlushOps), byKey: map[string]*op{}}
+	// The hash of a 100,000-member plan takes a few hundred ms: it is
+	// computed while the journal is read, and waited for before anything
+	// is written.
+	go func() { e.planH = p.Hash(); close(e.hashed) }()
 	e.ops = planOps(p)
 	for i := range e.ops {
 		e.byKey[e.ops[i].key] = &e.ops[i]
@@ -521,6 +537,7 @@ func (e *Engine) run(ctx context.Context, contactsHash string, retryFailed bool)
 	if err != nil {
 		return nil, err
 	}
+	<-e.hashed
 	if ok && meta.PlanHash != e.planH {
 		return nil, ErrPlanChanged
 	}
@@ -1039,8 +1056,14 @@ func (e *Engine) members(ctx context.Context) string {
 func (e *Engine) single(ctx context.Context, ops []*op) {
 	w := e.opt.IntentWindow
 	jobs := make(chan *op, w)
+	// A final pass goes gentler: half the calls in flight each round, so a
+	// concurrency cap or a struggling server that made the items fail gets
+	// fewer calls at once.
+	e.mu.Lock()
+	workers := max(1, e.opt.Workers>>min(e.round, 16))
+	e.mu.Unlock()
 	var wg sync.WaitGroup
-	for i := 0; i < min(e.opt.Workers, len(ops)); i++ {
+	for i := 0; i < min(workers, len(ops)); i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -1052,12 +1075,18 @@ func (e *Engine) single(ctx context.Context, ops []*op) {
 			}
 		}()
 	}
+	// The first window is small so the first call leaves at once; windows
+	// then double up to IntentWindow.
+	size := min(w, 2*workers)
 feed:
-	for start := 0; start < len(ops); start += w {
+	for start := 0; start < len(ops); start += size {
+		if start > 0 {
+			size = min(2*size, w)
+		}
 		if e.gate(ctx) != nil {
 			break
 		}
-		win := ops[start:min(start+w, len(ops))]
+		win := ops[start:min(start+size, len(ops))]
 		for _, o := range win {
 			e.markSent(o.key)
 		}
@@ -1283,6 +1312,7 @@ func (r *Result) OK() bool {
 }
 
 func (e *Engine) result(v *Verification, interrupted bool) *Result {
+	<-e.hashed
 	e.mu.Lock()
 	states := e.states
 	e.mu.Unlock()

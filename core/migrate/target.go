@@ -163,8 +163,9 @@ func SyncCSV(users []plan.User) ([]byte, error) {
 	return buf.Bytes(), cw.Error()
 }
 
-// MaxInFlight is the bound of calls in flight the engine uses by default.
-func (w *WeCom) MaxInFlight() int { return DefaultInFlight }
+// MaxInFlight is the client's bound of calls in flight: the engine runs
+// that many at most and the client's adaptive limiter paces them.
+func (w *WeCom) MaxInFlight() int { return w.C.MaxInFlight() }
 
 // SyncUsers implements Target: upload the CSV, start batch/syncuser, wait.
 func (w *WeCom) SyncUsers(ctx context.Context, users []plan.User, progress func(int)) ([]RowResult, error) {

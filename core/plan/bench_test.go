@@ -70,3 +70,17 @@ func bindSnapshot(dir *contacts.Directory) *Snapshot {
 	}
 	return s
 }
+
+// BenchmarkUnmarshal100k decodes a stored 100,000-member plan, as a
+// migration's start does.
+func BenchmarkUnmarshal100k(b *testing.B) {
+	p, _ := Build(Input{Method: MethodNew, Company: "示例公司", Contacts: sample.Company(100_000, 1)})
+	data, _ := p.Marshal()
+	b.SetBytes(int64(len(data)))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := Unmarshal(data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -2,7 +2,6 @@ package session
 
 import (
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -287,19 +286,4 @@ func userField(u *plan.User, f contacts.Field) *string {
 		return &u.Address
 	}
 	return &u.BizMail
-}
-
-// Unfinished lists what did not arrive after a run, failures first (what
-// the done screen lists before anything else), and how many.
-func (f *Flow) Unfinished() ([]migrate.Failure, int, error) {
-	res, err := f.Status()
-	if err != nil {
-		return nil, 0, err
-	}
-	if res == nil {
-		return nil, 0, nil
-	}
-	fs := append([]migrate.Failure(nil), res.Failures...)
-	sort.SliceStable(fs, func(i, j int) bool { return fs[i].Row < fs[j].Row })
-	return fs, res.Failed + res.Pending, nil
 }

@@ -2,9 +2,7 @@ package session
 
 import (
 	"context"
-	"errors"
 	"exmail-upgrade/core/textfold"
-	"fmt"
 	"strconv"
 	"strings"
 	"sync"
@@ -13,6 +11,7 @@ import (
 	"exmail-upgrade/core/migrate"
 	"exmail-upgrade/core/plan"
 	"exmail-upgrade/core/store"
+	"exmail-upgrade/core/text"
 	"exmail-upgrade/core/upgrade"
 )
 
@@ -42,7 +41,7 @@ const Unknown = -1
 
 // ErrNeedSecret: the real target must be reopened and its contact-sync
 // secret is never stored, so the user has to type it again.
-var ErrNeedSecret = errors.New("请重新输入通讯录同步 Secret（Secret 不会保存到磁盘）/ type the contact-sync secret again (it is never saved to disk)")
+var ErrNeedSecret = text.NewError("请重新输入通讯录同步 Secret（Secret 不会保存到磁盘）", "type the contact-sync secret again (it is never saved to disk)")
 
 // OpenFlow opens project id's flow.
 func OpenFlow(st *store.Store, id string) (*Flow, error) {
@@ -149,7 +148,7 @@ func (f *Flow) Reconnect(secret string) error {
 	}
 	t := f.State().Target
 	if t == nil {
-		return fmt.Errorf("还没有识别目标企业 / no target identified yet")
+		return text.NewError("还没有识别目标企业", "no target identified yet")
 	}
 	if t.Kind == upgrade.TargetSim {
 		return f.Connect(TargetConfig{Kind: upgrade.TargetSim})
@@ -270,7 +269,7 @@ func ParseCount(s string) (int, error) {
 	}
 	n, err := strconv.Atoi(s)
 	if err != nil || n < 0 {
-		return 0, fmt.Errorf("“%s” 不是有效的数量 / %q is not a valid count", s, s)
+		return 0, text.Errorf("“%s” 不是有效的数量", "%q is not a valid count", s)
 	}
 	return n, nil
 }
@@ -305,14 +304,14 @@ func (f *Flow) Plan(ctx context.Context) (*plan.Plan, []plan.Check, error) {
 // why not.
 func CanStart(pl *plan.Plan, checks []plan.Check) error {
 	if pl == nil {
-		return fmt.Errorf("还没有迁移计划 / there is no migration plan yet")
+		return text.NewError("还没有迁移计划", "there is no migration plan yet")
 	}
 	if pl.Blocked() {
-		return fmt.Errorf("计划有 %d 个冲突，不能开始 / the plan has %d conflicts and cannot start", len(pl.Conflicts), len(pl.Conflicts))
+		return text.Errorf("计划有 %d 个冲突，不能开始", "the plan has %d conflicts and cannot start", len(pl.Conflicts))
 	}
 	for _, c := range checks {
 		if c.Known && !c.OK {
-			return fmt.Errorf("检查未通过：%s / a check failed: %s", c.Msg.ZH, c.Msg.EN)
+			return &text.Error{Text: text.New("检查未通过："+c.Msg.ZH, "a check failed: "+c.Msg.EN)}
 		}
 	}
 	return nil
@@ -364,13 +363,13 @@ func (f *Flow) AcceptFailures(note string) error { return f.Up.AcceptFailures(no
 func (f *Flow) SameContacts(d *contacts.Directory, m upgrade.Method) error {
 	p, err := f.StoredPlan()
 	if err != nil {
-		return fmt.Errorf("迁移已开始但找不到计划 / migration started but no plan is stored: %w", err)
+		return text.Wrap(text.New("迁移已开始但找不到计划", "migration started but no plan is stored"), err)
 	}
 	if d.Hash() != p.ContactsHash {
 		return migrate.ErrContactsChanged
 	}
 	if string(p.Method) != string(m) {
-		return fmt.Errorf("迁移已按方式 %s 开始 / the migration started with method %s", p.Method, p.Method)
+		return text.Errorf("迁移已按方式 %s 开始", "the migration started with method %s", p.Method)
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"exmail-upgrade/core/migrate"
 	"exmail-upgrade/core/plan"
 	"exmail-upgrade/core/store"
+	"exmail-upgrade/core/text"
 	"exmail-upgrade/core/upgrade"
 )
 
@@ -37,14 +38,14 @@ func Open(st *store.Store, id string) (*Project, error) {
 func (p *Project) frozen() (store.Snapshot, error) {
 	h := p.Up.State().SnapshotHash
 	if h == "" {
-		return store.Snapshot{}, fmt.Errorf("通讯录尚未确认就绪 / the contacts are not marked ready yet")
+		return store.Snapshot{}, text.NewError("通讯录尚未确认就绪", "the contacts are not marked ready yet")
 	}
 	snap, ok, err := p.Store.SnapshotByHash(p.ID, h)
 	if err != nil {
 		return store.Snapshot{}, err
 	}
 	if !ok {
-		return store.Snapshot{}, fmt.Errorf("找不到已冻结的通讯录 / the frozen contacts snapshot is missing")
+		return store.Snapshot{}, text.NewError("找不到已冻结的通讯录", "the frozen contacts snapshot is missing")
 	}
 	return snap, nil
 }
@@ -85,7 +86,7 @@ func (p *Project) StoredPlan() (*plan.Plan, error) {
 		return nil, err
 	}
 	if !ok {
-		return nil, fmt.Errorf("还没有迁移计划 / there is no migration plan yet")
+		return nil, text.NewError("还没有迁移计划", "there is no migration plan yet")
 	}
 	return plan.Unmarshal(sp.Data)
 }
@@ -95,7 +96,7 @@ func (p *Project) StoredPlan() (*plan.Plan, error) {
 // then confirms it against the frozen contacts.
 func (p *Project) ConfirmPlan(pl *plan.Plan, typedName string) error {
 	if pl.Blocked() {
-		return fmt.Errorf("计划存在冲突，不能开始 / the plan has conflicts and cannot start")
+		return text.NewError("计划存在冲突，不能开始", "the plan has conflicts and cannot start")
 	}
 	data, err := pl.Marshal()
 	if err != nil {
@@ -182,7 +183,7 @@ func (p *Project) begin(conn *Connection, opt migrate.Options, retryFailed bool)
 		err = p.Up.ResumeMigration()
 	case upgrade.StageFailedItems:
 		if !retryFailed {
-			return nil, "", fmt.Errorf("迁移已结束，部分失败；请选择重试失败项 / the migration ended with failures; choose retry failed")
+			return nil, "", text.NewError("迁移已结束，部分失败；请修正或重试失败项", "the migration ended with failures; correct or retry the failed items")
 		}
 		err = p.Up.RetryFailed()
 	default:

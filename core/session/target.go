@@ -9,6 +9,7 @@ import (
 
 	"exmail-upgrade/core/contacts"
 	"exmail-upgrade/core/migrate"
+	"exmail-upgrade/core/text"
 	"exmail-upgrade/core/upgrade"
 	"exmail-upgrade/core/wecom"
 	"exmail-upgrade/core/wecomsim"
@@ -77,7 +78,7 @@ func Connect(cfg TargetConfig, method upgrade.Method, dir *contacts.Directory) (
 		return connectSim(cfg, method, dir)
 	case upgrade.TargetWeCom:
 		if strings.TrimSpace(cfg.CorpID) == "" || cfg.Secret == "" {
-			return nil, fmt.Errorf("需要企业ID和通讯录同步Secret / corp ID and contact-sync secret are required")
+			return nil, text.NewError("需要企业ID和通讯录同步Secret", "corp ID and contact-sync secret are required")
 		}
 		c, err := wecom.New(wecom.Config{BaseURL: cfg.APIBase, CorpID: strings.TrimSpace(cfg.CorpID),
 			Secret: cfg.Secret, RatePerMinute: cfg.Rate})
@@ -86,7 +87,7 @@ func Connect(cfg TargetConfig, method upgrade.Method, dir *contacts.Directory) (
 		}
 		return &Connection{Client: c, Target: migrate.NewWeCom(c), Kind: upgrade.TargetWeCom, CorpID: strings.TrimSpace(cfg.CorpID)}, nil
 	}
-	return nil, fmt.Errorf("未知目标 %q / unknown target %q", cfg.Kind, cfg.Kind)
+	return nil, text.Errorf("未知目标 %q", "unknown target %q", cfg.Kind)
 }
 
 // RehearsalSeed generates the existing company of a bind rehearsal tenant

@@ -249,6 +249,8 @@ type csvRows struct {
 
 func (c *csvRows) setLimit(n int) { c.limit = min(max(n, 1), maxColumns) }
 
+// csvRows.limit starts at maxColumns (wideRecord has refused wider records).
+
 func (c *csvRows) next() ([]string, int, bool, error) {
 	rec, err := c.r.Read()
 	if err == io.EOF {
@@ -268,10 +270,9 @@ func (c *csvRows) next() ([]string, int, bool, error) {
 	c.row += line - c.endLine
 	lastLine, _ := c.r.FieldPos(len(rec) - 1)
 	c.endLine = lastLine + strings.Count(rec[len(rec)-1], "\n")
-	if c.limit > 0 && len(rec) > c.limit {
-		rec = rec[:c.limit]
-	}
-	return rec, c.row, true, nil
+	// the reader reuses rec (a wide record costs its fields once): hand
+	// out a copy of the columns kept
+	return append([]string(nil), rec[:min(len(rec), c.limit)]...), c.row, true, nil
 }
 
 func readCSV(r io.Reader, name string, opt Options) (*Result, error) {
@@ -306,7 +307,7 @@ func readCSV(r io.Reader, name string, opt Options) (*Result, error) {
 	cr.Comma = comma
 	cr.FieldsPerRecord = -1
 	cr.LazyQuotes = true
-	cr.ReuseRecord = false
+	cr.ReuseRecord = true
 	res := &Result{File: name, Format: "csv", Encoding: enc}
 	if err := build(res, &csvRows{r: cr, name: name, limit: maxColumns}); err != nil {
 		return nil, err

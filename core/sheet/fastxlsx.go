@@ -89,15 +89,24 @@ func openFastXLSX(r io.ReaderAt, size, limit int64) (*fastXLSX, error) {
 	if total > uint64(limit) {
 		return nil, fmt.Errorf("%w: %d bytes, limit %d", errTooLarge, total, limit)
 	}
-	wbPath := "xl/workbook.xml"
-	if rels, err := x.rels("_rels/.rels", ""); err == nil {
-		for _, r := range rels {
-			if strings.HasSuffix(r.typ, "/officeDocument") {
-				wbPath = r.target
-			}
+	// not needed for the values, but a damaged package says so here too
+	// (and excelize reads it)
+	if f, ok := x.files["[Content_Types].xml"]; ok {
+		if err := verifyXMLPart(f, nil); err != nil {
+			return nil, corrupt(fmt.Errorf("[Content_Types].xml: %w", err))
 		}
 	}
-	rels, err := x.rels(path.Join(path.Dir(wbPath), "_rels", path.Base(wbPath)+".rels"), path.Dir(wbPath))
+	wbPath := "xl/workbook.xml"
+	rels, err := x.rels("_rels/.rels", "")
+	if err != nil && !errors.Is(err, errFastUnsupported) { // absent: the default path
+		return nil, corrupt(err)
+	}
+	for _, r := range rels {
+		if strings.HasSuffix(r.typ, "/officeDocument") {
+			wbPath = r.target
+		}
+	}
+	rels, err = x.rels(path.Join(path.Dir(wbPath), "_rels", path.Base(wbPath)+".rels"), path.Dir(wbPath))
 	if err != nil {
 		return nil, corrupt(err)
 	}
@@ -307,6 +316,7 @@ type fastRows struct {
 	pendRow int
 	done    bool
 	limit   int    // cells beyond this column are read but not kept
+	skip    bool   // after the header: rows absent from the XML are not returned
 	v, is   []byte // value buffers of the current cell
 }
 
@@ -321,8 +331,11 @@ func (x *fastXLSX) rows(sheetPath, sheetName string) (*fastRows, error) {
 // Close closes the sheet entry.
 func (r *fastRows) Close() error { return r.rc.Close() }
 
-// setLimit keeps only the first n columns of the following rows.
-func (r *fastRows) setLimit(n int) { r.limit = min(max(n, 1), maxColumns) }
+// setLimit keeps only the first n columns of the following rows. It is
+// called once the header is found: from then on only rows present in the
+// XML are returned (build skips blank rows anyway, and a sheet with one
+// cell at row 1,048,576 costs nothing).
+func (r *fastRows) setLimit(n int) { r.limit, r.skip = min(max(n, 1), maxColumns), true }
 
 // next returns rows numbered 1, 2, 3, ...: rows absent from the XML come
 // back empty, as excelize's iterator does.
@@ -342,7 +355,7 @@ func (r *fastRows) next() ([]string, int, bool, error) {
 		return nil, 0, false, nil
 	}
 	r.row++
-	if r.pendRow > r.row {
+	if r.pendRow > r.row && !r.skip {
 		return nil, r.row, true, nil
 	}
 	cells := r.pending
@@ -473,6 +486,7 @@ func (r *fastRows) readCell(typ string) (string, bool, error) {
 			self := r.sc.selfClosing
 			switch string(r.sc.name) {
 			case "v":
+				r.v = r.v[:0] // the last <v> counts, as in excelize's unmarshalling
 				if !self {
 					where = 1
 				}

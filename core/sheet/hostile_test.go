@@ -17,7 +17,7 @@ import (
 // content types, relationships and workbook of rawXLSXBytes, one sheet
 // (xl/worksheets/sheet1.xml, whole part) and, when sst is not "", shared
 // strings. method is zip.Store or zip.Deflate.
-func pkgParts(t testing.TB, sheet, sst string, method uint16) []byte {
+func pkgParts(t testing.TB, sheet, sst string, method uint16, replace ...[2]string) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	z := zip.NewWriter(&buf)
@@ -35,6 +35,13 @@ func pkgParts(t testing.TB, sheet, sst string, method uint16) []byte {
 	}
 	if sst != "" {
 		parts = append(parts, [2]string{"xl/sharedStrings.xml", sst})
+	}
+	for _, r := range replace {
+		for i := range parts {
+			if parts[i][0] == r[0] {
+				parts[i][1] = r[1]
+			}
+		}
 	}
 	for _, p := range parts {
 		w, err := z.CreateHeader(&zip.FileHeader{Name: p[0], Method: method})
@@ -132,7 +139,9 @@ func TestCorruptWorkbooksAreUnreadable(t *testing.T) {
 		{"shared string index out of range", pkgParts(t, strings.Replace(sstSheet, "<v>2</v>", "<v>9</v>", 1), sst, zip.Deflate), "第 2 行"},
 		{"zip CRC mismatch", crc, ""},
 		{"zip cut in half", good[:len(good)/2], ""},
-		{"workbook cut short", bytes.Replace(pkgParts(t, full, "", zip.Store), []byte(`</sheets></workbook>`), []byte(`</sheets>          `), 1), ""},
+		{"package relationships cut short", pkgParts(t, full, "", zip.Deflate, [2]string{"_rels/.rels", `<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>`}), ""},
+		{"workbook cut short", pkgParts(t, full, "", zip.Deflate, [2]string{"xl/workbook.xml", `<?xml version="1.0"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="通讯录" sheetId="1" r:id="rId1"/>`}), ""},
+		{"content types broken", pkgParts(t, full, "", zip.Deflate, [2]string{"[Content_Types].xml", `<Types><Default Extension="xml" ContentType="a&b"/></Types>`}), ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -245,6 +254,18 @@ func TestFarColumnNotPadded(t *testing.T) {
 	if !reflect.DeepEqual(fast, slow) {
 		t.Errorf("readers differ:\n%+v\n%+v", fast, slow)
 	}
+	// XML the fast reader leaves to excelize (a DOCTYPE): excelize would pad
+	// each row to XFD, so such a sheet of many rows is refused up front
+	doctype := func(rows int) []byte {
+		return pkgParts(t, strings.Replace(sheet(rows), "<worksheet", "<!DOCTYPE worksheet><worksheet", 1), "", zip.Deflate)
+	}
+	if res, err := ReadFrom(bytes.NewReader(doctype(30)), int64(len(doctype(30))), "d.xlsx", Options{}); err != nil || !reflect.DeepEqual(res.Dir, fast.Dir) {
+		t.Fatalf("doctype, 30 rows: %v", err)
+	}
+	wide := doctype(2000)
+	if _, err := ReadFrom(bytes.NewReader(wide), int64(len(wide)), "d.xlsx", Options{}); !IsUnreadable(err) || !strings.Contains(err.Error(), "单元格太多") {
+		t.Fatalf("doctype, 2000 rows to XFD: %v", err)
+	}
 	big := pkgParts(t, sheet(20000), "", zip.Deflate)
 	x, err := openFastXLSX(bytes.NewReader(big), int64(len(big)), 1<<30)
 	if err != nil {
@@ -275,4 +296,33 @@ func TestFarColumnNotPadded(t *testing.T) {
 			t.Fatalf("row %d has %d cells", row, len(cells))
 		}
 	}
+}
+
+// TestHugeHeaderAndEntityQuoted: a header padded with a megabyte of spaces
+// still matches, and neither it nor a megabyte-long entity name is copied
+// into every message.
+func TestHugeHeaderAndEntityQuoted(t *testing.T) {
+	csvText := "姓" + strings.Repeat(" ", 1<<20) + "名,部门,手机\n张三,研发,1\n李四,研发,2\n"
+	_, ps, err := checkBytes(t, "h.csv", []byte(csvText))
+	if err != nil || len(ps) == 0 {
+		t.Fatalf("%v %v", err, ps)
+	}
+	for _, p := range ps {
+		if len(p.Column)+len(p.Message)+len(p.Value) > 2048 {
+			t.Fatalf("%s carries %d bytes", p.Code, len(p.Column)+len(p.Message)+len(p.Value))
+		}
+	}
+	ent := pkgParts(t, memberSheet(3, func(int) string { return "&" + strings.Repeat("a", 1<<20) + ";" }), "", zip.Deflate)
+	fast, slow, e1, e2 := readBoth(t, "e.xlsx", ent)
+	if fast != nil || slow != nil || len(e1.Error()) > 4096 || len(e2.Error()) > 4096 {
+		t.Fatalf("entity: %d / %d bytes of error", len(e1.Error()), len(e2.Error()))
+	}
+}
+
+func checkBytes(t *testing.T, name string, data []byte) (*Result, []contacts.Problem, error) {
+	p := tempPath(t, name)
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return Check(p, Options{})
 }

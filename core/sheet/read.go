@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"exmail-upgrade/core/contacts"
+	"exmail-upgrade/core/fsname"
 )
 
 // Default limits of Read.
@@ -66,8 +67,8 @@ type UnreadableError struct {
 // Error describes the failure in Chinese and English, naming the file.
 func (e *UnreadableError) Error() string {
 	s := fmt.Sprintf("无法读取 %s：%s", filepath.Base(filepath.FromSlash(e.File)), e.Reason)
-	if e.Err != nil {
-		s += fmt.Sprintf(" (%v)", e.Err)
+	if e.Err != nil { // parser errors may quote the input: a short prefix
+		s += " (" + fsname.Prefix(e.Err.Error(), 300) + ")"
 	}
 	return s
 }

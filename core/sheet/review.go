@@ -105,7 +105,7 @@ func WriteReview(w io.Writer, d *contacts.Directory, problems []contacts.Problem
 		r := i + 2
 		row[0] = m.Row
 		for j, fd := range ImportFields {
-			c := excelize.Cell{StyleID: cellStyle(fd, st), Value: m.Get(fd)}
+			c := excelize.Cell{StyleID: cellStyle(fd, st), Value: cellText(m.Get(fd))}
 			if n := notes[cellKey{m.Row, fd}]; n != nil {
 				switch n.sev {
 				case contacts.SeverityError:
@@ -142,6 +142,22 @@ func WriteReview(w io.Writer, d *contacts.Directory, problems []contacts.Problem
 		return fmt.Errorf("review: %w", err)
 	}
 	return nil
+}
+
+// cellText cuts a value longer than a cell can hold (a value_too_long
+// error, marked with …) so the review stays a valid workbook of bounded
+// size.
+func cellText(v string) string {
+	if len(v) <= contacts.MaxCellChars {
+		return v
+	}
+	n := 0
+	for i := range v {
+		if n++; n == contacts.MaxCellChars {
+			return v[:i] + "…"
+		}
+	}
+	return v
 }
 
 // ProblemHeaders are the columns of the 问题 sheet.

@@ -118,6 +118,10 @@ func readXLSX(r io.ReaderAt, size int64, name string, opt Options) (*Result, err
 	// excelize's row iterator drops XML decoder errors (a sheet cut short
 	// reads as a short sheet), so every XML part is checked first
 	if err := verifyXMLParts(r, size, unzip); err != nil {
+		if errors.Is(err, errTooManyCells) {
+			return nil, unreadable(name, "工作表的单元格太多（有内容的列远在表头右侧），请在 Excel（或 WPS）中删除右侧多余的列后重新保存",
+				"the sheet has too many cells (cells far right of the header): delete the extra columns on the right in Excel (or WPS) and save it again", err)
+		}
 		if errors.Is(err, errTooLarge) {
 			return nil, tooLargeError(name, unzip, err)
 		}
@@ -299,7 +303,15 @@ type sheetCheck struct {
 	sst      int // shared strings (-1: no part)
 	row, col int
 	inS      bool // in a t="s" cell
+	cells    int  // cells excelize will hand out, padding included
 }
+
+// maxFallbackCells bounds the work of excelize, which pads every row to its
+// last cell: 100,000 rows of 200 columns are fine, a cell at XFD on each of
+// 300,000 rows (5 billion padded cells) is refused.
+const maxFallbackCells = 20_000_000
+
+var errTooManyCells = errors.New("too many cells")
 
 func (c *sheetCheck) start(d *xml.Decoder, se xml.StartElement) error {
 	attr := func(name string) (string, bool) {
@@ -331,7 +343,11 @@ func (c *sheetCheck) start(d *xml.Decoder, se xml.StartElement) error {
 			if col < c.col {
 				return fmt.Errorf("row %d: cell %s out of order", c.row, fsname.Prefix(ref, 20))
 			}
+			c.cells += col - c.col - 1 // the padding before it
 			c.col = col
+		}
+		if c.cells++; c.cells > maxFallbackCells {
+			return fmt.Errorf("%w: more than %d cells with padding (row %d reaches column %d)", errTooManyCells, maxFallbackCells, c.row, c.col)
 		}
 		t, _ := attr("t")
 		c.inS = t == "s"

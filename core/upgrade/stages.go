@@ -77,18 +77,6 @@ func (s Stage) Text() text.T {
 	return text.New(l[0], l[1])
 }
 
-// ParseStage converts a stored stage string ("" is new).
-func ParseStage(s string) (Stage, error) {
-	if s == "" {
-		return StageNew, nil
-	}
-	st := Stage(s)
-	if !st.Valid() {
-		return "", fmt.Errorf("未知阶段 %q / unknown stage %q", s, s)
-	}
-	return st, nil
-}
-
 // ContactsEditable reports whether the contacts may be edited at stage s:
 // never once migration has started (migrating, failed_items, done). Editing
 // after contacts_ready requires Back(StageTargetConfirmed) first, which
@@ -196,10 +184,11 @@ func (t Target) validate() error {
 // NoticePoint is one point of the upgrade notice (升级须知) the creator
 // must tick before anything else.
 type NoticePoint struct {
-	Key string
-	ZH  string
-	EN  string
+	Key  string
+	Text text.T
 }
+
+func point(key, zh, en string) NoticePoint { return NoticePoint{Key: key, Text: text.New(zh, en)} }
 
 // NoticeKeys returns the key of every notice point: what a caller passes to
 // AcknowledgeNotice once the user has ticked them all.
@@ -215,16 +204,16 @@ func NoticeKeys() []string {
 // must be ticked for AcknowledgeNotice.
 func NoticePoints() []NoticePoint {
 	return []NoticePoint{
-		{"once_only", "升级只能进行一次。", "The upgrade can be done only once."},
-		{"irreversible", "升级开始后不可撤销、不可回退。", "Once started, the upgrade cannot be undone or rolled back."},
-		{"old_console_gone", "升级后无法再登录原腾讯企业邮箱管理后台，升级入口也会消失。",
-			"Afterwards the old Exmail admin console cannot be logged into and the upgrade entry disappears."},
-		{"confirm_target", "开始前必须反复确认目标企业是否正确。", "The target company must be confirmed again and again before starting."},
-		{"no_contact_edits", "迁移期间任何人不得修改通讯录，否则可能丢失数据。",
-			"Nobody may edit the contacts during migration, or data may be lost."},
-		{"what_changes", "升级后管理员不能再设置或重置成员密码；RTX 关联、强制定期改密、网盘等功能不再支持；部分功能（公告、企业签名、公共通讯录、名片、旧单点登录接口）暂不支持。",
-			"After upgrading admins can no longer set or reset member passwords; RTX linking, forced password changes and the network disk are gone; notices, company signature, public address book, business cards and the old SSO API are not yet supported."},
-		{"bind_deletes_mail", "若绑定已有企业微信：该企业微信原有的邮箱数据将被永久删除，请先备份。",
-			"When binding an existing WeCom, that WeCom's previous mailbox data is deleted permanently: back it up first."},
+		point("once_only", "升级只能进行一次。", "The upgrade can be done only once."),
+		point("irreversible", "升级开始后不可撤销、不可回退。", "Once started, the upgrade cannot be undone or rolled back."),
+		point("old_console_gone", "升级后无法再登录原腾讯企业邮箱管理后台，升级入口也会消失。",
+			"Afterwards the old Exmail admin console cannot be logged into and the upgrade entry disappears."),
+		point("confirm_target", "开始前必须反复确认目标企业是否正确。", "The target company must be confirmed again and again before starting."),
+		point("no_contact_edits", "迁移期间任何人不得修改通讯录，否则可能丢失数据。",
+			"Nobody may edit the contacts during migration, or data may be lost."),
+		point("what_changes", "升级后管理员不能再设置或重置成员密码；RTX 关联、强制定期改密、网盘等功能不再支持；部分功能（公告、企业签名、公共通讯录、名片、旧单点登录接口）暂不支持。",
+			"After upgrading admins can no longer set or reset member passwords; RTX linking, forced password changes and the network disk are gone; notices, company signature, public address book, business cards and the old SSO API are not yet supported."),
+		point("bind_deletes_mail", "若绑定已有企业微信：该企业微信原有的邮箱数据将被永久删除，请先备份。",
+			"When binding an existing WeCom, that WeCom's previous mailbox data is deleted permanently: back it up first."),
 	}
 }

@@ -142,9 +142,6 @@ func (u *Upgrade) Reload() error {
 	return nil
 }
 
-// ProjectID is the project this upgrade belongs to.
-func (u *Upgrade) ProjectID() string { return u.id }
-
 // SetActor overrides the actor recorded in the audit log (default: the OS
 // user name).
 func (u *Upgrade) SetActor(name string) {
@@ -325,14 +322,11 @@ func targetDetails(t Target) map[string]string {
 		"members": strconv.Itoa(t.Members), "departments": strconv.Itoa(t.Departments)}
 }
 
-// ConfirmTarget records one explicit confirmation of the identified target
-// (the GUI shows its name and counts each time). Method bind needs two:
-// the first stays at target_identified, the second moves to
-// target_confirmed; method new needs one. See Confirmations.
-func (u *Upgrade) ConfirmTarget() error { return u.ConfirmTargetVia("") }
-
-// ConfirmTargetVia is ConfirmTarget recording how the confirmation was
-// given ("phone", "local", "typed") in the audit log.
+// ConfirmTargetVia records one explicit confirmation of the identified
+// target (the front end shows its name and counts each time) and how it was
+// given ("phone", "local", "typed", "cli --confirm") in the audit log.
+// Method bind needs two: the first stays at target_identified, the second
+// moves to target_confirmed; method new needs one. See Confirmations.
 func (u *Upgrade) ConfirmTargetVia(via string) error {
 	return u.do(step{action: "ConfirmTarget", to: StageTargetConfirmed, from: []Stage{StageTargetIdentified},
 		apply: func(_ *bolt.Tx, _ *store.Project, s *State) (map[string]string, error) {

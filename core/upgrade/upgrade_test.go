@@ -108,7 +108,7 @@ var actions = []struct {
 	{"ack", func(u *Upgrade) error { return u.AcknowledgeNotice(allKeys()) }},
 	{"method", func(u *Upgrade) error { return u.ChooseMethod(MethodBind) }},
 	{"identify", func(u *Upgrade) error { return u.IdentifyTarget(bindTarget) }},
-	{"confirm", func(u *Upgrade) error { return u.ConfirmTarget() }},
+	{"confirm", func(u *Upgrade) error { return u.ConfirmTargetVia("") }},
 	{"freeze", func(u *Upgrade) error { _, err := u.FreezeDirectory(dirB(), contacts.Options{}); return err }},
 	{"correct", func(u *Upgrade) error {
 		return u.CorrectFailures(func(*bolt.Tx) (string, map[string]string, error) { return "plan3", nil, nil })
@@ -255,7 +255,7 @@ func TestFullPathBind(t *testing.T) {
 		func() error { return u.AcknowledgeNotice(allKeys()) },
 		func() error { return u.ChooseMethod(MethodBind) },
 		func() error { return u.IdentifyTarget(bindTarget) },
-		func() error { return u.ConfirmTarget() },
+		func() error { return u.ConfirmTargetVia("") },
 	}
 	for i, f := range steps {
 		if err := f(); err != nil {
@@ -358,7 +358,7 @@ func TestMethodNewNeedsOneConfirmation(t *testing.T) {
 	s := stateAt(StageTargetIdentified)
 	s.Method = MethodNew
 	u := force(t, st, id, s)
-	if err := u.ConfirmTarget(); err != nil || u.Stage() != StageTargetConfirmed {
+	if err := u.ConfirmTargetVia(""); err != nil || u.Stage() != StageTargetConfirmed {
 		t.Fatalf("confirm (new): %v at %s", err, u.Stage())
 	}
 }
@@ -454,24 +454,15 @@ func TestContactsEditable(t *testing.T) {
 	}
 }
 
-func TestParseStageAndLabels(t *testing.T) {
-	if s, err := ParseStage(""); err != nil || s != StageNew {
-		t.Fatalf("ParseStage(\"\") = %v %v", s, err)
-	}
-	if _, err := ParseStage("weird"); err == nil {
-		t.Fatal("unknown stage accepted")
-	}
+func TestStageLabels(t *testing.T) {
 	for _, s := range Stages {
-		if got, err := ParseStage(string(s)); err != nil || got != s {
-			t.Errorf("ParseStage(%s) = %v %v", s, got, err)
-		}
 		if !s.Text().Complete() || s.Text().Zh == s.Text().En {
 			t.Errorf("label of %s not bilingual: %+v", s, s.Text())
 		}
 	}
 	keys := map[string]bool{}
 	for _, p := range NoticePoints() {
-		if p.Key == "" || p.ZH == "" || p.EN == "" || keys[p.Key] {
+		if p.Key == "" || !p.Text.Complete() || keys[p.Key] {
 			t.Errorf("bad notice point %+v", p)
 		}
 		keys[p.Key] = true

@@ -80,10 +80,11 @@ type Config struct {
 	// bounds the whole call including retries and waits.
 	Timeout time.Duration
 
-	// RetryBackoff is the first back-off for -1, 45033 and network failures
-	// of idempotent calls; it doubles each retry (default 500 ms).
+	// RetryBackoff is the first back-off for -1, 45033, network failures
+	// and 5xx (writes only when they cannot have been applied); it doubles
+	// each retry up to 30 s (default 500 ms).
 	RetryBackoff time.Duration
-	// RateLimitWait is how long to wait after 45009 before retrying
+	// RateLimitWait is how long every call of an API waits after a 45009
 	// (default 60 s: WeCom's minute block). RateLimitRetries is how many
 	// times 45009 is waited out for one call (default 5).
 	RateLimitWait    time.Duration
@@ -268,17 +269,12 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 		if err := ctx.Err(); err != nil {
 			return c.ctxError(r, err)
 		}
-		token := ""
-		if !r.noToken {
-			t, err := c.token(ctx)
-			if err != nil {
-				return err
-			}
-			token = t
-		}
-		err := c.attempt(ctx, r, token, out)
+		token, err := c.attempt(ctx, r, out)
 		if err == nil {
 			return nil
+		}
+		if errors.Is(err, errNoToken) {
+			return errors.Unwrap(err) // gettoken's own error, retried there
 		}
 		var e *Error
 		if !errors.As(err, &e) {
@@ -329,45 +325,68 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 	}
 }
 
-// attempt makes one HTTP attempt within the bound of calls in flight, the
-// API's adaptive bound and its rate windows, and tells the pacing what the
-// answer taught. gettoken bypasses both bounds: the calls holding them may
-// be the ones waiting for the token.
-func (c *Client) attempt(ctx context.Context, r request, token string, out any) error {
+// errNoToken marks an attempt that failed because no token could be got.
+var errNoToken = errors.New("no access token")
+
+type noTokenError struct{ err error }
+
+func (e noTokenError) Error() string        { return e.err.Error() }
+func (e noTokenError) Unwrap() error        { return e.err }
+func (e noTokenError) Is(target error) bool { return target == errNoToken }
+
+// attempt makes one HTTP attempt within the API's adaptive bound, the
+// client-wide bound of calls in flight and the API's rate windows, and
+// tells the pacing what the answer taught. The token is taken from the
+// cache (or fetched) only when the call is about to leave, so waiting in
+// the bounds never sends a stale one; attempt returns the token it used.
+// gettoken bypasses both bounds: the calls holding them may be the ones
+// waiting for the token.
+func (c *Client) attempt(ctx context.Context, r request, out any) (string, error) {
 	p := c.pace(r.api)
 	var o outcome
 	if !r.noToken {
-		select {
-		case c.slots <- struct{}{}:
-		case <-ctx.Done():
-			return c.ctxError(r, ctx.Err())
-		}
-		defer func() { <-c.slots }()
+		// The API's place first: callers queued for a slow API do not
+		// hold the client-wide slots other APIs need.
 		sat, err := p.acquire(ctx)
 		if err != nil {
-			return c.ctxError(r, err)
+			return "", c.ctxError(r, err)
 		}
 		o.saturated = sat
 		defer func() { p.release(o) }()
+		select {
+		case c.slots <- struct{}{}:
+		case <-ctx.Done():
+			return "", c.ctxError(r, ctx.Err())
+		}
+		defer func() { <-c.slots }()
 	}
 	rateBound, err := p.reserve(ctx)
 	if err != nil {
-		return c.ctxError(r, err)
+		return "", c.ctxError(r, err)
 	}
 	o.rateBound = rateBound
+	token := ""
+	if !r.noToken {
+		if token, err = c.token(ctx); err != nil {
+			p.done()
+			return "", noTokenError{err}
+		}
+	}
 	start := time.Now()
 	err = c.once(ctx, r, token, out)
 	p.done()
-	o.sent, o.rtt = true, time.Since(start)
+	o.sent = true
 	switch code := CodeOf(err); {
 	case code == CodeConcurrency:
-		o.congestion = true
+		o.refused = true
 	case code == CodeRateLimit:
 		p.block(c.cfg.RateLimitWait)
 	case code == CodeTransport && isTimeout(err) && ctx.Err() == nil:
-		o.congestion = true
+		o.timeout = true
+	case code != CodeTransport && code != CodeHTTPStatus:
+		o.rtt = time.Since(start) // a full answer: a latency sample
 	}
-	return err
+	return token, err
 }
 
 func (c *Client) ctxError(r request, err error) error {

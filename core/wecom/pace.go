@@ -18,22 +18,37 @@ import (
 //     sees more calls than the allowance: no 45009 is caused by us while our
 //     rate is at or below the server's. Sends are also spaced evenly at the
 //     shortest window's rate, so a run does not start with a burst.
-//   - an adaptive bound of calls in flight (additive increase, multiplicative
-//     decrease): it grows while callers queue for it and the rate does not
-//     bind, and shrinks on 45033 or when latency rises well above the
-//     lowest seen, always within Config.MaxInFlight.
+//   - an adaptive bound of calls in flight, always within
+//     Config.MaxInFlight: it grows while callers queue for it (doubling per
+//     round trip until the first sign of congestion, then one per round
+//     trip) and stops growing once it covers the allowed rate times the
+//     round trip (more would only queue in the pacing), when latency rises
+//     above twice the lowest recently seen, or near the level at which
+//     45033 last came (probed only slowly). A 45033 lowers it below the
+//     level the refusal showed; a timeout or a latency several times the
+//     lowest lowers it multiplicatively, once per round trip.
 //   - after a 45009 every call of that API waits out the block together.
 
 // Tuning of the adaptive bound.
 const (
-	initialInFlight  = 8
-	decreaseOn45033  = 0.75 // limit × this on 45033 or a timeout
-	decreaseOnRTT    = 0.9  // limit × this when latency rose
-	rttRiseFactor    = 2.0  // smoothed RTT above minRTT × this …
-	rttRiseSlack     = 20 * time.Millisecond
-	minRTTLifetime   = 30 * time.Second // the lowest RTT is re-learned this often
-	rttSmoothing     = 0.125
-	backlogIntervals = 2 // the rate binds when sends are booked this many slots ahead
+	initialInFlight   = 8
+	decreaseOn45033   = 0.9  // the level a 45033 showed as safe × this
+	decreaseOnTimeout = 0.75 // limit × this on a timeout
+	decreaseOnRTT     = 0.9  // limit × this when latency rose steeply
+	// Latency "rose" when the smoothed RTT exceeds the lowest recent one
+	// × factor + slack: the bound stops growing; "rose steeply" (steep
+	// factor and slack): it shrinks.
+	rttRiseFactor   = 2.0
+	rttRiseSlack    = 20 * time.Millisecond
+	rttSteepFactor  = 4.0
+	rttSteepSlack   = 100 * time.Millisecond
+	minRTTPeriod    = 30 * time.Second // the lowest RTT is the lowest of this period and the last
+	ceilingLifetime = 30 * time.Second // a 45033 level is forgotten after this long without one
+	probeSlowdown   = 16               // at or above the 45033 level, grow this much slower
+	rttSmoothing    = 0.125
+	// The bound stops growing once it covers the allowed rate times the
+	// round trip (Little's law) by this margin: more would only queue.
+	rateHeadroom = 1.1
 )
 
 // rateWindow counts the calls of one window length.
@@ -79,9 +94,13 @@ type pace struct {
 	waiters  []chan struct{}
 	slowDone bool // a congestion signal was seen: grow by 1 per round trip only
 	srtt     time.Duration
-	minRTT   time.Duration
-	minAt    time.Time
+	minRTT   time.Duration // lowest of the last and the current period
+	prevMin  time.Duration // lowest of the last period
+	curMin   time.Duration // lowest of the current period
+	minAt    time.Time     // start of the current period
 	lastCut  time.Time
+	ceiling  int       // calls in flight when 45033 last came (0: none seen)
+	ceilAt   time.Time // when
 
 	calls, throttled, rateLimited int64
 }
@@ -140,21 +159,22 @@ func (p *pace) acquire(ctx context.Context) (saturated bool, err error) {
 
 // outcome is what one call's answer teaches the bound.
 type outcome struct {
-	sent       bool
-	rtt        time.Duration
-	saturated  bool // the bound was full when the call got its place
-	rateBound  bool // the rate limit, not the bound, held the call back
-	congestion bool // 45033 or a timeout
+	sent      bool
+	rtt       time.Duration // of a full answer (0: none, e.g. a network failure)
+	saturated bool          // the bound was full when the call got its place
+	rateBound bool          // a full rate window held the call back
+	refused   bool          // 45033
+	timeout   bool          // the attempt timed out
 }
 
 // release gives the place back and adapts the bound.
 func (p *pace) release(o outcome) {
 	p.mu.Lock()
-	p.inflight--
 	now := p.now()
 	if o.sent {
 		p.adapt(o, now)
 	}
+	p.inflight--
 	for len(p.waiters) > 0 && p.inflight < int(p.limit) {
 		p.inflight++
 		close(p.waiters[0])
@@ -164,49 +184,87 @@ func (p *pace) release(o outcome) {
 }
 
 func (p *pace) adapt(o outcome, now time.Time) {
-	if o.congestion {
+	if !p.ceilAt.IsZero() && now.Sub(p.ceilAt) > ceilingLifetime {
+		p.ceiling = 0 // the server's allowance may have grown
+	}
+	switch {
+	case o.refused:
 		p.throttled++
-		p.cut(decreaseOn45033, now)
+		if !p.lastCut.IsZero() && now.Sub(p.lastCut) < p.srtt {
+			// More refusals of the same round trip: each shows one call
+			// too many beyond the level the first one showed.
+			p.limit = max(1, p.limit-1)
+			p.ceiling = max(1, p.ceiling-1)
+			return
+		}
+		// The server allowed fewer than the calls in flight now: fall
+		// below that level and stay near it.
+		p.ceiling, p.ceilAt = p.inflight, now
+		p.cut(float64(min(int(p.limit), p.inflight-1))*decreaseOn45033, now)
+		return
+	case o.timeout:
+		p.throttled++
+		p.cut(p.limit*decreaseOnTimeout, now)
 		return
 	}
 	if o.rtt > 0 {
-		if p.minRTT == 0 || o.rtt < p.minRTT || now.Sub(p.minAt) > minRTTLifetime {
-			p.minRTT, p.minAt = o.rtt, now
+		if p.minAt.IsZero() || now.Sub(p.minAt) > minRTTPeriod {
+			p.prevMin, p.curMin, p.minAt = p.curMin, 0, now
+		}
+		if p.curMin == 0 || o.rtt < p.curMin {
+			p.curMin = o.rtt
+		}
+		p.minRTT = p.curMin
+		if p.prevMin > 0 && p.prevMin < p.minRTT {
+			p.minRTT = p.prevMin
 		}
 		if p.srtt == 0 {
 			p.srtt = o.rtt
 		} else {
 			p.srtt += time.Duration(rttSmoothing * float64(o.rtt-p.srtt))
 		}
-		if p.srtt > time.Duration(rttRiseFactor*float64(p.minRTT))+rttRiseSlack {
-			p.cut(decreaseOnRTT, now)
+		min := float64(p.minRTT)
+		if p.srtt > time.Duration(rttSteepFactor*min)+rttSteepSlack {
+			p.cut(p.limit*decreaseOnRTT, now)
+			return
+		}
+		if p.srtt > time.Duration(rttRiseFactor*min)+rttRiseSlack {
 			return
 		}
 	}
 	if !o.saturated || o.rateBound || int(p.limit) >= p.max {
 		return
 	}
-	if p.slowDone {
+	if !p.lastCut.IsZero() && now.Sub(p.lastCut) < p.srtt {
+		return // answers of calls sent before the last cut teach nothing
+	}
+	if p.interval > 0 && p.srtt > 0 && p.limit >= rateHeadroom*float64(p.srtt)/float64(p.interval)+1 {
+		return // enough calls in flight to reach the allowed rate
+	}
+	switch {
+	case p.ceiling > 0 && p.limit+1 >= float64(p.ceiling):
+		p.limit += 1 / (p.limit * probeSlowdown) // probe above the 45033 level rarely
+	case p.slowDone:
 		p.limit += 1 / p.limit // one more per round trip
-	} else {
+	default:
 		p.limit++ // doubles per round trip until the first signal
 	}
 	p.limit = min(p.limit, float64(p.max))
 }
 
-// cut shrinks the bound, at most once per round trip (the answers of one
-// round trip report the same congestion).
-func (p *pace) cut(f float64, now time.Time) {
+// cut lowers the bound to to (at least 1), at most once per round trip:
+// the answers of one round trip report the same congestion.
+func (p *pace) cut(to float64, now time.Time) {
 	p.slowDone = true
 	if !p.lastCut.IsZero() && now.Sub(p.lastCut) < max(p.srtt, time.Millisecond) {
 		return
 	}
 	p.lastCut = now
-	p.limit = max(1, p.limit*f)
+	p.limit = max(1, min(p.limit, to))
 }
 
 // reserve books a send within the rate windows and sleeps until it.
-// rateBound tells whether the rate held the call back.
+// rateBound tells whether a full window held the call back.
 func (p *pace) reserve(ctx context.Context) (rateBound bool, err error) {
 	for {
 		p.mu.Lock()
@@ -233,6 +291,7 @@ func (p *pace) reserve(ctx context.Context) (rateBound bool, err error) {
 			}
 		}
 		if full {
+			rateBound = true
 			p.mu.Unlock()
 			if wake > 0 {
 				if err := p.sleep(ctx, wake); err != nil {
@@ -252,7 +311,6 @@ func (p *pace) reserve(ctx context.Context) (rateBound bool, err error) {
 			t = p.next
 		}
 		p.next = t.Add(p.interval)
-		rateBound = p.interval > 0 && t.Sub(now) >= backlogIntervals*p.interval
 		for _, w := range p.windows {
 			w.open++
 		}

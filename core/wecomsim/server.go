@@ -57,7 +57,8 @@ const (
 // Knobs shape the simulator's behaviour; change them at run time with
 // SetKnobs. The zero value is a fast, faultless, unlimited server.
 type Knobs struct {
-	Latency time.Duration // added to every call
+	Latency       time.Duration // added to every call
+	LatencyJitter time.Duration // plus a random delay in [0, LatencyJitter) (seeded)
 
 	RateLimit  int           // calls per RateWindow per API (0: unlimited) → 45009
 	RateWindow time.Duration // default 1 minute
@@ -70,7 +71,11 @@ type Knobs struct {
 	// API call (gettoken not counted), as WeCom may do before a token's
 	// lifetime ends: calls in flight with the old token answer 40014.
 	TokenInvalidateEvery int
-	FaultRate            float64 // probability of -1 (busy) per call, before any effect
+	// TokenInvalidateRate is the probability per API call (seeded by
+	// Options.RandSeed) that every issued token is invalidated: random
+	// replacements, so a retried call can be hit again.
+	TokenInvalidateRate float64
+	FaultRate           float64 // probability of -1 (busy) per call, before any effect
 
 	AccountCap  int      // members allowed (0: unlimited) → 45024
 	MailDomains []string // when set, biz_mail must use one of them → 60143 (with the tenant's own, see SetMailDomains)
@@ -157,6 +162,9 @@ type route struct {
 type Stats struct {
 	Calls  map[string]int64 // by API path below /cgi-bin/
 	ByCode map[int]int64    // by errcode (0 for success)
+	// TokenInvalidations counts InvalidateTokens (knobs included);
+	// TokensIssued counts successful gettoken answers.
+	TokenInvalidations, TokensIssued int64
 }
 
 // New opens (or creates) the tenant and starts the background flush.
@@ -281,13 +289,34 @@ func (s *Server) InvalidateTokens() {
 	s.tokMu.Lock()
 	clear(s.tokens)
 	s.tokMu.Unlock()
+	s.statsMu.Lock()
+	s.stats.TokenInvalidations++
+	s.statsMu.Unlock()
+}
+
+// jitter draws a delay in [0, max) from the seeded generator.
+func (s *Server) jitter(max time.Duration) time.Duration {
+	if max <= 0 {
+		return 0
+	}
+	s.rateMu.Lock()
+	defer s.rateMu.Unlock()
+	return time.Duration(s.rng.Int63n(int64(max)))
+}
+
+// chance draws from the seeded fault generator.
+func (s *Server) chance(p float64) bool {
+	s.rateMu.Lock()
+	defer s.rateMu.Unlock()
+	return s.rng.Float64() < p
 }
 
 // Stats returns a copy of the call counters.
 func (s *Server) Stats() Stats {
 	s.statsMu.Lock()
 	defer s.statsMu.Unlock()
-	out := Stats{Calls: map[string]int64{}, ByCode: map[int]int64{}}
+	out := Stats{Calls: map[string]int64{}, ByCode: map[int]int64{}, TokenInvalidations: s.stats.TokenInvalidations,
+		TokensIssued: s.stats.TokensIssued}
 	for k, v := range s.stats.Calls {
 		out.Calls[k] = v
 	}
@@ -391,9 +420,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.writeErr(w, api, fail(45033, "api concurrent out of limit"))
 		return
 	}
-	if k.Latency > 0 {
+	if d := k.Latency + s.jitter(k.LatencyJitter); d > 0 {
 		select {
-		case <-time.After(k.Latency):
+		case <-time.After(d):
 		case <-r.Context().Done():
 			return
 		}
@@ -403,7 +432,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if api != "gettoken" {
-		if k.TokenInvalidateEvery > 0 && s.calls.Add(1)%int64(k.TokenInvalidateEvery) == 0 {
+		if k.TokenInvalidateEvery > 0 && s.calls.Add(1)%int64(k.TokenInvalidateEvery) == 0 ||
+			k.TokenInvalidateRate > 0 && s.chance(k.TokenInvalidateRate) {
 			s.InvalidateTokens()
 		}
 		if e := s.checkToken(r.URL.Query().Get("access_token")); e != nil {
@@ -533,6 +563,9 @@ func (s *Server) getToken(r *http.Request) (any, *apiErr) {
 	}
 	s.tokens[tok] = now.Add(life)
 	s.tokMu.Unlock()
+	s.statsMu.Lock()
+	s.stats.TokensIssued++
+	s.statsMu.Unlock()
 	secs := int(life / time.Second)
 	if secs < 1 {
 		secs = 1
