@@ -11,6 +11,8 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	"exmail-upgrade/core/sample"
+	"exmail-upgrade/core/session"
 	"exmail-upgrade/core/wecomsim"
 	"exmail-upgrade/gui/i18n"
 )
@@ -222,4 +224,38 @@ func TestReopenedInterruptedMigrationTellsTheTruth(t *testing.T) {
 	if !strings.Contains(mv.counts.Text, "已完成") {
 		t.Fatalf("counts %q do not show the journal", mv.counts.Text)
 	}
+}
+
+// The editor's dialogs and menus open, and the language menu with them,
+// while a large sheet loads in the background and then replaces the
+// screen's model (run with -race).
+func TestEditorPopupsWhileSheetLoads(t *testing.T) {
+	ui, drv := newPaintedUI(t, "projects")
+	p, err := ui.Store.CreateProject("大公司")
+	must(t, err)
+	must(t, session.SaveWorkingCopy(ui.Store, p.ID, sample.Company(progressiveRows+3000, 3)))
+	wz := projectAtContacts(t, ui, nil, p.ID)
+	cv := wz.contacts
+	open := func(what string, fn func()) {
+		t.Helper()
+		n := len(ui.Win.Canvas().Overlays().List())
+		fn()
+		if len(ui.Win.Canvas().Overlays().List()) <= n {
+			t.Fatalf("%s did not open", what)
+		}
+		ui.Win.Canvas().Overlays().Top().Hide()
+	}
+	for round := 0; round < 3; round++ {
+		drv.paint(ui.Win)
+		open("the language menu", func() { ui.langSel.Tapped(&fyne.PointEvent{}) })
+		open("the export menu", cv.exportMenu)
+		open("the import dialog", cv.importDialog)
+		open("the domains dialog", cv.domainsDialog)
+		ui.Pump() // the rest of the sheet may arrive and rebuild the screen
+		cv = wz.contacts
+	}
+	waitFor(t, ui, "the rest of the sheet", func() bool { return wz.contacts.loadingRest == 0 })
+	drv.paint(ui.Win)
+	open("the language menu after the load", func() { ui.langSel.Tapped(&fyne.PointEvent{}) })
+	open("the export menu after the load", wz.contacts.exportMenu)
 }
