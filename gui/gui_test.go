@@ -190,6 +190,9 @@ func TestDemoStepsRender(t *testing.T) {
 			if wz := ui.wizardForTest; wz != nil && step == "plan" {
 				waitFor(t, ui, "the plan", func() bool { return wz.plan != nil && !wz.plan.loading })
 			}
+			if step == "done" { // the outcome is read from the journal in the background
+				waitFor(t, ui, "the outcome", func() bool { return strings.Contains(labels(ui.Win.Content()), title) })
+			}
 			if !strings.Contains(labels(ui.Win.Content()), title) {
 				t.Fatalf("step %s lacks %q:\n%s", step, title, labels(ui.Win.Content()))
 			}
