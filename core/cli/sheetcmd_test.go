@@ -83,6 +83,8 @@ func TestSheetCommandsOneLanguage(t *testing.T) {
 		{[]string{"fix", fixable, "-o", fixable}, ExitUsage},
 		{[]string{"fix", xls, "-o", out}, ExitUsage},
 		{[]string{"fix", fixable}, ExitUsage},
+		// migrate lists the errors of its contacts the same way
+		{[]string{"migrate", "--contacts", problemsSheet, "--method", "new", "--target", "sim", "--company", "甲", "--confirm", "甲", "--state", dir}, ExitUsage},
 	}
 	codes := checkProblemCodes(t)
 	for _, lang := range []string{LangZH, LangEN} {
