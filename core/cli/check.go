@@ -47,6 +47,7 @@ func runCheck(env *Env) int {
 	format := fs.String("format", "text", "text | json")
 	var domains listFlag
 	fs.Var(&domains, "domain", "company mail domain (repeatable)")
+	ef := addExmailFlags(fs) // mailboxes.go
 	pos, err := parseInterleaved(fs, env.Args)
 	if err != nil {
 		return env.finish(flagError(err, zh, en))
@@ -54,10 +55,10 @@ func runCheck(env *Env) int {
 	if len(pos) != 1 || (*format != "text" && *format != "json") {
 		return env.finish(refuse(text.NewError(zh, en)))
 	}
-	return env.finish(check(env, pos[0], *format == "json", domains))
+	return env.finish(check(env, pos[0], *format == "json", domains, ef))
 }
 
-func check(env *Env, file string, asJSON bool, domains []string) error {
+func check(env *Env, file string, asJSON bool, domains []string, ef *exmailFlags) error {
 	res, problems, err := sheet.Check(file, sheet.Options{Domains: domains})
 	if err != nil {
 		var u *sheet.UnreadableError
@@ -72,6 +73,11 @@ func check(env *Env, file string, asJSON bool, domains []string) error {
 		}
 		return refuse(err)
 	}
+	live, err := ef.compare(env, res) // the live Exmail's mailboxes, when asked
+	if err != nil {
+		return refuse(err)
+	}
+	problems = append(problems, live...)
 	env.printCheck(asJSON, file, res, problems)
 	if contacts.HasErrors(problems) {
 		return errSheetErrors

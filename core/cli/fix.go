@@ -70,5 +70,6 @@ func fix(env *Env, in, out, review string, domains []string) error {
 		return refuse(text.Wrap(text.New("写文件失败", "cannot write the sheet"), err))
 	}
 	env.Say("可上传的表格: %s", "upload-ready sheet: %s", filepath.FromSlash(out))
+	noteOtherMailboxes(env, res.Dir) // mailboxes.go
 	return nil
 }

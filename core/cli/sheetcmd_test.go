@@ -54,7 +54,7 @@ func stripSheetData(out string, files ...string) string {
 	return strings.NewReplacer("男", "M", "女", "F").Replace(out)
 }
 
-// TestSheetCommandsOneLanguage: template, check and fix speak the locale's
+// TestSheetCommandsOneLanguage: template, check, fix and mailboxes speak the locale's
 // language (or --lang's), one per line, with the same exit codes in both;
 // no line holds a problem's Chinese text and its English counterpart, and
 // each problem's text is there in the chosen language.
@@ -64,8 +64,8 @@ func TestSheetCommandsOneLanguage(t *testing.T) {
 	os.WriteFile(fixable, []byte("姓名,部门,手机,性别\n张三,研发部,+86 13800000000,M\n"), 0o644)
 	xls := filepath.Join(dir, "old.xls")
 	os.WriteFile(xls, append([]byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}, make([]byte, 512)...), 0o644)
-	out, review, tpl := filepath.Join(dir, "out.xlsx"), filepath.Join(dir, "review.xlsx"), filepath.Join(dir, "tpl.xlsx")
-	files := []string{problemsSheet, fixable, xls, out, review, tpl, dir}
+	out, review, tpl, list := filepath.Join(dir, "out.xlsx"), filepath.Join(dir, "review.xlsx"), filepath.Join(dir, "tpl.xlsx"), filepath.Join(dir, "list.xlsx")
+	files := []string{problemsSheet, fixable, xls, out, review, tpl, list, dir}
 	cases := []struct {
 		args []string
 		code int
@@ -83,6 +83,11 @@ func TestSheetCommandsOneLanguage(t *testing.T) {
 		{[]string{"fix", fixable, "-o", fixable}, ExitUsage},
 		{[]string{"fix", xls, "-o", out}, ExitUsage},
 		{[]string{"fix", fixable}, ExitUsage},
+		{[]string{"check", fixable, "--exmail-corp-id", "wm1"}, ExitUsage}, // no secret in the environment
+		{[]string{"mailboxes", fixable, "-o", list}, ExitOK},
+		{[]string{"mailboxes", problemsSheet, "-o", list, "--domain", "example.com"}, ExitProblems},
+		{[]string{"mailboxes", fixable, "-o", fixable}, ExitUsage},
+		{[]string{"mailboxes", fixable}, ExitUsage},
 		// migrate lists the errors of its contacts the same way
 		{[]string{"migrate", "--contacts", problemsSheet, "--method", "new", "--target", "sim", "--company", "甲", "--confirm", "甲", "--state", dir}, ExitUsage},
 	}
