@@ -97,8 +97,10 @@ func (wz *wizard) showContacts() {
 				if wz.contacts != cv {
 					return // the user left meanwhile
 				}
+				cv.saveMu.Lock() // the autosaver reads both
 				cv.loadingRest = 0
 				cv.model = m
+				cv.saveMu.Unlock()
 				wz.ui.show(cv.build)
 			})
 		})

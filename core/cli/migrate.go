@@ -197,8 +197,12 @@ func openFlowByName(st *store.Store, company string) (*session.Flow, error) {
 // A migration that already started only checks it is the same one.
 func prepare(ctx context.Context, env *Env, f *session.Flow, cfg session.TargetConfig, dir *contacts.Directory, method upgrade.Method, confirm string) error {
 	if f.Started() {
-		if err := f.SameContacts(dir, method); err != nil {
+		changes, err := f.Continue(dir, method)
+		if err != nil {
 			return refuse(err)
+		}
+		for _, ch := range changes {
+			env.Say("已修正 %s %s 的%s: «%s» → «%s»", "corrected %s %s, %s: «%s» → «%s»", ch.UserID, ch.Name, env.T(ch.Field.Header(), string(ch.Field)), ch.Old, ch.New)
 		}
 		if err := f.Connect(cfg); err != nil {
 			return refuse(err)
