@@ -32,7 +32,7 @@ func main() {
 	}
 	log.SetOutput(&prefsRaceFilter{w: os.Stderr}) // fynelog.go
 	a := app.NewWithID(appID)
-	gui.Run(a, opt)
+	os.Exit(gui.Run(a, opt))
 }
 
 // parseAppFlags parses the app's own flags. On bad usage it prints the usage

@@ -11,8 +11,10 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"exmail-upgrade/core/contacts"
+	"exmail-upgrade/core/editor"
 	"exmail-upgrade/core/sample"
 	"exmail-upgrade/core/session"
+	"exmail-upgrade/core/sheet"
 	"exmail-upgrade/gui/i18n"
 )
 
@@ -76,4 +78,40 @@ func waitForB(b *testing.B, ui *UI, cond func() bool) {
 	for ui.Pump(); !cond(); ui.Pump() {
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// Importing a 100,000-row sheet in the editor, from the file to the new
+// model shown, next to `check` (sheet.Check) on the same file: the import
+// should take at most 1.2× check's time ("ratio").
+func BenchmarkImport100k(b *testing.B) {
+	d := sample.Company(100000, 1)
+	path := filepath.Join(b.TempDir(), "通讯录.xlsx")
+	if err := sheet.WriteUploadFile(path, d, contacts.Options{}); err != nil {
+		b.Fatal(err)
+	}
+	a := test.NewTempApp(b)
+	ui := New(a, Options{StatePath: filepath.Join(b.TempDir(), "state.db"), Language: i18n.Chinese, queueUpdates: true})
+	defer ui.Close()
+	wz := projectAtContacts(b, ui, &contacts.Directory{})
+	cv := wz.contacts
+	close(cv.stopSave) // the autosaver is measured by core/store
+	cv.stopSave = nil
+	var check time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		t0 := time.Now()
+		if _, _, err := sheet.Check(path, sheet.Options{}); err != nil {
+			b.Fatal(err)
+		}
+		check += time.Since(t0)
+		cv.model = editor.New(&contacts.Directory{}, contacts.Options{})
+		runtime.GC()
+		b.StartTimer()
+		cv.importFile(path)
+		waitForB(b, ui, func() bool { return cv.model.Index().Len() == len(d.Members) })
+	}
+	b.StopTimer()
+	b.ReportMetric(check.Seconds()/float64(b.N), "check-s")
+	b.ReportMetric(b.Elapsed().Seconds()/check.Seconds(), "ratio")
 }

@@ -37,19 +37,23 @@ var (
 type contactsView struct {
 	wz       *wizard
 	model    *editor.Model
-	table    *widget.Table
+	table    *sheetTable
+	wheel    *wheelScroller // takes the wheel over the table
 	issues   *widget.List
 	issueSet []contacts.Problem
 	counts   *widget.Label
 	bar      *cellEntry // the selected cell's value ("formula bar")
 	barLabel *widget.Label
 	cellNote *widget.Label // the selected cell's problem, in full
+	status   *widget.Label // what the last action did, or what to do first
 	search   *widget.Entry
 	onlyBad  *widget.Check
 	next     *widget.Button
 	undoBtn  *widget.Button
 	redoBtn  *widget.Button
+	typeBtn  *widget.Button     // one-click 成员邮箱 ⇄ 其他邮箱 (mailboxes.go)
 	sel      widget.TableCellID // selected cell in view coordinates; Row -1: none
+	selRow   int                // sheet row of the selection (sel.Row can point elsewhere after a change)
 	saveMu   sync.Mutex
 	stopSave chan struct{}
 	onChange func() // test hook: called after every refresh
@@ -93,8 +97,10 @@ func (wz *wizard) showContacts() {
 				if wz.contacts != cv {
 					return // the user left meanwhile
 				}
+				cv.saveMu.Lock() // the autosaver reads both
 				cv.loadingRest = 0
 				cv.model = m
+				cv.saveMu.Unlock()
 				wz.ui.show(cv.build)
 			})
 		})
@@ -118,7 +124,7 @@ func (cv *contactsView) build() fyne.CanvasObject {
 	cv.wz.ui.leaving = cv.leave
 	ro := cv.model.ReadOnly()
 
-	cv.table = widget.NewTableWithHeaders(
+	cv.table = newSheetTable(cv,
 		func() (int, int) { return len(cv.model.View()), len(contacts.Fields) },
 		func() fyne.CanvasObject {
 			bg := canvas.NewRectangle(color.Transparent)
@@ -144,7 +150,8 @@ func (cv *contactsView) build() fyne.CanvasObject {
 	}
 	widths := map[contacts.Field]float32{contacts.FieldName: 90, contacts.FieldAccount: 130, contacts.FieldDepartments: 200,
 		contacts.FieldGender: 56, contacts.FieldMobile: 130, contacts.FieldEmail: 180, contacts.FieldBizMail: 200,
-		contacts.FieldAddress: 160, contacts.FieldPosition: 110, contacts.FieldAlias: 80, contacts.FieldTelephone: 120}
+		contacts.FieldAddress: 160, contacts.FieldPosition: 110, contacts.FieldAlias: 80, contacts.FieldTelephone: 120,
+		contacts.FieldMailboxType: 90}
 	for i, f := range contacts.Fields {
 		cv.table.SetColumnWidth(i, widths[f])
 	}
@@ -159,10 +166,15 @@ func (cv *contactsView) build() fyne.CanvasObject {
 		saveCell.Disable()
 	}
 	cv.cellNote = widget.NewLabel("")
-	cv.cellNote.Wrapping = fyne.TextWrapWord
+	cv.cellNote.Wrapping = wrapMode()
 	cv.cellNote.Importance = widget.DangerImportance
 	cv.cellNote.Hide()
-	barRow := container.NewVBox(container.NewBorder(nil, nil, cv.barLabel, saveCell, cv.bar), cv.cellNote)
+	cv.status = widget.NewLabel("")
+	cv.status.Wrapping = wrapMode()
+	cv.status.Importance = widget.LowImportance
+	cv.status.Hide()
+	cv.typeBtn = cv.newTypeButton()
+	barRow := container.NewVBox(container.NewBorder(nil, nil, cv.barLabel, container.NewHBox(cv.typeBtn, saveCell), cv.bar), cv.cellNote, cv.status)
 
 	cv.search = widget.NewEntry()
 	cv.search.SetPlaceHolder(i18n.T("contacts.search"))
@@ -213,7 +225,10 @@ func (cv *contactsView) build() fyne.CanvasObject {
 	}
 	tools := container.NewHBox(importBtn, exportBtn, domainBtn, widget.NewSeparator(), fixBtn, cv.undoBtn, cv.redoBtn, addBtn, delBtn)
 	filter := container.NewBorder(nil, nil, nil, cv.onlyBad, cv.search)
-	top := container.NewVBox(container.NewBorder(nil, nil, tools, nil, filter), barRow)
+	// The tools and the filter on rows of their own keep the editor within
+	// a laptop's width in both languages; the tools scroll sideways when
+	// the window is narrower still.
+	top := container.NewVBox(container.NewHScroll(tools), filter, barRow)
 	if cv.loadingRest > 0 {
 		note := widget.NewLabel(i18n.Tf("contacts.loading_rest", cv.model.Index().Len(), cv.loadingRest))
 		note.Importance = widget.WarningImportance
@@ -224,7 +239,8 @@ func (cv *contactsView) build() fyne.CanvasObject {
 		top.Add(note)
 	}
 	issuesBox := container.NewBorder(widget.NewLabelWithStyle(i18n.T("contacts.problems"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), nil, nil, nil, cv.issues)
-	split := container.NewHSplit(cv.table, issuesBox)
+	cv.wheel = newWheelScroller(&cv.table.Table, cv.table.CreateCell().MinSize().Height)
+	split := container.NewHSplit(container.NewStack(cv.table, cv.wheel), issuesBox)
 	split.Offset = 0.72
 
 	cv.next = widget.NewButton(i18n.T("contacts.ready"), cv.ready)
@@ -297,10 +313,12 @@ func (cv *contactsView) selectCell(id widget.TableCellID) {
 	}
 	cv.sel = id
 	row, f := view[id.Row], contacts.Fields[id.Col]
+	cv.selRow = row
 	raw, _, _ := cv.model.Index().Member(row)
 	cv.barLabel.SetText(i18n.Tf("contacts.cell", row, f.Header()))
 	cv.bar.SetText(raw.Get(f))
 	cv.showCellNote(row, f)
+	cv.updateTypeButton(row)
 	if !cv.model.ReadOnly() {
 		cv.wz.ui.Win.Canvas().Focus(cv.bar)
 	}
@@ -339,12 +357,85 @@ func (cv *contactsView) commitMove(dRow, dCol int) {
 		}
 		cv.refresh()
 	}
-	next := widget.TableCellID{Row: cv.sel.Row + dRow, Col: cv.sel.Col + dCol}
-	if next == cv.sel || next.Row < 0 || next.Row >= len(cv.model.View()) || next.Col < 0 || next.Col >= len(contacts.Fields) {
+	cv.moveFrom(row, dRow, dCol)
+}
+
+// moveFrom moves the selection dRow rows and dCol columns from sheet row
+// row, staying inside the table. When a filter hid row after an edit (its
+// problem fixed under 「只看有问题的行」), the next row still shown counts
+// as one step down.
+func (cv *contactsView) moveFrom(row, dRow, dCol int) {
+	view := cv.model.View()
+	if len(view) == 0 || cv.sel.Col < 0 {
+		return
+	}
+	idx := indexOf(view, row)
+	if idx < 0 {
+		idx = lowerBound(view, row) // where row was: the next row shown
+		if dRow > 0 {
+			dRow--
+		}
+	}
+	next := widget.TableCellID{Row: min(max(idx+dRow, 0), len(view)-1), Col: min(max(cv.sel.Col+dCol, 0), len(contacts.Fields)-1)}
+	if next == cv.sel && view[next.Row] == row {
 		return
 	}
 	cv.table.Select(next)
-	cv.table.ScrollTo(next)
+	cv.showRow(next)
+}
+
+// moveTo selects the cell at view index r (clamped), same column.
+func (cv *contactsView) moveTo(r int) {
+	view := cv.model.View()
+	if len(view) == 0 {
+		return
+	}
+	col := max(cv.sel.Col, 0)
+	next := widget.TableCellID{Row: min(max(r, 0), len(view)-1), Col: col}
+	cv.commitBar()
+	cv.table.Select(next)
+	cv.showRow(next)
+}
+
+// commitBar writes the value bar into the selected cell when it changed.
+func (cv *contactsView) commitBar() {
+	view := cv.model.View()
+	if cv.sel.Row < 0 || cv.sel.Row >= len(view) || cv.model.ReadOnly() {
+		return
+	}
+	row, f := view[cv.sel.Row], contacts.Fields[cv.sel.Col]
+	if raw, _, _ := cv.model.Index().Member(row); raw.Get(f) != cv.bar.Text {
+		if _, err := cv.model.Set(row, f, cv.bar.Text); err != nil {
+			cv.wz.ui.showError(err)
+			return
+		}
+		cv.refresh()
+	}
+}
+
+// pageRows is how many rows Page Up and Page Down move.
+func (cv *contactsView) pageRows() int {
+	h := cv.table.Size().Height
+	return max(int(h/36)-2, 5)
+}
+
+// showRow scrolls id into view with the row above it too, so the sticky
+// header never covers it.
+func (cv *contactsView) showRow(id widget.TableCellID) {
+	cv.table.ScrollTo(id)
+	if id.Row > 0 {
+		cv.table.ScrollTo(widget.TableCellID{Row: id.Row - 1, Col: id.Col})
+	}
+}
+
+// lowerBound is the first index of rows holding a row number ≥ row.
+func lowerBound(rows []int, row int) int {
+	for i, r := range rows {
+		if r >= row {
+			return i
+		}
+	}
+	return len(rows)
 }
 
 // cellEntry is the value bar: Enter and ↓ commit and go down, ↑ up, Tab
@@ -368,6 +459,10 @@ func (e *cellEntry) TypedKey(k *fyne.KeyEvent) {
 		e.cv.commitMove(1, 0)
 	case fyne.KeyUp:
 		e.cv.commitMove(-1, 0)
+	case fyne.KeyPageDown:
+		e.cv.commitMove(e.cv.pageRows(), 0)
+	case fyne.KeyPageUp:
+		e.cv.commitMove(-e.cv.pageRows(), 0)
 	case fyne.KeyTab:
 		if d, ok := fyne.CurrentApp().Driver().(desktop.Driver); ok && d.CurrentKeyModifiers()&fyne.KeyModifierShift != 0 {
 			e.cv.commitMove(0, -1)
@@ -383,6 +478,82 @@ func (e *cellEntry) TypedKey(k *fyne.KeyEvent) {
 
 // AcceptsTab keeps Tab in the bar (it moves to the next cell).
 func (e *cellEntry) AcceptsTab() bool { return true }
+
+// TypedShortcut takes Ctrl+Home and Ctrl+End (first and last row, as in a
+// spreadsheet) and leaves the rest to the entry.
+func (e *cellEntry) TypedShortcut(s fyne.Shortcut) {
+	if e.cv.sheetShortcut(s) {
+		return
+	}
+	e.Entry.TypedShortcut(s)
+}
+
+// sheetShortcut handles Ctrl+Home and Ctrl+End (Cmd on macOS).
+func (cv *contactsView) sheetShortcut(s fyne.Shortcut) bool {
+	c, ok := s.(*desktop.CustomShortcut)
+	if !ok || c.Modifier&(fyne.KeyModifierControl|fyne.KeyModifierSuper) == 0 {
+		return false
+	}
+	switch c.KeyName {
+	case fyne.KeyHome:
+		cv.moveTo(0)
+	case fyne.KeyEnd:
+		cv.moveTo(len(cv.model.View()) - 1)
+	default:
+		return false
+	}
+	return true
+}
+
+// sheetTable is the editor's table: the keys that move a spreadsheet's
+// selection move the selection (and the value bar with it), not only a
+// focus box, also when the contacts are read-only and the bar is off.
+type sheetTable struct {
+	widget.Table
+	cv *contactsView
+}
+
+func newSheetTable(cv *contactsView, length func() (int, int), create func() fyne.CanvasObject, update func(widget.TableCellID, fyne.CanvasObject)) *sheetTable {
+	t := &sheetTable{cv: cv}
+	t.Length, t.CreateCell, t.UpdateCell = length, create, update
+	t.ShowHeaderRow, t.ShowHeaderColumn = true, true
+	t.ExtendBaseWidget(t)
+	return t
+}
+
+// TypedKey moves the selection with the arrows and Page Up/Down.
+func (t *sheetTable) TypedKey(k *fyne.KeyEvent) {
+	cv := t.cv
+	if cv.sel.Row < 0 {
+		if len(cv.model.View()) > 0 && (k.Name == fyne.KeyDown || k.Name == fyne.KeyPageDown) {
+			cv.table.Select(widget.TableCellID{Row: 0, Col: 0})
+			return
+		}
+		t.Table.TypedKey(k)
+		return
+	}
+	switch k.Name {
+	case fyne.KeyDown:
+		cv.moveTo(cv.sel.Row + 1)
+	case fyne.KeyUp:
+		cv.moveTo(cv.sel.Row - 1)
+	case fyne.KeyPageDown:
+		cv.moveTo(cv.sel.Row + cv.pageRows())
+	case fyne.KeyPageUp:
+		cv.moveTo(cv.sel.Row - cv.pageRows())
+	case fyne.KeyLeft, fyne.KeyRight:
+		d := 1
+		if k.Name == fyne.KeyLeft {
+			d = -1
+		}
+		cv.moveFrom(cv.model.View()[cv.sel.Row], 0, d)
+	default:
+		t.Table.TypedKey(k)
+	}
+}
+
+// TypedShortcut takes Ctrl+Home and Ctrl+End.
+func (t *sheetTable) TypedShortcut(s fyne.Shortcut) { t.cv.sheetShortcut(s) }
 
 // revertBar puts the selected cell's stored value back into the bar.
 func (cv *contactsView) revertBar() {
@@ -406,10 +577,24 @@ func (cv *contactsView) refresh() {
 		cv.counts.Importance = widget.SuccessImportance
 	}
 	cv.counts.Refresh()
-	if c.Error == 0 && cv.model.Index().Len() > 0 {
-		cv.next.Enable()
-	} else {
+	// The button says what it will do, or what is missing first.
+	switch {
+	case cv.model.Index().Len() == 0:
+		cv.next.SetText(i18n.T("contacts.ready_need_rows"))
 		cv.next.Disable()
+		if !cv.model.ReadOnly() {
+			cv.status.SetText(i18n.T("contacts.empty_hint"))
+			cv.status.Show()
+		}
+	case c.Error > 0:
+		cv.next.SetText(i18n.Tf("contacts.ready_need_fixes", c.Error))
+		cv.next.Disable()
+	default:
+		cv.next.SetText(i18n.T("contacts.ready"))
+		cv.next.Enable()
+	}
+	if cv.model.Index().Len() > 0 && cv.status.Text == i18n.T("contacts.empty_hint") {
+		cv.status.Hide()
 	}
 	if cv.model.CanUndo() && !cv.model.ReadOnly() {
 		cv.undoBtn.Enable()
@@ -421,6 +606,7 @@ func (cv *contactsView) refresh() {
 	} else {
 		cv.redoBtn.Disable()
 	}
+	cv.syncSelection()
 	cv.table.Refresh()
 	cv.issues.Refresh()
 	if cv.onChange != nil {
@@ -428,12 +614,43 @@ func (cv *contactsView) refresh() {
 	}
 }
 
+// syncSelection makes the selection, the value bar and the note under it
+// follow the model after any change (delete, undo, re-import, filter):
+// the selected sheet row keeps its selection where it moved, and a row
+// that is gone clears the bar instead of showing what it held.
+func (cv *contactsView) syncSelection() {
+	view := cv.model.View()
+	idx := -1
+	if cv.sel.Row >= 0 {
+		idx = indexOf(view, cv.selRow)
+	}
+	if idx < 0 || cv.sel.Col < 0 || cv.sel.Col >= len(contacts.Fields) {
+		if cv.sel.Row >= 0 {
+			cv.sel = widget.TableCellID{Row: -1}
+			cv.table.UnselectAll()
+		}
+		cv.barLabel.SetText(i18n.T("contacts.no_cell"))
+		cv.bar.SetText("")
+		cv.cellNote.Hide()
+		return
+	}
+	cv.sel.Row = idx
+	f := contacts.Fields[cv.sel.Col]
+	raw, _, _ := cv.model.Index().Member(cv.selRow)
+	cv.barLabel.SetText(i18n.Tf("contacts.cell", cv.selRow, f.Header()))
+	if cv.bar.Text != raw.Get(f) {
+		cv.bar.SetText(raw.Get(f))
+	}
+	cv.showCellNote(cv.selRow, f)
+}
+
 func (cv *contactsView) applyFilter() {
 	cv.model.SetFilter(cv.onlyBad.Checked, cv.search.Text)
-	cv.sel = widget.TableCellID{Row: -1}
-	cv.table.UnselectAll()
-	cv.refresh()
 	cv.table.ScrollToTop()
+	cv.refresh() // the selection stays on its row if the filter shows it
+	if cv.sel.Row >= 0 {
+		cv.showRow(cv.sel)
+	}
 }
 
 // jumpTo selects the cell of a problem, clearing a filter that hides it.
@@ -455,8 +672,12 @@ func (cv *contactsView) jumpTo(p contacts.Problem) {
 		}
 	}
 	id := widget.TableCellID{Row: idx, Col: col}
-	cv.table.ScrollTo(id)
 	cv.table.Select(id)
+	cv.showRow(id)
+	// The list cuts long entries; the note under the value bar shows the
+	// one clicked in full.
+	cv.cellNote.SetText(problemText(p))
+	cv.cellNote.Show()
 }
 
 func indexOf(rows []int, row int) int {
@@ -503,8 +724,8 @@ func (cv *contactsView) addRow() {
 	cv.refresh()
 	if idx := indexOf(cv.model.View(), row); idx >= 0 {
 		id := widget.TableCellID{Row: idx, Col: 0}
-		cv.table.ScrollTo(id)
 		cv.table.Select(id)
+		cv.showRow(id)
 	}
 }
 
@@ -515,13 +736,14 @@ func (cv *contactsView) deleteRow() {
 		return
 	}
 	row := view[cv.sel.Row]
+	raw, _, _ := cv.model.Index().Member(row)
 	if _, err := cv.model.Delete(row); err != nil {
 		cv.wz.ui.showError(err)
 		return
 	}
-	cv.sel = widget.TableCellID{Row: -1}
-	cv.table.UnselectAll()
-	cv.refresh()
+	cv.refresh() // the deleted row's selection and value bar clear
+	cv.status.SetText(i18n.Tf("contacts.deleted_row", row, raw.Name))
+	cv.status.Show()
 }
 
 func (cv *contactsView) safeFixes() {
@@ -540,13 +762,8 @@ func (cv *contactsView) ready() {
 		return
 	}
 	cv.flush()
-	fixed := cv.model.Index().Fixed()
-	snap, err := cv.wz.ui.Store.FreezeSnapshot(cv.wz.project.ID, fixed)
-	if err != nil {
-		cv.wz.ui.showError(err)
-		return
-	}
-	if err := cv.wz.up.FreezeContacts(snap.Hash, 0); err != nil {
+	// with the mail groups and department order (mailboxes.go)
+	if _, err := cv.wz.flow.FreezeContacts(cv.model.Fixed(), cv.model.Index().Options()); err != nil {
 		cv.wz.ui.showError(err)
 		return
 	}
@@ -666,7 +883,8 @@ func (cv *contactsView) setDomains(text string) error {
 	opts := cv.model.Index().Options()
 	opts.Domains = domains
 	cv.saveMu.Lock()
-	cv.model = editor.New(cv.model.Index().Directory(), opts)
+	d, _ := cv.model.Snapshot()
+	cv.model = editor.New(d, opts)
 	cv.saveMu.Unlock()
 	cv.refresh()
 	return nil

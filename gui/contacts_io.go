@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -15,7 +17,7 @@ import (
 
 	"exmail-upgrade/core/contacts"
 	"exmail-upgrade/core/editor"
-	"exmail-upgrade/core/exmail"
+	"exmail-upgrade/core/fsname"
 	"exmail-upgrade/core/session"
 	"exmail-upgrade/core/sheet"
 	"exmail-upgrade/gui/i18n"
@@ -28,7 +30,7 @@ func (cv *contactsView) importDialog() {
 	var d dialog.Dialog
 	fileBtn := widget.NewButton(i18n.T("contacts.import_file"), func() {
 		d.Hide()
-		fd := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
+		fd := newFileOpen(func(r fyne.URIReadCloser, err error) {
 			if err != nil || r == nil {
 				cv.wz.ui.showError(err)
 				return
@@ -49,13 +51,47 @@ func (cv *contactsView) importDialog() {
 // importFile reads a contacts sheet off the UI thread and replaces the
 // working copy with it (after asking, when rows would be replaced).
 func (cv *contactsView) importFile(path string) {
-	cv.load(func() (*contacts.Directory, contacts.Options, []contacts.Problem, error) {
-		res, err := sheet.Read(path, sheet.Options{})
+	cv.load(func(p *waitProgress) (*contacts.Directory, contacts.Options, []contacts.Problem, error) {
+		res, err := readCounting(path, p)
 		if err != nil {
 			return nil, contacts.Options{}, nil, err
 		}
 		return res.Dir, res.ValidationOptions(), res.Problems, nil
 	}, filepath.Base(path))
+}
+
+// readCounting reads the sheet at path like sheet.Read, telling p how
+// much of the file has been read so far.
+func readCounting(path string, p *waitProgress) (*sheet.Result, error) {
+	st, err := os.Stat(path)
+	if err != nil || !st.Mode().IsRegular() {
+		return sheet.Read(path, sheet.Options{}) // its error names what is wrong
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return sheet.Read(path, sheet.Options{})
+	}
+	defer f.Close()
+	size := st.Size()
+	return sheet.ReadFrom(&countingReaderAt{r: f, size: size, p: p}, size, path, sheet.Options{})
+}
+
+// countingReaderAt passes reads through and reports the bytes read as a
+// share of the file (capped below 1 until the reader is done: a zip
+// re-reads its directory).
+type countingReaderAt struct {
+	r    io.ReaderAt
+	size int64
+	n    atomic.Int64
+	p    *waitProgress
+}
+
+func (c *countingReaderAt) ReadAt(b []byte, off int64) (int, error) {
+	n, err := c.r.ReadAt(b, off)
+	if c.size > 0 {
+		c.p.Fraction(min(float64(c.n.Add(int64(n)))/float64(c.size), 0.99))
+	}
+	return n, err
 }
 
 // exmailDialog pre-fills the contacts from the live legacy Exmail company
@@ -69,12 +105,12 @@ func (cv *contactsView) exmailDialog() {
 		if !ok {
 			return
 		}
-		cfg := exmail.Config{CorpID: strings.TrimSpace(corp.Text), Secret: secret.Text}
-		cv.load(func() (*contacts.Directory, contacts.Options, []contacts.Problem, error) {
+		corpID, sec := corp.Text, secret.Text
+		cv.load(func(*waitProgress) (*contacts.Directory, contacts.Options, []contacts.Problem, error) {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 			defer cancel()
-			d, err := exmail.ReadDirectory(ctx, cfg)
-			return d, contacts.Options{Legacy: true}, nil, err
+			d, opts, err := session.ReadLegacyExmail(ctx, corpID, sec)
+			return d, opts, nil, err
 		}, "Exmail")
 	}, cv.wz.ui.Win)
 }
@@ -83,47 +119,57 @@ func (cv *contactsView) exmailDialog() {
 // swaps it in after asking (when rows would be replaced); the working copy
 // is saved in the background as well, so a 100k-row import never freezes
 // the window.
-func (cv *contactsView) load(read func() (*contacts.Directory, contacts.Options, []contacts.Problem, error), source string) {
+func (cv *contactsView) load(read func(*waitProgress) (*contacts.Directory, contacts.Options, []contacts.Problem, error), source string) {
 	win := cv.wz.ui.Win
 	if cv.model.ReadOnly() {
 		cv.wz.ui.showError(editor.ErrReadOnly)
 		return
 	}
-	prog := dialog.NewCustomWithoutButtons(i18n.Tf("contacts.reading", source), widget.NewProgressBarInfinite(), win)
-	prog.Show()
 	domains := cv.model.Index().Options().Domains // the project's, not the file's
-	cv.wz.ui.background(func() {
-		dir, opts, sheetProblems, err := read()
-		var m *editor.Model
-		if err == nil && !contacts.HasErrors(sheetProblems) {
-			opts.Domains = domains
-			m = editor.New(dir, opts)
+	var dir *contacts.Directory
+	var sheetProblems []contacts.Problem
+	var m *editor.Model
+	// Behind a modal that names the phase and counts the rows, with Cancel
+	// (the file is then left as it was: nothing replaced).
+	cv.wz.ui.wait(i18n.Tf("contacts.reading", source), func(ctx context.Context, p *waitProgress) error {
+		p.Phase(i18n.Tf("contacts.phase_read", source))
+		d, opts, ps, err := read(p)
+		if err != nil {
+			return err
 		}
-		cv.wz.ui.do(func() {
-			prog.Hide()
-			if err != nil {
-				cv.wz.ui.showError(err)
-				return
+		dir, sheetProblems = d, ps
+		if ctx.Err() != nil || contacts.HasErrors(sheetProblems) {
+			return nil
+		}
+		p.Phase(i18n.Tf("contacts.phase_check", len(dir.Members)))
+		p.Count(0, len(dir.Members))
+		opts.Domains = domains
+		m = editor.New(dir, opts)
+		p.Count(len(dir.Members), len(dir.Members))
+		return nil
+	}, func(err error) {
+		if err != nil {
+			cv.wz.ui.showError(err)
+			return
+		}
+		if m == nil {
+			var lines []string
+			for _, p := range sheetProblems {
+				lines = append(lines, problemText(p))
 			}
-			if m == nil {
-				var lines []string
-				for _, p := range sheetProblems {
-					lines = append(lines, problemText(p))
+			dialog.ShowError(errors.New(strings.Join(lines, "\n")), win)
+			return
+		}
+		if cv.model.Index().Len() == 0 {
+			cv.replace(m, dir)
+			return
+		}
+		dialog.ShowConfirm(i18n.T("contacts.import"), i18n.Tf("contacts.replace_confirm", cv.model.Index().Len(), len(dir.Members)),
+			func(ok bool) {
+				if ok {
+					cv.replace(m, dir)
 				}
-				dialog.ShowError(errors.New(strings.Join(lines, "\n")), win)
-				return
-			}
-			if cv.model.Index().Len() == 0 {
-				cv.replace(m, dir)
-				return
-			}
-			dialog.ShowConfirm(i18n.T("contacts.import"), i18n.Tf("contacts.replace_confirm", cv.model.Index().Len(), len(dir.Members)),
-				func(ok bool) {
-					if ok {
-						cv.replace(m, dir)
-					}
-				}, win)
-		})
+			}, win)
 	})
 }
 
@@ -142,11 +188,16 @@ func (cv *contactsView) replace(m *editor.Model, dir *contacts.Directory) {
 		}
 	})
 	cv.sel = widget.TableCellID{Row: -1}
+	cv.table.UnselectAll()
 	cv.search.SetText("")
 	cv.onlyBad.SetChecked(false)
-	cv.table.UnselectAll()
-	cv.refresh()
+	cv.model.SetFilter(false, "")
+	// Scroll first, then redraw: the other order left the new sheet's
+	// cells undrawn until the table was scrolled.
 	cv.table.ScrollToTop()
+	cv.refresh()
+	cv.status.SetText(i18n.Tf("contacts.replaced", m.Index().Len()))
+	cv.status.Show()
 }
 
 // exportMenu offers the files the editor writes.
@@ -163,6 +214,7 @@ func (cv *contactsView) exportMenu() {
 				return sheet.WriteReview(w, cv.model.Index().Directory(), cv.model.Index().All())
 			})
 		}),
+		btn("contacts.export_mailboxes", cv.exportMailboxList),
 		btn("contacts.export_template", func() { cv.saveFile("通讯录模板.xlsx", sheet.WriteTemplate) }),
 		btn("contacts.export_csv", func() {
 			cv.saveFile("通讯录.csv", func(w io.Writer) error { return sheet.WriteCSV(w, cv.model.Index().Fixed()) })
@@ -185,22 +237,27 @@ func (cv *contactsView) exportUpload() {
 // saveFile asks where to save and writes with write.
 func (cv *contactsView) saveFile(name string, write func(io.Writer) error) {
 	win := cv.wz.ui.Win
-	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
+	d := newFileSave(func(w fyne.URIWriteCloser, err error) {
 		if err != nil || w == nil {
 			cv.wz.ui.showError(err)
 			return
 		}
-		werr := write(w)
-		cerr := w.Close()
-		if werr == nil {
-			werr = cerr
-		}
-		if werr != nil {
-			cv.wz.ui.showError(werr)
-			return
-		}
-		dialog.ShowInformation(i18n.T("contacts.export"), i18n.Tf("projects.exported", w.URI().Path()), win)
+		// A 100k-row workbook takes seconds to write: behind a wait dialog.
+		cv.wz.ui.waitWith(i18n.Tf("contacts.writing", w.URI().Name()), false, func(context.Context, *waitProgress) error {
+			werr := write(w)
+			cerr := w.Close()
+			if werr == nil {
+				werr = cerr
+			}
+			return werr
+		}, func(werr error) {
+			if werr != nil {
+				cv.wz.ui.showError(werr)
+				return
+			}
+			dialog.ShowInformation(i18n.T("contacts.export"), i18n.Tf("projects.exported", w.URI().Path()), win)
+		})
 	}, win)
-	d.SetFileName(name)
+	d.SetFileName(fsname.FileName(name))
 	d.Show()
 }

@@ -41,7 +41,7 @@ func projectAtContacts(t testing.TB, ui *UI, dir *contacts.Directory, existing .
 	must(t, up.ChooseMethod(upgrade.MethodNew))
 	must(t, up.IdentifyTarget(upgrade.Target{Kind: "sim", CorpID: "wwsim", Name: "演练", Members: 0, Departments: 0}))
 	for g, n := up.Confirmations(); g < n; g, n = up.Confirmations() {
-		must(t, up.ConfirmTarget())
+		must(t, up.ConfirmTargetVia("test"))
 	}
 	ui.OpenProject(id)
 	return ui.wizardForTest

@@ -1,11 +1,9 @@
 package gui
 
 import (
-	"path/filepath"
 	"time"
 
 	"exmail-upgrade/core/session"
-	"exmail-upgrade/core/wecomsim"
 )
 
 // openDemo creates a rehearsal project and opens it at step (one of
@@ -24,25 +22,16 @@ func (ui *UI) openDemo(step string) error {
 	if err != nil {
 		return err
 	}
-	simPath := filepath.Join(filepath.Dir(ui.Store.Path()), "rehearsal", p.ID+".db")
-	conn, err := session.AdvanceRehearsal(ui.Store, p.ID, simPath, step)
+	f, err := session.AdvanceRehearsal(ui.Store, p.ID, step) // at "migrate" the target answers slowly
 	if err != nil {
 		return err
 	}
-	ui.OpenProject(p.ID)
-	wz := ui.wizardForTest
-	if wz == nil {
-		return nil
+	if p, err = ui.Store.GetProject(p.ID); err != nil {
+		return err
 	}
-	wz.conn = conn
-	if step == "migrate" && conn != nil && conn.Sim != nil {
-		conn.Sim.SetKnobs(wecomsim.Knobs{Latency: 200 * time.Millisecond})
-		if wz.migrate != nil {
-			wz.migrate.start(false)
-		}
-	}
-	if step == "plan" || step == "qr" {
-		wz.showStage() // rebuild with the connection in place
+	ui.openFlow(p, f)
+	if wz := ui.wizardForTest; step == "migrate" && wz != nil && wz.migrate != nil {
+		wz.migrate.start(false)
 	}
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/widget"
 
+	"exmail-upgrade/core/fsname"
 	"exmail-upgrade/core/migrate"
 	"exmail-upgrade/core/report"
 	"exmail-upgrade/core/upgrade"
@@ -21,19 +22,44 @@ import (
 // with advice and "retry failed", the report export and what to do next in
 // the WeCom admin console. A done project is locked for ever.
 func (wz *wizard) showDone() {
+	if wz.result == nil && !wz.resultRead {
+		// After a restart the outcome is read back from the journal, which
+		// takes seconds for 100k rows: off the UI thread, with a note.
+		wz.ui.show(func() fyne.CanvasObject {
+			return wz.frame(container.NewVBox(widget.NewLabel(i18n.T("migrate.reading_journal")), widget.NewProgressBarInfinite()))
+		})
+		wz.ui.background(func() {
+			res, _ := wz.flow.Status()
+			wz.ui.do(func() {
+				if wz.ui.wizardForTest != wz || wz.result != nil {
+					return // left meanwhile, or a run ended
+				}
+				wz.result, wz.resultRead = res, true
+				wz.showDone()
+			})
+		})
+		return
+	}
 	wz.ui.show(func() fyne.CanvasObject {
 		st := wz.up.State()
 		title := widget.NewLabelWithStyle(i18n.T("done.title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-		if wz.up.Stage() == upgrade.StageFailedItems {
-			title.SetText(i18n.T("done.title_failed"))
+		res := wz.result // read from the journal above when nil
+		if n := notArrived(res); n > 0 {
+			// Said plainly, even after "accept and finish".
+			title.SetText(i18n.Pick(fmt.Sprintf("完成，%d 项未迁移", n), fmt.Sprintf("Finished — %d items not migrated", n)))
+			title.Importance = widget.DangerImportance
 		}
 		box := container.NewVBox(title)
-		res := wz.result
-		if res == nil {
-			res, _ = wz.session().Status()
-		}
+		var failures []migrate.Failure
 		if res != nil {
-			box.Add(widget.NewLabel(i18n.Tf("done.summary", res.DeptsCreated, res.MembersCreated, res.MembersUpdated, res.Failed)))
+			failures = res.Failures
+		}
+		if len(failures) > 0 { // what did not arrive comes first
+			box.Add(widget.NewLabelWithStyle(i18n.T("done.failures"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
+		}
+		info := container.NewVBox()
+		if res != nil {
+			info.Add(widget.NewLabel(i18n.Tf("done.summary", res.DeptsCreated, res.MembersCreated, res.MembersUpdated, res.Failed)))
 			if res.Verification != nil {
 				v := widgetWrapped(verificationText(res.Verification))
 				if res.Verification.OK {
@@ -41,55 +67,44 @@ func (wz *wizard) showDone() {
 				} else {
 					v.Importance = widget.DangerImportance
 				}
-				box.Add(v)
+				info.Add(v)
 			}
 		}
 		if !st.FinishedAt.IsZero() {
-			box.Add(widget.NewLabel(i18n.Tf("done.finished_at", st.FinishedAt.Local().Format("2006-01-02 15:04:05"))))
-		}
-		var failures []migrate.Failure
-		if res != nil {
-			failures = res.Failures
+			info.Add(widget.NewLabel(i18n.Tf("done.finished_at", st.FinishedAt.Local().Format("2006-01-02 15:04:05"))))
 		}
 		failList := widget.NewList(func() int { return len(failures) },
-			func() fyne.CanvasObject { l := widget.NewLabel(""); l.Wrapping = fyne.TextWrapWord; return l },
+			func() fyne.CanvasObject { l := widget.NewLabel(""); l.Wrapping = wrapMode(); return l },
 			func(i widget.ListItemID, o fyne.CanvasObject) {
 				if i < len(failures) {
 					f := failures[i]
-					o.(*widget.Label).SetText(fmt.Sprintf("✗ %s %s — %s", f.Key, f.Name, strings.TrimSpace(f.Explain)))
+					o.(*widget.Label).SetText(fmt.Sprintf("✗ %s %s — %s", f.Key, f.Name, bilingual(strings.TrimSpace(f.Explain))))
 				}
 			})
-		if len(failures) > 0 {
-			box.Add(widget.NewLabelWithStyle(i18n.T("done.failures"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
-		}
-		next := widgetWrapped(i18n.T("done.next_steps"))
+		next := container.NewVBox(info, widgetWrapped(i18n.T("done.next_steps")))
 		exportBtn := widget.NewButton(i18n.T("done.export_report"), wz.exportReport)
 		buttons := []fyne.CanvasObject{exportBtn}
 		if wz.up.Stage() == upgrade.StageFailedItems {
-			retry := widget.NewButton(i18n.T("done.retry_failed"), func() {
-				mv := &migrateView{wz: wz}
-				wz.migrate = mv
-				wz.ui.show(mv.build)
-				mv.start(true)
-			})
-			retry.Importance = widget.HighImportance
+			retry := widget.NewButton(i18n.T("done.retry_failed"), wz.retryFailed)
+			correct := widget.NewButton(i18n.Pick("修正失败成员", "Correct failed members"), wz.correctFailed)
+			correct.Importance = widget.HighImportance
 			accept := widget.NewButton(i18n.T("done.accept"), func() {
 				dialog.ShowConfirm(i18n.T("done.accept"), i18n.T("done.accept_msg"), func(ok bool) {
 					if !ok {
 						return
 					}
-					if err := wz.up.AcceptFailures("accepted in the app"); err != nil {
+					if err := wz.flow.AcceptFailures("accepted in the app"); err != nil {
 						wz.ui.showError(err)
 						return
 					}
 					wz.showDone()
 				}, wz.ui.Win)
 			})
-			buttons = append(buttons, accept, retry)
+			buttons = append(buttons, accept, retry, correct)
 		} else {
 			lock := widgetWrapped(i18n.T("done.locked"))
 			lock.Importance = widget.SuccessImportance
-			box.Add(lock)
+			info.Add(lock)
 		}
 		var body fyne.CanvasObject = container.NewBorder(box, next, nil, nil, failList)
 		if len(failures) == 0 {
@@ -121,7 +136,7 @@ func verificationText(v *migrate.Verification) string {
 // exportReport writes the xlsx report (per member: result, userid, error
 // and advice, plus a summary sheet).
 func (wz *wizard) exportReport() {
-	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
+	d := newFileSave(func(w fyne.URIWriteCloser, err error) {
 		if err != nil || w == nil {
 			wz.ui.showError(err)
 			return
@@ -137,14 +152,14 @@ func (wz *wizard) exportReport() {
 		}
 		dialog.ShowInformation(i18n.T("done.export_report"), i18n.Tf("projects.exported", w.URI().Path()), wz.ui.Win)
 	}, wz.ui.Win)
-	d.SetFileName(wz.project.Name + "-迁移报告.xlsx")
+	d.SetFileName(fsname.FileName(wz.project.Name + "-迁移报告.xlsx"))
 	d.SetFilter(storage.NewExtensionFileFilter([]string{".xlsx"}))
 	d.Show()
 }
 
 // reportInput collects the plan and the journal for core/report.
 func (wz *wizard) reportInput() (report.Input, error) {
-	pl, err := wz.session().StoredPlan()
+	pl, err := wz.flow.StoredPlan()
 	if err != nil {
 		return report.Input{}, err
 	}
@@ -153,4 +168,13 @@ func (wz *wizard) reportInput() (report.Input, error) {
 		return report.Input{}, err
 	}
 	return report.Input{Plan: pl, Records: recs, Meta: &meta, Now: time.Now()}, nil
+}
+
+// notArrived counts the items of the last run that are not in the target
+// (failed for good, or never run).
+func notArrived(res *migrate.Result) int {
+	if res == nil {
+		return 0
+	}
+	return res.Failed + res.Pending
 }

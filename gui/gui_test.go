@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"exmail-upgrade/core/confirm"
+	"exmail-upgrade/core/migrate"
 	"exmail-upgrade/core/upgrade"
 	"exmail-upgrade/gui/i18n"
 )
@@ -114,7 +115,7 @@ func TestRehearsalToMethod(t *testing.T) {
 		t.Fatalf("only %d notice points", len(checks))
 	}
 	for i, ch := range checks {
-		test.Tap(ch)
+		tapCheck(ch)
 		if i < len(checks)-1 && !next.Disabled() {
 			t.Fatalf("Next enabled with %d of %d points ticked", i+1, len(checks))
 		}
@@ -156,8 +157,15 @@ func TestEveryUsedKeyIsTranslated(t *testing.T) {
 		dynamic = append(dynamic, "stage."+string(s))
 	}
 	for _, s := range []confirm.Status{confirm.StatusWaiting, confirm.StatusOpened, confirm.StatusConfirmed,
-		confirm.StatusExpired, confirm.StatusCancelled, confirm.StatusBlocked} {
+		confirm.StatusExpired, confirm.StatusCancelled} {
 		dynamic = append(dynamic, "qr.status_"+string(s))
+	}
+	for _, ph := range []string{migrate.PhasePrepare, migrate.PhaseReconcile, migrate.PhaseDepartments, migrate.PhaseMembers,
+		migrate.PhaseRetry, migrate.PhaseVerify, migrate.PhaseDone} {
+		dynamic = append(dynamic, "migrate.phase_"+ph)
+	}
+	for _, st := range []string{migrate.StepFreeze, migrate.StepPlan, migrate.StepJournal} {
+		dynamic = append(dynamic, "migrate.step_"+st)
 	}
 	for _, k := range dynamic {
 		for _, l := range []string{i18n.Chinese, i18n.English} {
@@ -182,9 +190,18 @@ func TestDemoStepsRender(t *testing.T) {
 			if wz := ui.wizardForTest; wz != nil && step == "plan" {
 				waitFor(t, ui, "the plan", func() bool { return wz.plan != nil && !wz.plan.loading })
 			}
+			if step == "done" { // the outcome is read from the journal in the background
+				waitFor(t, ui, "the outcome", func() bool { return strings.Contains(labels(ui.Win.Content()), title) })
+			}
 			if !strings.Contains(labels(ui.Win.Content()), title) {
 				t.Fatalf("step %s lacks %q:\n%s", step, title, labels(ui.Win.Content()))
 			}
 		})
 	}
+}
+
+// tapCheck taps a check box where a person would: on its box, which sits
+// centred beside a label that may wrap to several lines.
+func tapCheck(ch *widget.Check) {
+	test.TapAt(ch, fyne.NewPos(ch.MinSize().Height/2, ch.Size().Height/2))
 }

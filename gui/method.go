@@ -20,10 +20,11 @@ func (wz *wizard) showMethod() {
 			pick := widget.NewCheck(i18n.T(title), nil)
 			pick.Checked = chosen == m
 			whoL := widget.NewLabel(i18n.T(who))
-			whoL.Wrapping = fyne.TextWrapWord
+			whoL.Wrapping = wrapMode()
 			stepsL := widget.NewLabel(i18n.T(steps))
-			stepsL.Wrapping = fyne.TextWrapWord
-			return pick, widget.NewCard("", "", container.NewVBox(pick, whoL, stepsL))
+			stepsL.Wrapping = wrapMode()
+			// A click anywhere on the card picks its method, not only on the box.
+			return pick, newTapArea(widget.NewCard("", "", container.NewVBox(pick, whoL, stepsL)), func() { pick.SetChecked(true) })
 		}
 		c1, card1 := card(upgrade.MethodNew, "method.new", "method.new_who", "method.new_steps")
 		c2, card2 := card(upgrade.MethodBind, "method.bind", "method.bind_who", "method.bind_steps")
@@ -54,17 +55,9 @@ func (wz *wizard) showMethod() {
 		}
 		sync()
 		next.OnTapped = func() {
-			if wz.up.Stage() != upgrade.StageNoticeAcknowledged && chosen != wz.up.State().Method {
-				if err := wz.up.Back(upgrade.StageNoticeAcknowledged); err != nil {
-					wz.ui.showError(err)
-					return
-				}
-			}
-			if wz.up.Stage() == upgrade.StageNoticeAcknowledged {
-				if err := wz.up.ChooseMethod(chosen); err != nil {
-					wz.ui.showError(err)
-					return
-				}
+			if err := wz.flow.ChooseMethod(chosen); err != nil {
+				wz.ui.showError(err)
+				return
 			}
 			wz.showTarget()
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -12,6 +13,8 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"exmail-upgrade/core/migrate"
+	"exmail-upgrade/core/session"
+	"exmail-upgrade/core/upgrade"
 	"exmail-upgrade/gui/i18n"
 )
 
@@ -30,10 +33,17 @@ type migrateView struct {
 	logList  *widget.List
 	pauseBtn *widget.Button
 	startBtn *widget.Button
+	stopBtn  *widget.Button
+	state    *widget.Label // running, paused or interrupted, said plainly
 	cancel   context.CancelFunc
+	// engineMu guards engine: the run's goroutine sets it, the UI reads it.
+	engineMu sync.Mutex
 	engine   *migrate.Engine
-	running  bool
-	done     chan struct{} // closed when the run ends
+	// holdPaused pauses the engine as soon as it exists (closing was
+	// asked before the run got its engine).
+	holdPaused bool
+	running    bool
+	done       chan struct{} // closed when the run ends
 
 	lastPhase  string
 	lastFailed int
@@ -69,23 +79,110 @@ func (mv *migrateView) build() fyne.CanvasObject {
 			}
 		})
 	mv.pauseBtn = widget.NewButton(i18n.T("migrate.pause"), mv.togglePause)
-	mv.pauseBtn.Disable()
-	cancelBtn := widget.NewButton(i18n.T("migrate.stop"), mv.stop)
+	mv.stopBtn = widget.NewButton(i18n.T("migrate.stop"), mv.stop)
 	mv.startBtn = widget.NewButton(i18n.T("migrate.resume"), func() { mv.start(false) })
 	mv.startBtn.Importance = widget.HighImportance
-	if mv.running {
-		mv.startBtn.Disable()
-		mv.pauseBtn.Enable()
-	}
-	// Show what the journal already holds (after a restart).
-	if res, err := wz.session().Status(); err == nil && res != nil {
-		mv.showCounts(res.Done, res.Failed, res.Total-res.Done-res.Failed)
+	mv.state = widget.NewLabel("")
+	mv.state.Wrapping = wrapMode()
+	mv.syncButtons()
+	// Show what the journal already holds (after a restart); reading it
+	// for 100k rows takes a moment, so off the UI thread.
+	if !mv.running {
+		mv.counts.SetText(i18n.T("migrate.reading_journal"))
+		wz.ui.background(func() {
+			res, err := wz.flow.Status()
+			wz.ui.do(func() {
+				if err == nil && res != nil && !mv.running {
+					mv.showCounts(res.Done, res.Failed, res.Total-res.Done-res.Failed)
+				} else if !mv.running {
+					mv.counts.SetText("")
+				}
+			})
+		})
 	}
 	wz.ui.OnClose = mv.confirmClose
 	wz.ui.leaving = func() { wz.ui.OnClose = nil }
-	top := container.NewVBox(title, warn, mv.bar, mv.counts, mv.rate, mv.current,
+	top := container.NewVBox(title, warn, mv.state, mv.bar, mv.counts, mv.rate, mv.current,
 		widget.NewLabelWithStyle(i18n.T("migrate.log"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
-	return wz.frame(container.NewBorder(top, nil, nil, nil, mv.logList), mv.pauseBtn, cancelBtn, mv.startBtn)
+	return wz.frame(container.NewBorder(top, nil, nil, nil, mv.logList), mv.pauseBtn, mv.stopBtn, mv.startBtn)
+}
+
+// getEngine returns the running engine, nil before it started or after.
+func (mv *migrateView) getEngine() *migrate.Engine {
+	mv.engineMu.Lock()
+	defer mv.engineMu.Unlock()
+	return mv.engine
+}
+
+func (mv *migrateView) setEngine(e *migrate.Engine) {
+	mv.engineMu.Lock()
+	mv.engine = e
+	if e != nil && mv.holdPaused {
+		e.Pause()
+	}
+	mv.engineMu.Unlock()
+}
+
+// holdPause pauses the run now, or as soon as its engine exists, and
+// returns whether it was paused already.
+func (mv *migrateView) holdPause() bool {
+	mv.engineMu.Lock()
+	defer mv.engineMu.Unlock()
+	was := mv.holdPaused || mv.engine != nil && mv.engine.Paused()
+	mv.holdPaused = true
+	if mv.engine != nil {
+		mv.engine.Pause()
+	}
+	return was
+}
+
+// releasePause undoes holdPause.
+func (mv *migrateView) releasePause() {
+	mv.engineMu.Lock()
+	defer mv.engineMu.Unlock()
+	mv.holdPaused = false
+	if mv.engine != nil {
+		mv.engine.Resume()
+	}
+}
+
+// syncButtons shows the truth: which buttons can act, and in words whether
+// the migration runs, is paused, or was interrupted and waits to continue.
+func (mv *migrateView) syncButtons() {
+	mv.engineMu.Lock()
+	paused := mv.holdPaused || mv.engine != nil && mv.engine.Paused()
+	mv.engineMu.Unlock()
+	switch {
+	case mv.running && paused:
+		mv.state.SetText(i18n.T("migrate.state_paused"))
+		mv.state.Importance = widget.WarningImportance
+		mv.pauseBtn.SetText(i18n.T("migrate.continue"))
+	case mv.running:
+		mv.state.SetText(i18n.T("migrate.state_running"))
+		mv.state.Importance = widget.MediumImportance
+		mv.pauseBtn.SetText(i18n.T("migrate.pause"))
+	case mv.wz.up.Stage() == upgrade.StageMigrating:
+		mv.state.SetText(i18n.T("migrate.state_interrupted"))
+		mv.state.Importance = widget.WarningImportance
+	default:
+		mv.state.SetText(i18n.T("migrate.state_ready"))
+		mv.state.Importance = widget.MediumImportance
+	}
+	mv.state.Refresh()
+	if mv.running {
+		mv.startBtn.Disable()
+		mv.pauseBtn.Enable()
+		mv.stopBtn.Enable()
+	} else {
+		mv.startBtn.Enable()
+		mv.pauseBtn.Disable()
+		mv.stopBtn.Disable()
+	}
+	if mv.wz.up.Stage() == upgrade.StageMigrating {
+		mv.startBtn.SetText(i18n.T("migrate.resume_interrupted"))
+	} else {
+		mv.startBtn.SetText(i18n.T("migrate.resume"))
+	}
 }
 
 func (mv *migrateView) showCounts(done, failed, remaining int) {
@@ -105,6 +202,18 @@ func (mv *migrateView) addLog(s string) {
 	mv.logList.ScrollToBottom()
 }
 
+// phaseText names the phase of p, with its step while preparing.
+func phaseText(p migrate.Progress) string {
+	s := i18n.T("migrate.phase_" + p.Phase)
+	if p.Phase == migrate.PhasePrepare && p.Step != "" {
+		s += "：" + i18n.T("migrate.step_"+p.Step)
+		if i18n.Language() == i18n.English {
+			s = i18n.T("migrate.phase_"+p.Phase) + ": " + i18n.T("migrate.step_"+p.Step)
+		}
+	}
+	return s
+}
+
 // onProgress runs on the engine's goroutine; the UI is updated through fyne.Do.
 func (mv *migrateView) onProgress(p migrate.Progress) {
 	mv.wz.ui.do(func() {
@@ -113,19 +222,25 @@ func (mv *migrateView) onProgress(p migrate.Progress) {
 		if p.ETA > 0 {
 			eta = p.ETA.Round(time.Second).String()
 		}
-		mv.rate.SetText(i18n.Tf("migrate.rate", p.Rate, eta, i18n.T("migrate.phase_"+p.Phase)))
+		phase := phaseText(p)
+		mv.rate.SetText(i18n.Tf("migrate.rate", p.Rate, eta, phase))
 		if p.Current != "" {
 			mv.current.SetText(i18n.Tf("migrate.current", p.Current))
 		}
 		switch {
 		case p.Paused && !mv.lastPaused:
 			mv.addLog(i18n.T("migrate.paused"))
-		case p.Phase != mv.lastPhase:
-			mv.addLog(fmt.Sprintf("%s %d/%d", i18n.T("migrate.phase_"+p.Phase), p.Done, p.Total))
+		case phase != mv.lastPhase && p.Phase == migrate.PhasePrepare:
+			mv.addLog(phase + "……")
+		case phase != mv.lastPhase:
+			mv.addLog(fmt.Sprintf("%s %d/%d", phase, p.Done, p.Total))
 		case p.Failed > mv.lastFailed:
 			mv.addLog(i18n.Tf("migrate.failed_more", p.Failed-mv.lastFailed, p.Current))
 		}
-		mv.lastPhase, mv.lastFailed, mv.lastPaused = p.Phase, p.Failed, p.Paused
+		if p.Paused != mv.lastPaused {
+			mv.syncButtons()
+		}
+		mv.lastPhase, mv.lastFailed, mv.lastPaused = phase, p.Failed, p.Paused
 	})
 }
 
@@ -136,7 +251,7 @@ func (mv *migrateView) start(retryFailed bool) {
 		return
 	}
 	if err := wz.ensureConn(); err != nil {
-		if err == errNeedSecret {
+		if errors.Is(err, session.ErrNeedSecret) {
 			wz.askSecret(func() { mv.start(retryFailed) })
 			return
 		}
@@ -145,28 +260,28 @@ func (mv *migrateView) start(retryFailed bool) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	mv.cancel, mv.running, mv.done = cancel, true, make(chan struct{})
-	mv.startBtn.Disable()
-	mv.pauseBtn.Enable()
+	mv.syncButtons()
 	mv.addLog(i18n.T("migrate.started"))
 	opt := migrate.Options{OnProgress: mv.onProgress, ProgressEvery: 250 * time.Millisecond}
-	conn := wz.conn
 	done := mv.done
+	run := wz.flow.Run
+	if retryFailed {
+		run = wz.flow.RetryFailed
+	}
 	wz.ui.background(func() {
 		defer close(done)
-		res, err := wz.session().Run(ctx, conn, opt, retryFailed, func(e *migrate.Engine) { mv.engine = e })
+		res, err := run(ctx, opt, func(e *migrate.Engine) { mv.setEngine(e) })
 		wz.ui.do(func() {
 			mv.running = false
-			mv.engine = nil
+			mv.setEngine(nil)
 			if errors.Is(err, migrate.ErrInterrupted) {
 				mv.addLog(i18n.T("migrate.interrupted"))
-				mv.startBtn.Enable()
-				mv.pauseBtn.Disable()
+				mv.syncButtons()
 				return
 			}
 			if err != nil {
 				mv.addLog("✗ " + explain(err))
-				mv.startBtn.Enable()
-				mv.pauseBtn.Disable()
+				mv.syncButtons()
 				wz.ui.showError(err)
 				return
 			}
@@ -178,18 +293,17 @@ func (mv *migrateView) start(retryFailed bool) {
 }
 
 func (mv *migrateView) togglePause() {
-	e := mv.engine
+	e := mv.getEngine()
 	if e == nil {
 		return
 	}
 	if e.Paused() {
-		e.Resume()
-		mv.pauseBtn.SetText(i18n.T("migrate.pause"))
+		mv.releasePause()
 		mv.addLog(i18n.T("migrate.resumed"))
 	} else {
-		e.Pause()
-		mv.pauseBtn.SetText(i18n.T("migrate.continue"))
+		mv.holdPause()
 	}
+	mv.syncButtons()
 }
 
 // stop interrupts the run safely: operations in flight finish, the journal
@@ -200,32 +314,33 @@ func (mv *migrateView) stop() {
 	}
 }
 
-// confirmClose asks before the window closes during a migration; closing
-// stops the run safely first.
+// confirmClose pauses a running migration at once, then asks whether to
+// close: nothing more is sent while the question is open. Closing stops
+// the run safely; not closing resumes it (unless it was paused before).
 func (mv *migrateView) confirmClose() bool {
 	if !mv.running {
 		return true
 	}
-	dialog.ShowConfirm(i18n.T("migrate.close_title"), i18n.T("migrate.close_msg"), func(ok bool) {
-		if !ok {
-			return
-		}
-		mv.stop()
-		done := mv.done
-		go func() {
-			<-done
-			mv.wz.ui.do(func() {
-				mv.wz.ui.OnClose = nil
-				mv.wz.ui.Win.Close()
-			})
-		}()
-	}, mv.wz.ui.Win)
+	wasPaused := mv.holdPause()
+	mv.syncButtons()
+	dialog.ShowCustomConfirm(i18n.T("migrate.close_title"), i18n.T("migrate.close_now"), i18n.T("migrate.keep_running"),
+		widgetWrapped(i18n.T("migrate.close_msg")), func(ok bool) {
+			if !ok {
+				if !wasPaused {
+					mv.releasePause()
+				}
+				mv.syncButtons()
+				return
+			}
+			mv.stop()
+			done := mv.done
+			go func() {
+				<-done
+				mv.wz.ui.do(func() {
+					mv.wz.ui.OnClose = nil
+					mv.wz.ui.Win.Close()
+				})
+			}()
+		}, mv.wz.ui.Win)
 	return false
-}
-
-// WaitIdle blocks until no migration runs (tests and shutdown).
-func (mv *migrateView) WaitIdle() {
-	if mv.done != nil {
-		<-mv.done
-	}
 }

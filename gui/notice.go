@@ -30,7 +30,7 @@ func (wz *wizard) showNotice() {
 		for i, p := range points {
 			// The text wraps beside the box: a long point must not widen the window.
 			checks[i] = widget.NewCheck("", func(bool) { update() })
-			box.Add(container.NewBorder(nil, nil, checks[i], nil, widgetWrapped(i18n.Pick(p.ZH, p.EN))))
+			box.Add(container.NewBorder(nil, nil, checks[i], nil, widgetWrapped(i18n.Pick(p.Text.Zh, p.Text.En))))
 		}
 		update()
 		next.OnTapped = func() {
@@ -40,7 +40,7 @@ func (wz *wizard) showNotice() {
 					ticked = append(ticked, points[i].Key)
 				}
 			}
-			if err := wz.up.AcknowledgeNotice(ticked); err != nil {
+			if err := wz.flow.AcknowledgeNotice(ticked); err != nil {
 				wz.ui.showError(err)
 				return
 			}
@@ -48,9 +48,9 @@ func (wz *wizard) showNotice() {
 		}
 		title := widget.NewLabelWithStyle(i18n.T("notice.title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 		intro := widget.NewLabel(i18n.T("notice.intro"))
-		intro.Wrapping = fyne.TextWrapWord
+		intro.Wrapping = wrapMode()
 		changes := widget.NewLabel(i18n.T("notice.changes"))
-		changes.Wrapping = fyne.TextWrapWord
+		changes.Wrapping = wrapMode()
 		acc := widget.NewAccordion(widget.NewAccordionItem(i18n.T("notice.changes_title"), changes))
 		body := container.NewVScroll(container.NewVBox(title, intro, widget.NewSeparator(), box, acc))
 		return wz.frame(body, next)

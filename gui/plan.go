@@ -2,6 +2,7 @@ package gui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -15,7 +16,7 @@ import (
 
 	"exmail-upgrade/core/plan"
 	"exmail-upgrade/core/session"
-	"exmail-upgrade/core/sheet"
+	"exmail-upgrade/core/textfold"
 	"exmail-upgrade/core/upgrade"
 	"exmail-upgrade/gui/i18n"
 )
@@ -23,43 +24,20 @@ import (
 // msg renders a core message in the current language.
 func msg(m plan.Msg) string { return i18n.Pick(m.ZH, m.EN) }
 
-// session returns the session view of the open project.
-func (wz *wizard) session() *session.Project {
-	return &session.Project{Store: wz.ui.Store, Up: wz.up, ID: wz.project.ID, Name: wz.project.Name}
-}
-
 // ensureConn reopens the target when the app was restarted. A rehearsal
 // reconnects at once; the real WeCom needs its secret typed again (it is
-// never stored), so ask sends the user to the target screen.
-func (wz *wizard) ensureConn() error {
-	if wz.conn != nil {
-		return nil
-	}
-	st := wz.up.State()
-	if st.Target == nil || st.Target.Kind != upgrade.TargetSim {
-		return errNeedSecret
-	}
-	_, err := wz.connect(session.TargetConfig{Kind: session.TargetSim})
-	return err
-}
-
-var errNeedSecret = fmt.Errorf("请重新输入通讯录同步 Secret（Secret 不会保存到磁盘）/ type the contact-sync secret again (it is never saved to disk)")
+// never stored): session.ErrNeedSecret.
+func (wz *wizard) ensureConn() error { return wz.flow.Reconnect("") }
 
 // askSecret asks for the real target's secret again after a restart.
 func (wz *wizard) askSecret(then func()) {
 	secret := widget.NewPasswordEntry()
-	st := wz.up.State()
-	corp := ""
-	if st.Target != nil {
-		corp = st.Target.CorpID
-	}
 	items := []*widget.FormItem{widget.NewFormItem(i18n.T("target.secret"), secret)}
 	dialog.ShowForm(i18n.T("plan.secret_again"), i18n.T("common.ok"), i18n.T("common.cancel"), items, func(ok bool) {
 		if !ok {
 			return
 		}
-		_, err := wz.connect(session.TargetConfig{Kind: session.TargetWeCom, CorpID: corp, Secret: secret.Text, APIBase: wz.ui.Opt.APIBase})
-		if err != nil {
+		if err := wz.flow.Reconnect(secret.Text); err != nil {
 			wz.ui.showError(err)
 			return
 		}
@@ -74,6 +52,9 @@ type planView struct {
 	checks  []plan.Check
 	err     error
 	loading bool
+	// left is set when the user left the loading screen: the plan that
+	// arrives later is not shown.
+	left bool
 }
 
 // showPlan reads the target, builds the plan and shows it for the typed
@@ -82,7 +63,7 @@ func (wz *wizard) showPlan() {
 	pv := &planView{wz: wz, loading: true}
 	wz.ui.show(pv.build)
 	if err := wz.ensureConn(); err != nil {
-		if err == errNeedSecret {
+		if errors.Is(err, session.ErrNeedSecret) {
 			wz.askSecret(wz.showPlan)
 			return
 		}
@@ -93,8 +74,11 @@ func (wz *wizard) showPlan() {
 	wz.ui.background(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		defer cancel()
-		pl, checks, err := wz.session().Plan(ctx, wz.conn, wz.planOpts)
+		pl, checks, err := wz.flow.Plan(ctx)
 		wz.ui.do(func() {
+			if pv.left {
+				return
+			}
 			pv.plan, pv.checks, pv.err, pv.loading = pl, checks, err, false
 			wz.ui.show(pv.build)
 			wz.plan = pv // after the screen is up: tests wait on it
@@ -106,7 +90,8 @@ func (pv *planView) build() fyne.CanvasObject {
 	wz := pv.wz
 	title := widget.NewLabelWithStyle(i18n.T("plan.title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	backToContacts := widget.NewButton(i18n.T("plan.back_contacts"), func() {
-		if err := wz.up.Back(upgrade.StageTargetConfirmed); err != nil {
+		pv.left = true
+		if err := wz.flow.EditContacts(); err != nil {
 			wz.ui.showError(err)
 			return
 		}
@@ -114,10 +99,14 @@ func (pv *planView) build() fyne.CanvasObject {
 	})
 	if pv.loading {
 		bar := widget.NewProgressBarInfinite()
-		return wz.frame(container.NewVBox(title, widget.NewLabel(i18n.T("plan.loading")), bar))
+		return wz.frame(container.NewVBox(title, widgetWrapped(i18n.T("plan.loading")), bar, pv.elapsed()), backToContacts)
 	}
 	checks := container.NewVBox()
+	rehearsal := wz.up.State().Target != nil && wz.up.State().Target.Kind == upgrade.TargetSim
 	for _, c := range pv.checks {
+		if rehearsal && c.Name == "secret" && c.OK {
+			continue // the rehearsal has no secret to be valid
+		}
 		mark := "✓ "
 		if !c.OK {
 			mark = "✗ "
@@ -166,11 +155,15 @@ func (pv *planView) build() fyne.CanvasObject {
 	for _, it := range p.Untouched {
 		all = append(all, row{"untouched", itemText(it)})
 	}
+	for _, r := range mailboxPlanRows(p) { // mailboxes.go
+		all = append(all, row{r[0], r[1]})
+	}
 	kinds := []string{i18n.T("plan.kind_all"), i18n.T("plan.kind_conflict"), i18n.T("plan.kind_dept"), i18n.T("plan.kind_create"),
-		i18n.T("plan.kind_update"), i18n.T("plan.kind_untouched"), i18n.T("plan.kind_warning")}
-	kindKeys := []string{"", "conflict", "dept", "create", "update", "untouched", "warning"}
+		i18n.T("plan.kind_update"), i18n.T("plan.kind_untouched"), i18n.T("plan.kind_warning"),
+		i18n.Tf("plan.kind_other", len(p.OtherMailboxes)), i18n.Tf("plan.kind_group", len(p.MailGroups))}
+	kindKeys := []string{"", "conflict", "dept", "create", "update", "untouched", "warning", "other", "group"}
 	var shown []row
-	kindSel := widget.NewSelect(kinds, nil)
+	kindSel := newSafeSelect(kinds, nil)
 	search := widget.NewEntry()
 	search.SetPlaceHolder(i18n.T("plan.search"))
 	list := widget.NewList(func() int { return len(shown) },
@@ -208,14 +201,19 @@ func (pv *planView) build() fyne.CanvasObject {
 	typed.SetPlaceHolder(wz.project.Name)
 	start := widget.NewButton(i18n.T("plan.start"), nil)
 	start.Importance = widget.DangerImportance
-	blocked := p.Blocked()
-	for _, c := range pv.checks {
-		if !c.OK && c.Known {
-			blocked = true
-		}
-	}
+	blocked := session.CanStart(p, pv.checks) != nil
+	hint := widget.NewLabel("")
+	hint.Wrapping = wrapMode()
 	update := func(s string) {
-		if !blocked && strings.TrimSpace(s) == wz.project.Name {
+		res := textfold.Compare(s, wz.project.Name)
+		hint.SetText(typedHint(res))
+		if res.Match {
+			hint.Importance = widget.SuccessImportance
+		} else {
+			hint.Importance = widget.WarningImportance
+		}
+		hint.Refresh()
+		if !blocked && res.Match {
 			start.Enable()
 		} else {
 			start.Disable()
@@ -224,11 +222,19 @@ func (pv *planView) build() fyne.CanvasObject {
 	typed.OnChanged = update
 	update("")
 	start.OnTapped = func() {
-		if err := wz.session().ConfirmPlan(p, typed.Text); err != nil {
-			wz.ui.showError(err)
-			return
-		}
-		wz.showMigrate(false)
+		// What was typed is compared once folded (（ = (, spaces) by the
+		// flow. Saving a 100k-row plan takes seconds: off the UI thread,
+		// behind a modal that says so and takes the clicks meanwhile.
+		text := typed.Text
+		wz.ui.wait(i18n.T("plan.confirming"), func(context.Context, *waitProgress) error {
+			return wz.flow.ConfirmPlan(p, pv.checks, text)
+		}, func(err error) {
+			if err != nil {
+				wz.ui.showError(err)
+				return
+			}
+			wz.showMigrate(false)
+		})
 	}
 	var confirmBox fyne.CanvasObject
 	if blocked {
@@ -236,11 +242,58 @@ func (pv *planView) build() fyne.CanvasObject {
 		l.Importance = widget.DangerImportance
 		confirmBox = l
 	} else {
-		confirmBox = container.NewVBox(widgetWrapped(i18n.Tf("plan.type_name", wz.project.Name)), typed)
+		confirmBox = container.NewVBox(widgetWrapped(i18n.Tf("plan.type_name", wz.project.Name)), typed, hint)
 	}
-	top := container.NewVBox(title, checks, counts, pv.advanced(), container.NewBorder(nil, nil, kindSel, nil, search))
-	body := container.NewBorder(top, confirmBox, nil, nil, list)
+	// The checks, counts, seats, expander and filter scroll in at most half
+	// the height, the list takes the rest: opening the expander scrolls
+	// instead of growing the window.
+	seats := widget.NewLabel(msg(p.SeatsText())) // member accounts vs the cap, other mailboxes vs the advanced seats
+	seats.Wrapping = fyne.TextWrapWord
+	top := container.NewVBox(title, checks, counts, seats, pv.advanced())
+	rest := container.NewBorder(container.NewBorder(nil, nil, kindSel, nil, search), nil, nil, nil, list)
+	body := container.NewBorder(nil, confirmBox, nil, nil,
+		container.New(&topThenRest{top: top, share: 0.5, restMin: 120}, container.NewVScroll(top), rest))
 	return wz.frame(body, backToContacts, start)
+}
+
+// elapsed is a label counting the seconds the plan has been loading.
+func (pv *planView) elapsed() fyne.CanvasObject {
+	l := widget.NewLabel(i18n.Tf("wait.seconds", 0))
+	start := time.Now()
+	ui := pv.wz.ui
+	ui.background(func() {
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for range t.C {
+			done := make(chan bool, 1)
+			ui.do(func() {
+				l.SetText(i18n.Tf("wait.seconds", int(time.Since(start).Seconds())))
+				done <- !pv.loading || pv.left || pv.wz.ui.screen == nil
+			})
+			if ui.updates != nil {
+				return // tests pump updates themselves; one tick is enough
+			}
+			if <-done {
+				return
+			}
+		}
+	})
+	return l
+}
+
+// typedHint says what the typed company name lacks or gets wrong.
+func typedHint(r textfold.Result) string {
+	switch {
+	case r.Match:
+		return i18n.T("plan.typed_ok")
+	case r.Pos == 0 && r.Got == "":
+		return i18n.T("plan.typed_empty")
+	case r.Got == "":
+		return i18n.Tf("plan.typed_missing", r.Pos, r.Missing)
+	case r.Want == "":
+		return i18n.Tf("plan.typed_extra", r.Extra)
+	}
+	return i18n.Tf("plan.typed_differs", r.Pos+1, r.Want, r.Got)
 }
 
 // itemText is one conflict, warning or untouched item with its advice.
@@ -261,26 +314,32 @@ func itemText(it plan.Item) string {
 // account cap and the accounts created this month. The plan is rebuilt.
 func (pv *planView) advanced() fyne.CanvasObject {
 	wz := pv.wz
-	o := wz.planOpts
+	o := wz.flow.PlanOptions()
 	sheetL := widget.NewLabel(i18n.T("plan.no_target_sheet"))
 	if o.TargetSheet != nil {
 		sheetL.SetText(i18n.Tf("plan.target_sheet_rows", len(o.TargetSheet.Members)))
 	}
 	pick := widget.NewButton(i18n.T("plan.pick_target_sheet"), func() {
-		d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
+		d := newFileOpen(func(r fyne.URIReadCloser, err error) {
 			if err != nil || r == nil {
 				wz.ui.showError(err)
 				return
 			}
 			path := r.URI().Path()
 			r.Close()
-			res, err := sheet.Read(path, sheet.Options{})
-			if err != nil {
-				wz.ui.showError(err)
-				return
-			}
-			wz.planOpts.TargetSheet = res.Dir
-			wz.showPlan()
+			wz.ui.background(func() {
+				d, err := session.ReadTargetSheet(path)
+				wz.ui.do(func() {
+					if err != nil {
+						wz.ui.showError(err)
+						return
+					}
+					o := wz.flow.PlanOptions()
+					o.TargetSheet = d
+					wz.flow.SetPlanOptions(o)
+					wz.showPlan()
+				})
+			})
 		}, wz.ui.Win)
 		d.SetFilter(storage.NewExtensionFileFilter([]string{".xlsx", ".csv", ".txt"}))
 		d.Show()
@@ -292,37 +351,33 @@ func (pv *planView) advanced() fyne.CanvasObject {
 	}
 	monthE := widget.NewEntry()
 	monthE.SetPlaceHolder(i18n.T("plan.unknown"))
-	if o.CreatedThisMonth > 0 {
+	if o.CreatedThisMonth != session.Unknown {
 		monthE.SetText(strconv.Itoa(o.CreatedThisMonth))
 	}
+	seatsE := widget.NewEntry()
+	seatsE.SetPlaceHolder(i18n.T("plan.unknown"))
+	if o.AdvancedSeats > 0 {
+		seatsE.SetText(strconv.Itoa(o.AdvancedSeats))
+	}
 	rebuild := widget.NewButton(i18n.T("plan.rebuild"), func() {
-		n, err1 := atoiOrZero(capE.Text)
-		m, err2 := atoiOrZero(monthE.Text)
-		if err1 != nil || err2 != nil {
+		n, err1 := session.ParseCount(capE.Text)
+		m, err2 := session.ParseCount(monthE.Text)
+		seats, err3 := session.ParseCount(seatsE.Text)
+		if err1 != nil || err2 != nil || err3 != nil {
 			wz.ui.showError(fmt.Errorf("%s", i18n.T("plan.bad_number")))
 			return
 		}
-		wz.planOpts.AccountCap, wz.planOpts.CreatedThisMonth = n, m
+		o := wz.flow.PlanOptions()
+		o.AccountCap, o.CreatedThisMonth, o.AdvancedSeats = n, m, max(seats, 0) // 0: unknown
+		wz.flow.SetPlanOptions(o)
 		wz.showPlan()
 	})
 	form := widget.NewForm(
 		widget.NewFormItem(i18n.T("plan.target_sheet"), container.NewBorder(nil, nil, nil, pick, sheetL)),
 		widget.NewFormItem(i18n.T("plan.account_cap"), capE),
 		widget.NewFormItem(i18n.T("plan.created_this_month"), monthE),
+		widget.NewFormItem(i18n.T("plan.advanced_seats"), seatsE),
 	)
 	return widget.NewAccordion(widget.NewAccordionItem(i18n.T("plan.advanced"),
 		container.NewVBox(widgetWrapped(i18n.T("plan.advanced_help")), form, container.NewHBox(rebuild))))
-}
-
-// atoiOrZero parses a non-negative count; empty means unknown (0).
-func atoiOrZero(s string) (int, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return 0, nil
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < 0 {
-		return 0, fmt.Errorf("bad number %q", s)
-	}
-	return n, nil
 }

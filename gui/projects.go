@@ -1,6 +1,7 @@
 package gui
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"exmail-upgrade/core/fsname"
 	"exmail-upgrade/core/session"
 	"exmail-upgrade/core/store"
 	"exmail-upgrade/core/upgrade"
@@ -21,6 +23,12 @@ import (
 // ShowProjects shows the client companies kept on this computer, with the
 // ways into a new upgrade or a rehearsal.
 func (ui *UI) ShowProjects() { ui.show(ui.projectsScreen) }
+
+// migrating reports whether a migration of project id runs in this window.
+func (ui *UI) migrating(id string) bool {
+	wz := ui.wizardForTest
+	return wz != nil && wz.project.ID == id && wz.migrate != nil && wz.migrate.running
+}
 
 // stageText is the stage of a project in the current language.
 func stageText(s string) string {
@@ -50,7 +58,11 @@ func (ui *UI) projectsScreen() fyne.CanvasObject {
 			c := o.(*fyne.Container)
 			c.Objects[0].(*widget.Label).SetText(p.Name)
 			right := c.Objects[2].(*fyne.Container)
-			right.Objects[0].(*widget.Label).SetText(stageText(p.Stage))
+			st := stageText(p.Stage)
+			if p.Stage == string(upgrade.StageMigrating) && !ui.migrating(p.ID) {
+				st = i18n.T("stage.migrating_interrupted") // the journal says migrating; nothing runs
+			}
+			right.Objects[0].(*widget.Label).SetText(st)
 			right.Objects[1].(*widget.Label).SetText(p.UpdatedAt.Local().Format("2006-01-02 15:04"))
 		})
 	setEnabled := func() {
@@ -87,13 +99,13 @@ func (ui *UI) projectsScreen() fyne.CanvasObject {
 	importBtn := widget.NewButtonWithIcon(i18n.T("projects.import"), theme.FileIcon(), ui.importProject)
 
 	intro := widget.NewLabel(i18n.T("projects.intro"))
-	intro.Wrapping = fyne.TextWrapWord
+	intro.Wrapping = wrapMode()
 	heading := widget.NewLabelWithStyle(i18n.T("projects.title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	top := container.NewVBox(intro, container.NewHBox(newBtn, rehearseBtn, importBtn), heading)
 	var center fyne.CanvasObject = list
 	if len(projects) == 0 {
 		empty := widget.NewLabelWithStyle(i18n.T("projects.empty"), fyne.TextAlignCenter, fyne.TextStyle{Italic: true})
-		empty.Wrapping = fyne.TextWrapWord
+		empty.Wrapping = wrapMode()
 		center = container.NewVBox(layoutSpacer(), empty, layoutSpacer())
 	}
 	bottom := container.NewHBox(openBtn, exportBtn, deleteBtn)
@@ -139,24 +151,31 @@ func (ui *UI) newRehearsal() {
 }
 
 func (ui *UI) exportProject(p store.Project) {
-	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
+	d := newFileSave(func(w fyne.URIWriteCloser, err error) {
 		if err != nil || w == nil {
 			ui.showError(err)
 			return
 		}
-		defer w.Close()
-		if err := ui.Store.ExportProject(p.ID, w); err != nil {
-			ui.showError(err)
-			return
-		}
-		dialog.ShowInformation(i18n.T("projects.export"), i18n.Tf("projects.exported", w.URI().Path()), ui.Win)
+		ui.waitWith(i18n.Tf("contacts.writing", w.URI().Name()), false, func(context.Context, *waitProgress) error {
+			err := ui.Store.ExportProject(p.ID, w)
+			if cerr := w.Close(); err == nil {
+				err = cerr
+			}
+			return err
+		}, func(err error) {
+			if err != nil {
+				ui.showError(err)
+				return
+			}
+			dialog.ShowInformation(i18n.T("projects.export"), i18n.Tf("projects.exported", w.URI().Path()), ui.Win)
+		})
 	}, ui.Win)
-	d.SetFileName(p.Name + ".exup")
+	d.SetFileName(fsname.FileName(p.Name + ".exup"))
 	d.Show()
 }
 
 func (ui *UI) importProject() {
-	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
+	d := newFileOpen(func(r fyne.URIReadCloser, err error) {
 		if err != nil || r == nil {
 			ui.showError(err)
 			return

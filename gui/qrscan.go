@@ -42,22 +42,29 @@ func (wz *wizard) showQR() {
 		if sess != nil {
 			_ = sess.Close()
 		}
+		sess = nil
 	}
+	// The labels of the screen shown now: a language switch rebuilds the
+	// screen around the same session (same URL, same token, so a phone
+	// that opened the link goes on), and the session's callbacks update
+	// whichever labels are on screen.
+	var statusL, countdown *widget.Label
+	sessAddr := "" // the local address sess listens on
+	lastStatus := "qr.status_waiting"
 	wz.ui.show(func() fyne.CanvasObject {
-		stop()
 		addrs, err := confirm.LocalAddresses()
 		if err != nil || len(addrs) == 0 {
 			addrs = []string{"127.0.0.1"}
 		}
-		addrSel := widget.NewSelect(addrs, nil)
+		addrSel := newSafeSelect(addrs, nil)
 		qr := canvas.NewImageFromImage(image.NewGray(image.Rect(0, 0, 1, 1)))
 		qr.FillMode = canvas.ImageFillContain
 		qr.ScaleMode = canvas.ImageScalePixels
 		qr.SetMinSize(fyne.NewSize(300, 300))
 		urlL := widget.NewLabel("")
 		urlL.Selectable = true
-		statusL := widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-		countdown := widget.NewLabel("")
+		statusL = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+		countdown = widget.NewLabel("")
 		local := widget.NewButton(i18n.T("qr.confirm_here"), nil)
 		st := wz.up.State()
 		dir, _, _ := wz.ui.Store.Contacts(wz.project.ID)
@@ -70,30 +77,21 @@ func (wz *wizard) showQR() {
 		}
 		onStatus := func(s confirm.Status) {
 			wz.ui.do(func() {
-				statusL.SetText(i18n.T("qr.status_" + string(s)))
+				lastStatus = "qr.status_" + string(s)
+				statusL.SetText(i18n.T(lastStatus))
 				if s == confirm.StatusConfirmed {
 					// The page stays served until the step is left, so the
 					// phone still receives its answer.
-					if wz.up.Stage() == upgrade.StageTargetIdentified {
-						if err := wz.up.ConfirmTarget(); err != nil {
-							wz.ui.showError(err)
-							return
-						}
+					if _, err := wz.flow.ConfirmTarget("phone"); err != nil {
+						wz.ui.showError(err)
+						return
 					}
 					wz.confirmTargetHere()
 				}
 			})
 		}
-		start := func(addr string) {
-			stop()
-			var ctx context.Context
-			ctx, cancel = context.WithCancel(context.Background())
-			s, err := confirm.Start(ctx, confirm.Options{Addr: addr, Info: info, OnStatus: onStatus})
-			if err != nil {
-				statusL.SetText("✗ " + err.Error())
-				return
-			}
-			sess = s
+		// showSession puts the session's QR code and URL on screen.
+		showSession := func(s *confirm.Session) {
 			img, err := qrImage(s.URL(), 512)
 			if err != nil {
 				statusL.SetText("✗ " + err.Error())
@@ -102,7 +100,24 @@ func (wz *wizard) showQR() {
 			qr.Image = img
 			qr.Refresh()
 			urlL.SetText(s.URL())
-			statusL.SetText(i18n.T("qr.status_waiting"))
+			statusL.SetText(i18n.T(lastStatus))
+		}
+		start := func(addr string) {
+			if sess != nil && sessAddr == addr && !ended(sess) {
+				showSession(sess) // the same screen rebuilt: keep its code
+				return
+			}
+			stop()
+			var ctx context.Context
+			ctx, cancel = context.WithCancel(context.Background())
+			s, err := confirm.Start(ctx, confirm.Options{Addr: addr, Info: info, OnStatus: onStatus})
+			if err != nil {
+				statusL.SetText("✗ " + err.Error())
+				return
+			}
+			sess, sessAddr = s, addr
+			lastStatus = "qr.status_waiting"
+			showSession(s)
 			go func() {
 				t := time.NewTicker(time.Second)
 				defer t.Stop()
@@ -132,8 +147,16 @@ func (wz *wizard) showQR() {
 				}
 			}
 		}
-		renew := widget.NewButton(i18n.T("qr.renew"), func() { start(addrSel.Selected) })
-		addrSel.SetSelected(addrs[0])
+		renew := widget.NewButton(i18n.T("qr.renew"), func() { stop(); start(addrSel.Selected) })
+		addr := addrs[0]
+		if sess != nil && !ended(sess) {
+			for _, a := range addrs {
+				if a == sessAddr {
+					addr = a
+				}
+			}
+		}
+		addrSel.SetSelected(addr)
 		title := widget.NewLabelWithStyle(i18n.T("qr.title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 		help := widgetWrapped(i18n.T("qr.help"))
 		right := container.NewVBox(title, help,
@@ -144,4 +167,14 @@ func (wz *wizard) showQR() {
 		back := widget.NewButton(i18n.T("common.back"), wz.showTarget)
 		return wz.frame(body, back)
 	})
+}
+
+// ended reports whether s is over (confirmed, expired, cancelled, closed).
+func ended(s *confirm.Session) bool {
+	select {
+	case <-s.Done():
+		return true
+	default:
+		return false
+	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"exmail-upgrade/core/store"
 	"exmail-upgrade/core/upgrade"
@@ -73,4 +74,13 @@ func TestSecondInstanceSaysAlreadyOpen(t *testing.T) {
 		t.Fatalf("no already-open message:\n%s", got)
 	}
 	findButton(t, ui.Win.Content(), "退出")
+	// The message reads in lines, not one or two words a line.
+	ui.Win.Resize(fyne.NewSize(1000, 600))
+	walk(ui.Win.Content(), func(o fyne.CanvasObject) {
+		if l, ok := o.(*widget.Label); ok && strings.Contains(l.Text, "已在另一个窗口中打开") {
+			if w := l.Size().Width; w < 400 {
+				t.Fatalf("the message is %.0f px wide: it wraps every word or two", w)
+			}
+		}
+	})
 }

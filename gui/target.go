@@ -2,7 +2,6 @@ package gui
 
 import (
 	"context"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -12,50 +11,27 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"exmail-upgrade/core/session"
-	"exmail-upgrade/core/store"
+	"exmail-upgrade/core/text"
 	"exmail-upgrade/core/upgrade"
 	"exmail-upgrade/core/wecom"
 	"exmail-upgrade/gui/i18n"
 )
 
-// simPath is where a project's rehearsal tenant lives: beside the state file.
-func (wz *wizard) simPath() string {
-	return filepath.Join(filepath.Dir(wz.ui.Store.Path()), "rehearsal", wz.project.ID+".db")
-}
-
-// connect opens (or reuses) the project's target connection.
-func (wz *wizard) connect(cfg session.TargetConfig) (*session.Connection, error) {
-	if wz.conn != nil {
-		_ = wz.conn.Close()
-		wz.conn = nil
-	}
-	cfg.SimPath = wz.simPath()
-	dir, _, err := wz.ui.Store.Contacts(wz.project.ID)
-	if err != nil {
-		return nil, err
-	}
-	c, err := session.Connect(cfg, wz.up.State().Method, dir)
-	if err != nil {
-		return nil, err
-	}
-	wz.conn = c
-	return c, nil
-}
-
-// explain turns a target error into the plain words users need (60020,
-// 48009, 40001 …); other errors show as they are.
+// explain shows an error in the current language: its core/text when it
+// has one, else the target's plain words for it (session.Explain: 60020,
+// 48009, 40001 …).
 func explain(err error) string {
 	if err == nil {
 		return ""
 	}
-	s := err.Error()
-	if wecom.CodeOf(err) != 0 {
-		s = wecom.Explain(err)
+	if t := text.Of(err); t.Zh != t.En {
+		return i18n.Pick(t.Zh, t.En)
 	}
-	return bilingual(s)
+	return bilingual(session.Explain(err))
 }
 
-// bilingual shows a core "中文 / English" text in the current language.
+// bilingual shows a core "中文 / English" string that has no core/text yet
+// in the current language.
 func bilingual(s string) string {
 	if zh, en, ok := strings.Cut(s, " / "); ok {
 		return i18n.Pick(zh, en)
@@ -96,7 +72,7 @@ func (wz *wizard) showTarget() {
 		var found upgrade.Target
 		kind.OnChanged = func(s string) {
 			next.Disable()
-			status.SetText("")
+			status.SetText(i18n.T("target.check_first")) // why Next waits
 			if s == kinds[1] {
 				realBox.Show()
 				simHelp.Hide()
@@ -105,17 +81,17 @@ func (wz *wizard) showTarget() {
 				simHelp.Show()
 			}
 		}
-		if wz.project.TargetKind == session.TargetWeCom {
+		if upgrade.TargetKind(wz.project.TargetKind) == upgrade.TargetWeCom {
 			kind.SetSelected(kinds[1])
 		} else {
 			kind.SetSelected(kinds[0])
 		}
 		check := widget.NewButton(i18n.T("target.check"), nil)
 		check.OnTapped = func() {
-			cfg := session.TargetConfig{Kind: session.TargetSim}
+			cfg := session.TargetConfig{Kind: upgrade.TargetSim}
 			label := ""
 			if kind.Selected == kinds[1] {
-				cfg = session.TargetConfig{Kind: session.TargetWeCom, CorpID: corp.Text, Secret: secret.Text, APIBase: apiBase.Text}
+				cfg = session.TargetConfig{Kind: upgrade.TargetWeCom, CorpID: corp.Text, Secret: secret.Text, APIBase: apiBase.Text}
 				label = name.Text
 			}
 			status.SetText(i18n.T("target.checking"))
@@ -145,33 +121,19 @@ func (wz *wizard) showTarget() {
 
 // checkTarget connects and identifies the target (runs off the UI thread).
 func (wz *wizard) checkTarget(cfg session.TargetConfig, name string) (upgrade.Target, error) {
-	c, err := wz.connect(cfg)
-	if err != nil {
-		return upgrade.Target{}, err
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	return c.Identify(ctx, name)
+	return wz.flow.CheckTarget(ctx, cfg, name)
 }
 
 // identify records the target and moves on to its confirmation: method 2
 // through the phone (QR), method 1 with one confirmation here.
 func (wz *wizard) identify(t upgrade.Target) {
-	if wz.up.Stage() != upgrade.StageMethodChosen {
-		if err := wz.up.Back(upgrade.StageMethodChosen); err != nil {
-			wz.ui.showError(err)
-			return
-		}
-	}
-	if err := wz.up.IdentifyTarget(t); err != nil {
+	if err := wz.flow.IdentifyTarget(t); err != nil {
 		wz.ui.showError(err)
 		return
 	}
-	p, err := wz.ui.Store.UpdateProject(wz.project.ID, func(p *store.Project) error {
-		p.TargetKind, p.CorpID, p.TargetName = string(t.Kind), t.CorpID, t.Name
-		return nil
-	})
-	if err == nil {
+	if p, err := wz.ui.Store.GetProject(wz.project.ID); err == nil { // the flow recorded the target in it
 		wz.project = p
 	}
 	if wz.up.State().Method == upgrade.MethodBind {
@@ -196,7 +158,7 @@ func (wz *wizard) confirmTargetHere() {
 		if !ok {
 			return
 		}
-		if err := wz.up.ConfirmTarget(); err != nil {
+		if _, err := wz.flow.ConfirmTarget("local"); err != nil {
 			wz.ui.showError(err)
 			return
 		}

@@ -59,7 +59,7 @@ func tickNotice(t *testing.T, ui *UI) {
 	t.Helper()
 	walk(ui.Win.Content(), func(o fyne.CanvasObject) {
 		if ch, ok := o.(*widget.Check); ok && !ch.Checked {
-			test.Tap(ch)
+			tapCheck(ch)
 		}
 	})
 	test.Tap(findButton(t, ui.Win.Content(), "下一步"))
@@ -76,7 +76,7 @@ func chooseMethod(t *testing.T, ui *UI, title string) {
 	if c == nil {
 		t.Fatalf("no method %q", title)
 	}
-	test.Tap(c)
+	tapCheck(c)
 	test.Tap(findButton(t, ui.Win.Content(), "下一步"))
 }
 
@@ -164,7 +164,7 @@ func confirmPlanAndRun(t *testing.T, ui *UI, wz *wizard) {
 	})
 	waitFor(t, ui, "the done screen", func() bool {
 		l := labels(ui.Win.Content())
-		return strings.Contains(l, "升级迁移完成") || strings.Contains(l, "部分项目失败")
+		return strings.Contains(l, "升级迁移完成") || strings.Contains(l, "项未迁移")
 	})
 }
 
@@ -204,9 +204,24 @@ func TestWalkMethodNewToDone(t *testing.T) {
 			t.Fatalf("done screen lacks %q:\n%s", want, text)
 		}
 	}
-	n := len(wz.conn.Sim.State().Users)
-	if n != wz.contacts.model.Index().Len() {
-		t.Fatalf("target holds %d members, contacts %d", n, wz.contacts.model.Index().Len())
+	// every person is a member of the target; the rehearsal's other
+	// mailboxes (info@, hr@, service@) are not
+	people, others := 0, map[string]bool{}
+	for _, m := range wz.contacts.model.Fixed().Members {
+		if m.IsOther() {
+			others[m.BizMail] = true
+		} else {
+			people++
+		}
+	}
+	n := len(wz.flow.Connection().Sim.State().Users)
+	if n != people || len(others) == 0 {
+		t.Fatalf("target holds %d members, contacts %d people and %d other mailboxes", n, people, len(others))
+	}
+	for _, u := range wz.flow.Connection().Sim.State().Users {
+		if others[u.BizMail] {
+			t.Fatalf("other mailbox %s created as a member", u.BizMail)
+		}
 	}
 	// Reopening the project shows Done; the projects list says so.
 	test.Tap(findButton(t, ui.Win.Content(), "项目列表"))
@@ -252,8 +267,10 @@ func phoneConfirm(t *testing.T, pageURL string) {
 	}
 }
 
-func TestWalkMethodBindToDone(t *testing.T) {
-	ui := newTestUI(t)
+// startBindRehearsal walks a new method-2 rehearsal through the phone
+// confirmation to clean contacts (the plan is being built).
+func startBindRehearsal(t *testing.T, ui *UI) *wizard {
+	t.Helper()
 	test.Tap(findButton(t, ui.Win.Content(), "开始演练（示例企业）"))
 	wz := ui.wizardForTest
 	tickNotice(t, ui)
@@ -283,6 +300,12 @@ func TestWalkMethodBindToDone(t *testing.T) {
 		t.Fatalf("confirmations %d/%d", g, n)
 	}
 	clearErrors(t, ui, wz)
+	return wz
+}
+
+func TestWalkMethodBindToDone(t *testing.T) {
+	ui := newTestUI(t)
+	wz := startBindRehearsal(t, ui)
 	// The bind rehearsal's target owns some of our mobiles: the plan blocks.
 	waitFor(t, ui, "the plan", func() bool { return wz.plan != nil && !wz.plan.loading })
 	if wz.plan.plan == nil {
@@ -291,7 +314,9 @@ func TestWalkMethodBindToDone(t *testing.T) {
 	// Give the planner the target's own exported contacts (what the admin
 	// downloads from WeCom): the mobiles its members own now show as
 	// conflicts before anything is written.
-	wz.planOpts.TargetSheet = wz.conn.Sim.State().Directory()
+	o := wz.flow.PlanOptions()
+	o.TargetSheet = wz.flow.Connection().Sim.State().Directory()
+	wz.flow.SetPlanOptions(o)
 	var acc *widget.Accordion
 	walk(ui.Win.Content(), func(o fyne.CanvasObject) {
 		if a, ok := o.(*widget.Accordion); ok {
@@ -341,6 +366,18 @@ func TestWalkMethodBindToDone(t *testing.T) {
 	}
 	if v := wz.result.Verification; v == nil || len(v.DuplicateMembers) > 0 {
 		t.Fatalf("verification %+v", v)
+	}
+	// The rehearsal company's shared boxes and mail group: the plan keeps
+	// the boxes as mailboxes and shows the group's tag; none is a member of
+	// the target afterwards.
+	pl = wz.plan.plan
+	if len(pl.OtherMailboxes) != 3 || len(pl.MailGroups) != 1 || pl.MailGroups[0].Tag != "T-全体员工" {
+		t.Fatalf("plan mailboxes %+v groups %+v", pl.OtherMailboxes, pl.MailGroups)
+	}
+	for _, u := range wz.flow.Connection().Sim.State().Users {
+		if pl.IsOtherMailbox(u.BizMail) {
+			t.Fatalf("other mailbox %s is a member of the target", u.BizMail)
+		}
 	}
 }
 

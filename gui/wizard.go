@@ -7,30 +7,31 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"exmail-upgrade/core/migrate"
-	"exmail-upgrade/core/plan"
 	"exmail-upgrade/core/session"
 	"exmail-upgrade/core/store"
 	"exmail-upgrade/core/upgrade"
 	"exmail-upgrade/gui/i18n"
 )
 
-// wizard is one open project: the upgrade state machine that decides which
-// screen may come next, and the project record.
+// wizard is one open project: its flow (core/session), which decides which
+// screen may come next and holds the target connection, and the project
+// record.
 type wizard struct {
 	ui      *UI
 	project store.Project
-	up      *upgrade.Upgrade
-	conn    *session.Connection // open target, nil until checked
+	flow    *session.Flow
+	up      *upgrade.Upgrade // flow.Up, read for the stage and state only
 	// contacts is the open contacts editor, if any (tests drive it).
 	contacts *contactsView
 	// plan is the last built plan screen (tests read it).
 	plan *planView
-	// planOpts is what the creator told the planner beyond the API (kept
-	// for the session only).
-	planOpts plan.ReadOptions
 	// migrate is the migration screen, result the last run's outcome.
 	migrate *migrateView
 	result  *migrate.Result
+	// resultRead is set once the journal was read for the done screen.
+	resultRead bool
+	// correction is the open correction of failed members (tests drive it).
+	correction *session.Correction
 }
 
 // OpenProject opens project id at the screen of its current stage.
@@ -40,12 +41,22 @@ func (ui *UI) OpenProject(id string) {
 		ui.showError(err)
 		return
 	}
-	up, err := upgrade.Load(ui.Store, id)
+	f, err := session.OpenFlow(ui.Store, id)
 	if err != nil {
 		ui.showError(err)
 		return
 	}
-	wz := &wizard{ui: ui, project: p, up: up}
+	ui.openFlow(p, f)
+}
+
+// openFlow shows project p driven by f (closing the previous project's
+// connection).
+func (ui *UI) openFlow(p store.Project, f *session.Flow) {
+	if old := ui.wizardForTest; old != nil && old.flow != f {
+		_ = old.flow.Close()
+	}
+	f.APIBase = ui.Opt.APIBase
+	wz := &wizard{ui: ui, project: p, flow: f, up: f.Up}
 	ui.wizardForTest = wz
 	wz.showStage()
 }

@@ -1,8 +1,10 @@
 package cli
 
 import (
+	"archive/zip"
 	"bytes"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -196,11 +198,16 @@ func TestCheckUsageAndUnreadable(t *testing.T) {
 func TestCheckTextAndJSONShape(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "a.csv")
 	os.WriteFile(p, []byte("姓名,部门,手机,性别\n张三,研发部,13800000000,M\n李四,研发部,13800000000,女\n"), 0o644)
-	code, out, _ := runContactsCLI(t, "check", p)
-	if code != ExitProblems || !strings.Contains(out, "第 3 行 / row 3 [手机] 错误/error mobile_duplicate") || !strings.Contains(out, "错误 2 · 提醒 0 · 已自动修正 1") {
-		t.Fatalf("text: %d\n%s", code, out)
+	for _, c := range []struct{ lang, row, counts string }{
+		{LangZH, "第 3 行 [手机] 错误 mobile_duplicate: 手机号重复（另见第 2 行）", "错误 2 · 提醒 0 · 已自动修正 1"},
+		{LangEN, "row 3 [手机] error mobile_duplicate: duplicate mobile (also row 2)", "errors 2, warnings 0, fixed 1"},
+	} {
+		code, out, _ := runContactsCLI(t, "check", p, "--lang", c.lang)
+		if code != ExitProblems || !strings.Contains(out, c.row) || !strings.Contains(out, c.counts) {
+			t.Fatalf("text %s: %d\n%s", c.lang, code, out)
+		}
 	}
-	_, out, _ = runContactsCLI(t, "check", p, "--format", "json")
+	_, out, _ := runContactsCLI(t, "check", p, "--format", "json")
 	var raw map[string]any
 	if err := json.Unmarshal([]byte(out), &raw); err != nil {
 		t.Fatal(err)
@@ -230,5 +237,151 @@ func sortStrings(s []string) {
 		for j := i; j > 0 && s[j] < s[j-1]; j-- {
 			s[j], s[j-1] = s[j-1], s[j]
 		}
+	}
+}
+
+// rewritePart copies the .xlsx at src to dst with one part's bytes changed.
+func rewritePart(t *testing.T, src, dst, part string, edit func([]byte) []byte) {
+	t.Helper()
+	zr, err := zip.OpenReader(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, f := range zr.File {
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.Name == part {
+			b = edit(b)
+		}
+		w, _ := zw.Create(f.Name)
+		w.Write(b)
+	}
+	zw.Close()
+	if err := os.WriteFile(dst, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestDamagedSheetIsRefused: a workbook cut short inside row 501 of 1,000
+// (or with a control character or a stray & in a cell) is refused by check
+// and fix with exit 2, file_unreadable, and no output: never 499 rows.
+func TestDamagedSheetIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	tpl := filepath.Join(dir, "tpl.xlsx")
+	if code, _, errs := runContactsCLI(t, "template", "-o", tpl); code != ExitOK {
+		t.Fatal(errs)
+	}
+	good := filepath.Join(dir, "good.xlsx")
+	d := sample.Company(999, 3)
+	fillTemplate(t, tpl, good, d)
+	if code, doc := checkJSON(t, good); code == ExitUsage || doc.Rows != 999 {
+		t.Fatalf("intact: exit %d rows %d", code, doc.Rows)
+	}
+	edits := map[string]func([]byte) []byte{
+		"cut": func(b []byte) []byte { return b[:bytes.Index(b, []byte(`<row r="501"`))+60] },
+		"control": func(b []byte) []byte {
+			i := bytes.Index(b, []byte(`<row r="500"`))
+			j := i + bytes.Index(b[i:], []byte("<v>")) + 3
+			return append(append(b[:j:j], "\x01"...), b[j:]...)
+		},
+		"ampersand": func(b []byte) []byte {
+			i := bytes.Index(b, []byte(`<row r="500"`))
+			j := i + bytes.Index(b[i:], []byte("<v>")) + 3
+			return append(append(b[:j:j], "&"...), b[j:]...)
+		},
+	}
+	for name, edit := range edits {
+		t.Run(name, func(t *testing.T) {
+			bad := filepath.Join(dir, name+".xlsx")
+			rewritePart(t, good, bad, "xl/worksheets/sheet1.xml", edit)
+			code, doc := checkJSON(t, bad)
+			if code != ExitUsage || len(doc.Problems) != 1 || doc.Problems[0].Code != "file_unreadable" {
+				t.Fatalf("check: exit %d %+v", code, doc)
+			}
+			out := filepath.Join(dir, name+"-out.xlsx")
+			if code, _, _ := runContactsCLI(t, "fix", bad, "-o", out); code != ExitUsage {
+				t.Errorf("fix: exit %d", code)
+			}
+			if _, err := os.Stat(out); err == nil {
+				t.Error("fix wrote an output from a damaged sheet")
+			}
+		})
+	}
+}
+
+// TestFixRefusesToOverwriteInput: -o or --review naming the input (in any
+// spelling, or through a link) is refused with exit 2 and the input stays.
+func TestFixRefusesToOverwriteInput(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "通讯录.csv")
+	data := []byte("姓名,部门,手机\n张三,研发部,13800000000\n")
+	os.WriteFile(in, data, 0o644)
+	link := filepath.Join(dir, "link.csv")
+	linked := os.Symlink(in, link) == nil
+	sub := filepath.Join(dir, "sub")
+	os.Mkdir(sub, 0o755)
+	cases := [][]string{
+		{"fix", in, "-o", in},
+		{"fix", in, "-o", filepath.Join(sub, "..", "通讯录.csv")},
+		{"fix", in, "-o", filepath.Join(dir, "ok.xlsx"), "--review", in},
+		{"fix", in, "-o", filepath.Join(dir, "same.xlsx"), "--review", filepath.Join(dir, "same.xlsx")},
+	}
+	if linked {
+		cases = append(cases, []string{"fix", in, "-o", link})
+	}
+	for _, args := range cases {
+		code, out, errs := runContactsCLI(t, args...)
+		if code != ExitUsage || !strings.Contains(errs, "choose another file name") {
+			t.Errorf("%v: exit %d\n%s%s", args, code, out, errs)
+		}
+		if b, _ := os.ReadFile(in); !bytes.Equal(b, data) {
+			t.Fatalf("%v: the input was changed", args)
+		}
+	}
+	var errb bytes.Buffer
+	if code := Run([]string{"fix", in, "-o", in}, &Env{Stdout: io.Discard, Stderr: &errb, Lang: LangZH}); code != ExitUsage ||
+		!strings.Contains(errb.String(), "不能写到输入文件") {
+		t.Errorf("zh: exit %d %s", code, errb.String())
+	}
+	if code, _, errs := runContactsCLI(t, "fix", in, "-o", filepath.Join(dir, "out.xlsx")); code != ExitOK {
+		t.Errorf("a distinct output: exit %d %s", code, errs)
+	}
+}
+
+// TestCheckHugeValueOutputBounded: one 10 MB value used by 2,000 rows prints
+// one short line per problem, not the value.
+func TestCheckHugeValueOutputBounded(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "huge.xlsx")
+	f := excelize.NewFile()
+	huge := strings.Repeat("张", contacts.MaxCellChars+1)
+	f.SetSheetRow("Sheet1", "A1", &[]any{"姓名", "部门", "手机"})
+	for r := 2; r <= 201; r++ {
+		cell, _ := excelize.CoordinatesToCellName(1, r)
+		f.SetSheetRow("Sheet1", cell, &[]any{"成员", "研发", "138000" + strings.Repeat("0", 5)})
+	}
+	if err := f.SaveAs(p); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	// excelize refuses to write an over-long cell: put it in the shared strings
+	rewritePart(t, p, p, "xl/sharedStrings.xml", func(b []byte) []byte {
+		return bytes.Replace(b, []byte("<t>成员</t>"), []byte("<t>"+huge+"</t>"), 1)
+	})
+	code, out, _ := runContactsCLI(t, "check", p)
+	if code != ExitProblems || strings.Count(out, "value_too_long") != 200 {
+		t.Fatalf("exit %d, %d value_too_long", code, strings.Count(out, "value_too_long"))
+	}
+	if len(out) > 200*1024 {
+		t.Errorf("printed %d bytes", len(out))
 	}
 }

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -43,7 +44,7 @@ func TestDemo(t *testing.T) {
 	if code != ExitOK {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
 	}
-	for _, want := range []string{"[members]", "成员 300/300", "migration complete", "report.xlsx"} {
+	for _, want := range []string{"[members]", "300/300 members present", "migration complete", "report.xlsx"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
@@ -136,6 +137,35 @@ func TestMigrateBind(t *testing.T) {
 	if _, err := os.Stat(report); err != nil {
 		t.Error(err)
 	}
+	// The way forward on the command line: the same sheet with the failed
+	// members' mobiles corrected is applied as a correction, and the run
+	// retries just them to the end.
+	_, out, _ = runCLI(t, nil, "status", "--state", state, "--format", "json")
+	var st struct {
+		Projects []struct {
+			Failures []struct {
+				Key string `json:"key"`
+				Row int    `json:"row"`
+			} `json:"failures"`
+		} `json:"projects"`
+	}
+	if err := json.Unmarshal([]byte(out), &st); err != nil || len(st.Projects) != 1 || len(st.Projects[0].Failures) == 0 {
+		t.Fatalf("status %v %s", err, out)
+	}
+	corrected := sample.Company(150, 5)
+	for i, fl := range st.Projects[0].Failures {
+		for j := range corrected.Members {
+			if corrected.Members[j].Row == fl.Row {
+				corrected.Members[j].Mobile = fmt.Sprintf("1755555%04d", i+1)
+			}
+		}
+	}
+	withContacts(t, map[string]*contacts.Directory{"corrected.xlsx": corrected})
+	args[2] = "corrected.xlsx"
+	code, out, errs = runCLI(t, nil, args...)
+	if code != ExitOK || !strings.Contains(out, "corrected "+st.Projects[0].Failures[0].Key) || !strings.Contains(out, "migration complete") {
+		t.Fatalf("corrected run: exit %d\n%s\n%s", code, out, errs)
+	}
 }
 
 // TestMigrateFromCSV reads a real contacts file (WeCom admin-import layout)
@@ -155,7 +185,7 @@ func TestMigrateFromCSV(t *testing.T) {
 	state := t.TempDir()
 	code, out, errs := runCLI(t, nil, "migrate", "--contacts", file, "--state", state, "--method", "new", "--target", "sim",
 		"--company", "丙公司", "--confirm", "丙公司", "--batch", "never", "--workers", "3")
-	if code != ExitOK || !strings.Contains(out, "成员 60/60") {
+	if code != ExitOK || !strings.Contains(out, "60/60 members present") {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
 	}
 }
@@ -205,7 +235,7 @@ func TestMigrateInterrupt(t *testing.T) {
 		t.Fatalf("exit %d\n%s\n%s", code, out.String(), errb.String())
 	}
 	code, o, e := runCLI(t, nil, args[:len(args)-4]...) // without the rate limit
-	if code != ExitOK || !strings.Contains(o, "resuming") || !strings.Contains(o, "成员 400/400") {
+	if code != ExitOK || !strings.Contains(o, "resuming") || !strings.Contains(o, "400/400 members present") {
 		t.Fatalf("resume: exit %d\n%s\n%s", code, o, e)
 	}
 }

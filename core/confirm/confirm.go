@@ -3,14 +3,20 @@
 // http://IP:port/c/<token>; the QR code encodes that URL; the target
 // company's creator opens it on a phone, sees the company, the method, the
 // counts and the irreversibility warning, and confirms. The desktop learns
-// it at once through Session.Updates / Options.OnStatus. Where no shared
-// network exists, ConfirmLocally is the fallback ("confirm on this
-// computer").
+// it at once through Options.OnStatus. Where no shared network exists,
+// ConfirmLocally is the fallback ("confirm on this computer").
 //
-// The token is 128 random bits, single use, expires (TTL), and the server is
-// rate limited per client IP and globally; wrong tokens are counted and too
-// many end the session (StatusBlocked). The confirm button posts a form
-// token only the served page knows.
+// The token is 128 random bits, single use, expires (TTL). Every request,
+// whatever its path, first costs one token of its client address's bucket,
+// then one of a generous global bucket (the last defence), so a flood from
+// one machine never starves the real phone. Wrong tokens are counted per
+// address: an address that reaches the limit is blocked, the session goes
+// on. A Host header other than the shown address is refused (DNS
+// rebinding). The confirm button posts a form token only the served page
+// knows. The listener closes the moment the session is confirmed, expires
+// or is closed; Renew gives a new code on the same address, and a phone
+// holding the old link is told it was replaced. The page shows Chinese and
+// English, the phone's language (Accept-Language) first.
 package confirm
 
 import (
@@ -30,8 +36,6 @@ import (
 	"time"
 
 	"exmail-upgrade/core/upgrade"
-
-	qrcode "github.com/skip2/go-qrcode"
 )
 
 // Status is the state of a confirmation session.
@@ -45,12 +49,11 @@ const (
 	StatusConfirmed Status = "confirmed" // confirmed (on the phone or locally)
 	StatusExpired   Status = "expired"   // TTL passed before confirmation
 	StatusCancelled Status = "cancelled" // Close or context cancellation
-	StatusBlocked   Status = "blocked"   // too many wrong-token attempts
 )
 
 // Final reports whether no further status can follow.
 func (s Status) Final() bool {
-	return s == StatusConfirmed || s == StatusExpired || s == StatusCancelled || s == StatusBlocked
+	return s == StatusConfirmed || s == StatusExpired || s == StatusCancelled
 }
 
 // Label is the bilingual text of the status for the GUI.
@@ -66,8 +69,6 @@ func (s Status) Label() string {
 		return "已过期，请重新生成二维码 / expired, generate a new QR code"
 	case StatusCancelled:
 		return "已取消 / cancelled"
-	case StatusBlocked:
-		return "错误尝试过多，已停止，请重新生成二维码 / too many wrong attempts, stopped: generate a new QR code"
 	}
 	return string(s)
 }
@@ -75,9 +76,11 @@ func (s Status) Label() string {
 // Defaults.
 const (
 	DefaultTTL            = 5 * time.Minute
-	DefaultPerIPRate      = 10 // requests per second per client IP (also the burst)
-	DefaultGlobalRate     = 50 // requests per second in all (also the burst)
-	DefaultMaxWrongTokens = 20 // wrong tokens before the session is blocked
+	DefaultPerIPRate      = 10  // requests per second per client address (also the burst)
+	DefaultGlobalRate     = 200 // requests per second in all (the burst is twice that)
+	DefaultMaxWrongTokens = 20  // wrong tokens before an address is blocked
+	maxClients            = 1024
+	maxReplaced           = 16
 )
 
 // ErrFinished is returned by ConfirmLocally when the session already ended.
@@ -92,21 +95,9 @@ type Info struct {
 	TargetDepartments int            // departments already in the target
 	Members           int            // members to migrate
 	Departments       int            // departments to migrate
-	// Warning replaces DefaultWarning(Method) when not empty; lines are
+	// Warning replaces the default warning for Method when not empty; lines are
 	// separated by "\n".
 	Warning string
-}
-
-// DefaultWarning is the irreversibility warning for method m, Chinese line
-// first, English beneath.
-func DefaultWarning(m upgrade.Method) string {
-	zh := "升级只能进行一次，开始后不可撤销、不可回退；升级后无法再登录原企业邮箱管理后台。迁移期间请勿修改通讯录。"
-	en := "The upgrade can be done only once and cannot be undone once started; the old Exmail admin console will no longer be available. Do not edit the contacts during migration."
-	if m == upgrade.MethodBind {
-		zh += "绑定后，目标企业微信原有的邮箱数据将被永久删除，请确认已备份。"
-		en += " Binding permanently deletes the target WeCom's previous mailbox data: make sure it is backed up."
-	}
-	return zh + "\n" + en
 }
 
 // Options configure Start.
@@ -125,9 +116,13 @@ type Options struct {
 	OnStatus func(Status)
 	// PerIPRate and GlobalRate limit requests per second (defaults above).
 	PerIPRate, GlobalRate float64
-	// MaxWrongTokens ends the session with StatusBlocked after that many
-	// wrong tokens (DefaultMaxWrongTokens when zero).
+	// MaxWrongTokens blocks a client address after that many wrong tokens
+	// or form tokens from it (DefaultMaxWrongTokens when zero); the session
+	// goes on for every other address.
 	MaxWrongTokens int
+	// Lang is the page's first language ("zh" or "en") for a phone that
+	// does not say which it prefers; SetLang changes it later.
+	Lang string
 	// Now is the clock (time.Now when nil); tests set it.
 	Now func() time.Time
 }
@@ -142,27 +137,35 @@ type Result struct {
 
 // Session is one open confirmation step.
 type Session struct {
-	opts      Options
+	opts    Options
+	host    string // the address in the URL (IP:port); other Host headers are refused
+	srv     *http.Server
+	ln      net.Listener
+	handler http.Handler
+
+	mu        sync.Mutex
 	token     string
 	formToken string
 	url       string
 	expiresAt time.Time
-	srv       *http.Server
-	ln        net.Listener
-	handler   http.Handler
+	replaced  []string // earlier tokens of this session (Renew), newest last
+	lang      string
+	status    Status
+	result    Result
+	clients   map[string]*client
+	overflow  *client // shared by addresses beyond maxClients
+	global    *bucket
+	cb        chan Status
+	done      chan struct{}
+	timer     *time.Timer
+	stopOnce  sync.Once
+}
 
-	mu       sync.Mutex
-	status   Status
-	result   Result
-	wrong    int
-	perIP    map[string]*bucket
-	global   *bucket
-	updates  chan Status
-	cb       chan Status
-	done     chan struct{}
-	timer    *time.Timer
-	closed   bool
-	stopOnce sync.Once
+// client is what the session knows about one client address.
+type client struct {
+	bucket  bucket
+	wrong   int
+	blocked bool
 }
 
 // LocalAddresses lists the addresses the server may listen on: every
@@ -235,9 +238,9 @@ func randomToken(n int) (string, error) {
 
 var b32 = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
 
-// newSession builds a session without a listener (the handler alone; used
-// by Start and by tests/fuzzing through Handler).
-func newSession(opts Options) (*Session, error) {
+// newSession builds a session without a listener for the URL host host
+// (IP:port; used by Start, and by tests through the handler).
+func newSession(opts Options, host string) (*Session, error) {
 	if opts.TTL <= 0 {
 		opts.TTL = DefaultTTL
 	}
@@ -253,28 +256,19 @@ func newSession(opts Options) (*Session, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	if opts.Info.Warning == "" {
-		opts.Info.Warning = DefaultWarning(opts.Info.Method)
-	}
-	tok, err := randomToken(16)
-	if err != nil {
-		return nil, err
-	}
-	form := make([]byte, 16)
-	if _, err := rand.Read(form); err != nil {
-		return nil, fmt.Errorf("random form token: %w", err)
-	}
 	s := &Session{
-		opts:      opts,
-		token:     tok,
-		formToken: hex.EncodeToString(form),
-		expiresAt: opts.Now().Add(opts.TTL),
-		status:    StatusWaiting,
-		perIP:     map[string]*bucket{},
-		global:    &bucket{rate: opts.GlobalRate, burst: opts.GlobalRate},
-		updates:   make(chan Status, 4),
-		cb:        make(chan Status, 4),
-		done:      make(chan struct{}),
+		opts:     opts,
+		host:     host,
+		lang:     normLang(opts.Lang),
+		status:   StatusWaiting,
+		clients:  map[string]*client{},
+		overflow: &client{bucket: bucket{rate: opts.PerIPRate, burst: opts.PerIPRate}},
+		global:   &bucket{rate: opts.GlobalRate, burst: 2 * opts.GlobalRate},
+		cb:       make(chan Status, 8),
+		done:     make(chan struct{}),
+	}
+	if err := s.newTokens(); err != nil {
+		return nil, err
 	}
 	s.result.Status = StatusWaiting
 	s.handler = http.HandlerFunc(s.serve)
@@ -288,25 +282,43 @@ func newSession(opts Options) (*Session, error) {
 	return s, nil
 }
 
+// newTokens draws the URL token and the form token and restarts the TTL
+// (s.mu held or s not yet shared).
+func (s *Session) newTokens() error {
+	tok, err := randomToken(16)
+	if err != nil {
+		return err
+	}
+	form := make([]byte, 16)
+	if _, err := rand.Read(form); err != nil {
+		return fmt.Errorf("random form token: %w", err)
+	}
+	s.token, s.formToken = tok, hex.EncodeToString(form)
+	s.expiresAt = s.opts.Now().Add(s.opts.TTL)
+	if s.host != "" {
+		s.url = "http://" + s.host + "/c/" + s.token
+	}
+	return nil
+}
+
 // Start opens the confirmation step: it listens on opts.Addr and serves the
-// page until Close, ctx cancellation or process end. The session expires
-// after opts.TTL.
+// page until the session is confirmed, expires (opts.TTL), Close is called
+// or ctx is cancelled; then the listener closes at once.
 func Start(ctx context.Context, opts Options) (*Session, error) {
 	addr, err := listenAddr(opts.Addr)
 	if err != nil {
 		return nil, err
 	}
-	s, err := newSession(opts)
-	if err != nil {
-		return nil, err
-	}
 	ln, err := net.Listen("tcp4", addr)
 	if err != nil {
-		s.finish(StatusCancelled, "", "")
 		return nil, fmt.Errorf("监听 %s 失败 / listen on %s: %w", addr, addr, err)
 	}
+	s, err := newSession(opts, ln.Addr().String())
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
 	s.ln = ln
-	s.url = "http://" + ln.Addr().String() + "/c/" + s.token
 	s.srv = &http.Server{
 		Handler:           s.handler,
 		ReadHeaderTimeout: 5 * time.Second,
@@ -317,7 +329,7 @@ func Start(ctx context.Context, opts Options) (*Session, error) {
 	}
 	go s.srv.Serve(ln)
 	s.mu.Lock()
-	s.timer = time.AfterFunc(s.opts.TTL, func() { s.checkExpiry(true) })
+	s.timer = time.AfterFunc(s.opts.TTL, s.expireFromTimer)
 	s.mu.Unlock()
 	go func() {
 		select {
@@ -329,23 +341,27 @@ func Start(ctx context.Context, opts Options) (*Session, error) {
 	return s, nil
 }
 
-// URL is the address the QR code encodes: http://IP:port/c/<token>.
-func (s *Session) URL() string { return s.url }
-
-// Addr is the listening address (IP:port).
-func (s *Session) Addr() string {
-	if s.ln == nil {
-		return ""
-	}
-	return s.ln.Addr().String()
+// URL is the address the QR code encodes: http://IP:port/c/<token>. It
+// changes only with Renew.
+func (s *Session) URL() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.url
 }
 
+// Addr is the listening address (IP:port).
+func (s *Session) Addr() string { return s.host }
+
 // ExpiresAt is when the URL stops working.
-func (s *Session) ExpiresAt() time.Time { return s.expiresAt }
+func (s *Session) ExpiresAt() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.expiresAt
+}
 
 // Status is the current status.
 func (s *Session) Status() Status {
-	s.checkExpiry(false)
+	s.checkExpiry()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.status
@@ -358,34 +374,69 @@ func (s *Session) Result() Result {
 	return s.result
 }
 
-// WrongAttempts counts requests with a wrong token or form token.
-func (s *Session) WrongAttempts() int {
+// Blocked lists the client addresses blocked for too many wrong attempts.
+func (s *Session) Blocked() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.wrong
+	var out []string
+	for ip, c := range s.clients {
+		if c.blocked {
+			out = append(out, ip)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
-
-// Updates delivers every status change (opened, then one final status);
-// it is closed after the final one.
-func (s *Session) Updates() <-chan Status { return s.updates }
 
 // Done is closed when the session reaches a final status.
 func (s *Session) Done() <-chan struct{} { return s.done }
 
-// Wait blocks until a final status or ctx is done.
-func (s *Session) Wait(ctx context.Context) (Status, error) {
-	select {
-	case <-s.done:
-		return s.Status(), nil
-	case <-ctx.Done():
-		return s.Status(), ctx.Err()
+// SetLang sets the page's first language ("zh" or "en") for phones that do
+// not state a preference. The URL and token stay the same, so the GUI's
+// language switch never needs a new code.
+func (s *Session) SetLang(lang string) {
+	s.mu.Lock()
+	s.lang = normLang(lang)
+	s.mu.Unlock()
+}
+
+// Renew replaces the code: a new token (and so a new URL, on the same
+// address) with a fresh TTL; a phone holding the old link is told that a new
+// code replaced it. Blocked addresses stay blocked. It fails with
+// ErrFinished once the session is final.
+func (s *Session) Renew() (string, error) {
+	s.checkExpiry()
+	s.mu.Lock()
+	if s.status.Final() {
+		st := s.status
+		s.mu.Unlock()
+		return "", fmt.Errorf("renew (%s): %w", st, ErrFinished)
 	}
+	old := s.token
+	if err := s.newTokens(); err != nil {
+		s.mu.Unlock()
+		return "", err
+	}
+	if s.replaced = append(s.replaced, old); len(s.replaced) > maxReplaced {
+		s.replaced = s.replaced[1:]
+	}
+	if s.timer != nil {
+		s.timer.Reset(s.opts.TTL)
+	}
+	changed := s.status != StatusWaiting
+	s.status, s.result = StatusWaiting, Result{Status: StatusWaiting}
+	if changed && s.opts.OnStatus != nil {
+		s.cb <- StatusWaiting
+	}
+	url := s.url
+	s.mu.Unlock()
+	return url, nil
 }
 
 // ConfirmLocally confirms on this computer (the fallback when the phone
 // cannot reach the app). It fails with ErrFinished after a final status.
 func (s *Session) ConfirmLocally() error {
-	s.checkExpiry(false)
+	s.checkExpiry()
 	if !s.finish(StatusConfirmed, "local", "") {
 		return fmt.Errorf("confirm locally (%s): %w", s.Status(), ErrFinished)
 	}
@@ -396,43 +447,48 @@ func (s *Session) ConfirmLocally() error {
 // becomes cancelled. It is safe to call more than once.
 func (s *Session) Close() error {
 	s.finish(StatusCancelled, "", "")
-	var err error
+	return nil
+}
+
+// stopServing closes the listener at once (no new connection is accepted)
+// and lets requests in flight, such as the confirming POST, finish before
+// their connections close.
+func (s *Session) stopServing() {
 	s.stopOnce.Do(func() {
-		s.mu.Lock()
-		s.closed = true
-		if s.timer != nil {
-			s.timer.Stop()
+		if s.ln == nil {
+			return
 		}
-		s.mu.Unlock()
-		if s.srv != nil {
-			err = s.srv.Close()
-		}
+		s.ln.Close()
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			if s.srv.Shutdown(ctx) != nil {
+				s.srv.Close()
+			}
+		}()
 	})
-	return err
 }
 
 // setOpened moves waiting → opened.
 func (s *Session) setOpened() {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.status != StatusWaiting {
-		s.mu.Unlock()
 		return
 	}
 	s.status = StatusOpened
 	s.result.Status = StatusOpened
-	s.updates <- StatusOpened
 	if s.opts.OnStatus != nil {
 		s.cb <- StatusOpened
 	}
-	s.mu.Unlock()
 }
 
-// finish moves to final status st unless already final; it reports whether
-// it did.
+// finish moves to final status st unless already final, and closes the
+// listener; it reports whether it did.
 func (s *Session) finish(st Status, via, remote string) bool {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.status.Final() {
+		s.mu.Unlock()
 		return false
 	}
 	s.status = st
@@ -440,25 +496,42 @@ func (s *Session) finish(st Status, via, remote string) bool {
 	if st == StatusConfirmed {
 		s.result.Via, s.result.Remote = via, remote
 	}
-	s.updates <- st
-	close(s.updates)
 	if s.opts.OnStatus != nil {
 		s.cb <- st
 	}
 	close(s.cb)
-	close(s.done)
 	if s.timer != nil {
 		s.timer.Stop()
 	}
+	s.mu.Unlock()
+	s.stopServing() // before Done: whoever waits on it finds the listener closed
+	close(s.done)
 	return true
 }
 
-// checkExpiry expires the session when its TTL passed (fromTimer: the real
-// timer fired, which is authoritative for the real clock).
-func (s *Session) checkExpiry(fromTimer bool) {
-	if fromTimer || !s.opts.Now().Before(s.expiresAt) {
+// checkExpiry expires the session when its TTL passed on the session's
+// clock.
+func (s *Session) checkExpiry() {
+	s.mu.Lock()
+	over := !s.opts.Now().Before(s.expiresAt)
+	s.mu.Unlock()
+	if over {
 		s.finish(StatusExpired, "", "")
 	}
+}
+
+// expireFromTimer is the real timer firing; Renew may have moved the
+// deadline since it was set, in which case it only re-arms.
+func (s *Session) expireFromTimer() {
+	s.mu.Lock()
+	left := time.Until(s.expiresAt)
+	if s.opts.Now().Before(s.expiresAt) && left > 0 && s.timer != nil && !s.status.Final() {
+		s.timer.Reset(left)
+		s.mu.Unlock()
+		return
+	}
+	s.mu.Unlock()
+	s.finish(StatusExpired, "", "")
 }
 
 // tokenMatches compares in constant time.
@@ -466,34 +539,47 @@ func tokenMatches(got, want string) bool {
 	return len(got) == len(want) && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
 }
 
-// countWrong records a wrong attempt and blocks the session at the limit.
-func (s *Session) countWrong() {
-	s.mu.Lock()
-	s.wrong++
-	n := s.wrong
-	s.mu.Unlock()
-	if n >= s.opts.MaxWrongTokens {
-		s.finish(StatusBlocked, "", "")
+// clientFor returns the record of address ip (s.mu held). Beyond
+// maxClients addresses, new ones share one record: memory stays bounded and
+// no blocked address is ever forgotten.
+func (s *Session) clientFor(ip string) *client {
+	c := s.clients[ip]
+	if c == nil {
+		if len(s.clients) >= maxClients {
+			return s.overflow
+		}
+		c = &client{bucket: bucket{rate: s.opts.PerIPRate, burst: s.opts.PerIPRate}}
+		s.clients[ip] = c
 	}
+	return c
 }
 
-// allow applies the global and per-IP rate limits.
-func (s *Session) allow(ip string) bool {
+// admit applies, for every request whatever its path, the address's block,
+// then its bucket, then the global bucket: a flood from one address only
+// drains its own bucket.
+func (s *Session) admit(ip string) (code int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.opts.Now()
-	b := s.perIP[ip]
-	if b == nil {
-		if len(s.perIP) >= 4096 {
-			s.perIP = map[string]*bucket{} // bounded memory under a flood
-		}
-		b = &bucket{rate: s.opts.PerIPRate, burst: s.opts.PerIPRate}
-		s.perIP[ip] = b
+	c := s.clientFor(ip)
+	switch {
+	case c.blocked:
+		return http.StatusForbidden
+	case !c.bucket.take(now), !s.global.take(now):
+		return http.StatusTooManyRequests
 	}
-	if !s.global.take(now) {
-		return false
+	return 0
+}
+
+// countWrong records a wrong attempt from ip and blocks the address at the
+// limit.
+func (s *Session) countWrong(ip string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.clientFor(ip)
+	if c.wrong++; c.wrong >= s.opts.MaxWrongTokens {
+		c.blocked = true
 	}
-	return b.take(now)
 }
 
 // bucket is a token bucket.
@@ -530,6 +616,22 @@ func clientIP(r *http.Request) string {
 	return host
 }
 
+// linkState tells what token tok is to the session: the current one, one
+// replaced by Renew, or unknown.
+func (s *Session) linkState(tok string) (current, replaced bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if tokenMatches(tok, s.token) {
+		return true, false
+	}
+	for _, old := range s.replaced {
+		if tokenMatches(tok, old) {
+			return false, true
+		}
+	}
+	return false, false
+}
+
 // serve is the whole HTTP surface: GET and POST /c/<token>.
 func (s *Session) serve(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
@@ -538,9 +640,18 @@ func (s *Session) serve(w http.ResponseWriter, r *http.Request) {
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'")
-	if !s.allow(clientIP(r)) {
+	ip := clientIP(r)
+	switch s.admit(ip) {
+	case http.StatusForbidden:
+		http.Error(w, "此设备错误尝试过多，已被阻止 / too many wrong attempts from this device: blocked", http.StatusForbidden)
+		return
+	case http.StatusTooManyRequests:
 		h.Set("Retry-After", "1")
 		http.Error(w, "请求过于频繁 / too many requests", http.StatusTooManyRequests)
+		return
+	}
+	if s.host != "" && r.Host != s.host {
+		http.Error(w, "地址不符 / wrong host", http.StatusMisdirectedRequest)
 		return
 	}
 	tok, ok := strings.CutPrefix(r.URL.Path, "/c/")
@@ -548,43 +659,53 @@ func (s *Session) serve(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r) // favicon and friends: not an attempt
 		return
 	}
-	if !tokenMatches(tok, s.token) {
-		s.countWrong()
+	current, replaced := s.linkState(tok)
+	lang := s.pageLang(r)
+	if replaced {
+		s.render(w, http.StatusGone, pageData{Lang: lang, Ended: endedReplaced})
+		return
+	}
+	if !current {
+		s.countWrong(ip)
 		http.NotFound(w, r)
 		return
 	}
-	s.checkExpiry(false)
+	s.checkExpiry()
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:
-		s.serveGet(w, r)
+		s.serveGet(w, lang)
 	case http.MethodPost:
-		s.servePost(w, r)
+		s.servePost(w, r, lang, ip)
 	default:
 		h.Set("Allow", "GET, POST")
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 	}
 }
 
-func (s *Session) serveGet(w http.ResponseWriter, r *http.Request) {
+func (s *Session) serveGet(w http.ResponseWriter, lang string) {
 	if st := s.Status(); st.Final() {
-		s.renderEnded(w, st)
+		s.renderEnded(w, lang, st)
 		return
 	}
 	s.setOpened()
-	if s.Status().Final() { // raced with expiry or Close
-		s.renderEnded(w, s.Status())
+	if st := s.Status(); st.Final() { // raced with expiry or Close
+		s.renderEnded(w, lang, st)
 		return
 	}
-	render(w, http.StatusOK, pageData{Info: s.opts.Info, FormToken: s.formToken, Expires: s.expiresAt})
+	s.mu.Lock()
+	d := pageData{Lang: lang, Info: s.opts.Info, FormToken: s.formToken, Expires: s.expiresAt,
+		SecondsLeft: int(s.expiresAt.Sub(s.opts.Now()).Seconds())}
+	s.mu.Unlock()
+	s.render(w, http.StatusOK, d)
 }
 
-func (s *Session) servePost(w http.ResponseWriter, r *http.Request) {
+func (s *Session) servePost(w http.ResponseWriter, r *http.Request, lang, ip string) {
 	if st := s.Status(); st.Final() {
-		s.renderEnded(w, st)
+		s.renderEnded(w, lang, st)
 		return
 	}
 	if o := r.Header.Get("Origin"); o != "" && o != "null" && o != "http://"+r.Host {
-		s.countWrong()
+		s.countWrong(ip)
 		http.Error(w, "来源不符 / origin mismatch", http.StatusForbidden)
 		return
 	}
@@ -593,31 +714,51 @@ func (s *Session) servePost(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "表单无效 / bad form", http.StatusBadRequest)
 		return
 	}
-	if !tokenMatches(r.PostForm.Get("form_token"), s.formToken) {
-		s.countWrong()
+	s.mu.Lock()
+	form := s.formToken
+	s.mu.Unlock()
+	if !tokenMatches(r.PostForm.Get("form_token"), form) {
+		s.countWrong(ip)
 		http.Error(w, "表单已失效，请刷新页面 / form expired, reload the page", http.StatusForbidden)
 		return
 	}
-	if !s.finish(StatusConfirmed, "phone", clientIP(r)) {
-		s.renderEnded(w, s.Status())
+	if !s.finish(StatusConfirmed, "phone", ip) {
+		s.renderEnded(w, lang, s.Status())
 		return
 	}
-	render(w, http.StatusOK, pageData{Info: s.opts.Info, Done: true})
+	s.render(w, http.StatusOK, pageData{Lang: lang, Info: s.opts.Info, Done: true})
 }
 
-func (s *Session) renderEnded(w http.ResponseWriter, st Status) {
-	render(w, http.StatusGone, pageData{Info: s.opts.Info, Ended: st})
+func (s *Session) renderEnded(w http.ResponseWriter, lang string, st Status) {
+	s.render(w, http.StatusGone, pageData{Lang: lang, Info: s.opts.Info, Ended: st})
 }
 
-// QRCodePNG renders the session URL as a PNG QR code of size×size pixels
-// (medium error correction) for the GUI to show.
-func (s *Session) QRCodePNG(size int) ([]byte, error) {
-	if s.url == "" {
-		return nil, errors.New("session has no URL")
+func (s *Session) render(w http.ResponseWriter, code int, d pageData) { render(w, code, d) }
+
+// pageLang is the page's first language: the phone's first preference
+// among Chinese and English, else the session's.
+func (s *Session) pageLang(r *http.Request) string {
+	for _, part := range strings.Split(r.Header.Get("Accept-Language"), ",") {
+		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if strings.ReplaceAll(strings.TrimSpace(params), " ", "") == "q=0" {
+			continue
+		}
+		tag = strings.ToLower(strings.TrimSpace(tag))
+		switch {
+		case tag == "zh" || strings.HasPrefix(tag, "zh-"):
+			return "zh"
+		case tag == "en" || strings.HasPrefix(tag, "en-"):
+			return "en"
+		}
 	}
-	png, err := qrcode.Encode(s.url, qrcode.Medium, size)
-	if err != nil {
-		return nil, fmt.Errorf("render QR code: %w", err)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lang
+}
+
+func normLang(l string) string {
+	if strings.HasPrefix(strings.ToLower(l), "en") {
+		return "en"
 	}
-	return png, nil
+	return "zh"
 }

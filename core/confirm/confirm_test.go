@@ -1,11 +1,10 @@
 package confirm
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"flag"
-	"image/png"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -14,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -54,11 +54,11 @@ func start(t *testing.T, o Options) *Session {
 	return s
 }
 
-var client = &http.Client{Timeout: 10 * time.Second}
+var httpClient = &http.Client{Timeout: 10 * time.Second}
 
 func get(t *testing.T, u string) (int, string) {
 	t.Helper()
-	resp, err := client.Get(u)
+	resp, err := httpClient.Get(u)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +69,7 @@ func get(t *testing.T, u string) (int, string) {
 
 func post(t *testing.T, u, formToken string) (int, string) {
 	t.Helper()
-	resp, err := client.PostForm(u, url.Values{"form_token": {formToken}})
+	resp, err := httpClient.PostForm(u, url.Values{"form_token": {formToken}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,18 +120,12 @@ func TestConfirmFromPhonePage(t *testing.T) {
 	if strings.Contains(page, "<script") || strings.Contains(page, "src=\"http") {
 		t.Error("page uses scripts or external assets")
 	}
-	if st := <-s.Updates(); st != StatusOpened {
-		t.Fatalf("first update %s", st)
+	if s.Status() != StatusOpened {
+		t.Fatalf("status after GET %s", s.Status())
 	}
 	code, page = post(t, s.URL(), formToken(t, page))
 	if code != 200 || !strings.Contains(page, "已确认") {
 		t.Fatalf("POST = %d %s", code, page)
-	}
-	if st := <-s.Updates(); st != StatusConfirmed {
-		t.Fatalf("second update %s", st)
-	}
-	if _, open := <-s.Updates(); open {
-		t.Fatal("Updates not closed after the final status")
 	}
 	<-s.Done()
 	r := s.Result()
@@ -149,89 +143,190 @@ func TestConfirmFromPhonePage(t *testing.T) {
 	}
 }
 
-func TestReplayAfterConfirmRefused(t *testing.T) {
+// hostOf is the host:port of s's URL.
+func hostOf(t *testing.T, s *Session) string {
+	u, err := url.Parse(s.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u.Host
+}
+
+func assertClosed(t *testing.T, addr, when string) {
+	t.Helper()
+	if conn, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+		conn.Close()
+		t.Fatalf("listener still accepts %s", when)
+	}
+}
+
+func TestListenerClosesWhenTheSessionEnds(t *testing.T) {
 	s := start(t, Options{})
 	_, page := get(t, s.URL())
-	ft := formToken(t, page)
-	if code, _ := post(t, s.URL(), ft); code != 200 {
-		t.Fatalf("first POST %d", code)
+	if code, _ := post(t, s.URL(), formToken(t, page)); code != 200 {
+		t.Fatalf("confirm = %d", code)
 	}
-	if code, body := post(t, s.URL(), ft); code != http.StatusGone || strings.Contains(body, "form_token") {
-		t.Fatalf("replayed POST = %d", code)
+	<-s.Done()
+	assertClosed(t, s.Addr(), "after the phone confirmed")
+
+	s = start(t, Options{})
+	s.ConfirmLocally()
+	assertClosed(t, s.Addr(), "after the local confirmation")
+
+	s = start(t, Options{TTL: 20 * time.Millisecond})
+	<-s.Done()
+	if s.Status() != StatusExpired {
+		t.Fatalf("status %s", s.Status())
 	}
-	if code, body := get(t, s.URL()); code != http.StatusGone || !strings.Contains(body, "已失效") {
-		t.Fatalf("GET after confirm = %d", code)
+	assertClosed(t, s.Addr(), "after expiry")
+
+	s = start(t, Options{})
+	if code, _ := get(t, s.URL()); code != 200 {
+		t.Fatal(code)
 	}
-	if r := s.Result(); r.Status != StatusConfirmed || r.Via != "phone" {
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if s.Status() != StatusCancelled {
+		t.Fatalf("status %s", s.Status())
+	}
+	assertClosed(t, s.Addr(), "after Close")
+	if err := s.Close(); err != nil {
+		t.Fatalf("second Close: %v", err)
+	}
+}
+
+// handlerSession is a session without a listener whose URL host is
+// 192.168.1.5:8080; do sends it one request from address ip.
+func handlerSession(t *testing.T, o Options) *Session {
+	t.Helper()
+	if o.Info.Company == "" {
+		o.Info = info
+	}
+	s, err := newSession(o, "192.168.1.5:8080")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func do(s *Session, method, path, ip string, form url.Values, hdr map[string]string) *httptest.ResponseRecorder {
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req := httptest.NewRequest(method, "http://192.168.1.5:8080"+path, body)
+	req.RemoteAddr = net.JoinHostPort(ip, "40000")
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	for k, v := range hdr {
+		if k == "Host" {
+			req.Host = v
+			continue
+		}
+		req.Header.Set(k, v)
+	}
+	rec := httptest.NewRecorder()
+	s.handler.ServeHTTP(rec, req)
+	return rec
+}
+
+const phone, attacker = "192.168.1.20", "192.168.1.66"
+
+func TestReplayAfterConfirmRefused(t *testing.T) {
+	s := handlerSession(t, Options{Now: newClock().Now})
+	page := do(s, "GET", "/c/"+s.token, phone, nil, nil).Body.String()
+	ft := url.Values{"form_token": {formToken(t, page)}}
+	if rec := do(s, "POST", "/c/"+s.token, phone, ft, nil); rec.Code != 200 {
+		t.Fatalf("first POST %d", rec.Code)
+	}
+	if rec := do(s, "POST", "/c/"+s.token, phone, ft, nil); rec.Code != http.StatusGone || strings.Contains(rec.Body.String(), "form_token") {
+		t.Fatalf("replayed POST = %d", rec.Code)
+	}
+	rec := do(s, "GET", "/c/"+s.token, phone, nil, nil)
+	if rec.Code != http.StatusGone || !strings.Contains(rec.Body.String(), "已确认，无需再次操作") || !strings.Contains(rec.Body.String(), "already confirmed") {
+		t.Fatalf("GET after confirm = %d %s", rec.Code, rec.Body)
+	}
+	if r := s.Result(); r.Status != StatusConfirmed || r.Via != "phone" || r.Remote != phone {
 		t.Fatalf("result changed: %+v", r)
 	}
 }
 
-func TestWrongTokensCountedAndBlock(t *testing.T) {
+// One machine guessing tokens is blocked; the session and the real phone
+// are not.
+func TestWrongAttemptsBlockOnlyThatAddress(t *testing.T) {
 	c := newClock()
-	s := start(t, Options{MaxWrongTokens: 4, Now: c.Now})
-	base := strings.TrimSuffix(s.URL(), s.token)
-	if code, _ := get(t, base+"aaaaaaaaaaaaaaaaaaaaaaaaaa"); code != 404 {
-		t.Fatalf("wrong token = %d", code)
+	s := handlerSession(t, Options{MaxWrongTokens: 4, Now: c.Now})
+	if rec := do(s, "GET", "/favicon.ico", attacker, nil, nil); rec.Code != 404 {
+		t.Fatalf("favicon = %d", rec.Code)
 	}
-	if code, _ := get(t, base+s.token[:25]); code != 404 {
-		t.Fatalf("short token = %d", code)
+	for i := 0; i < 3; i++ {
+		if rec := do(s, "GET", "/c/aaaaaaaaaaaaaaaaaaaaaaaaa"+string(rune('a'+i)), attacker, nil, nil); rec.Code != 404 {
+			t.Fatalf("wrong token = %d", rec.Code)
+		}
 	}
-	u, _ := url.Parse(s.URL())
-	if code, _ := get(t, "http://"+u.Host+"/favicon.ico"); code != 404 {
-		t.Fatalf("favicon = %d", code)
+	if len(s.Blocked()) != 0 {
+		t.Fatalf("blocked after 3 wrong tokens and a favicon: %v", s.Blocked())
 	}
-	if n := s.WrongAttempts(); n != 2 {
-		t.Fatalf("wrong attempts = %d, want 2 (favicon not counted)", n)
+	// A forged POST without the page's form token is the fourth wrong attempt.
+	if rec := do(s, "POST", "/c/"+s.token, attacker, url.Values{"form_token": {"00"}}, nil); rec.Code != http.StatusForbidden {
+		t.Fatalf("forged POST = %d", rec.Code)
 	}
-	// A forged POST without the page's form token is refused and counted.
-	if code, _ := post(t, s.URL(), "00"); code != http.StatusForbidden {
-		t.Fatalf("forged POST = %d", code)
+	if got := s.Blocked(); len(got) != 1 || got[0] != attacker {
+		t.Fatalf("blocked %v", got)
+	}
+	c.Add(time.Minute) // the block outlives the rate limit
+	if rec := do(s, "GET", "/c/"+s.token, attacker, nil, nil); rec.Code != http.StatusForbidden {
+		t.Fatalf("blocked address with the right token = %d", rec.Code)
 	}
 	if s.Status().Final() {
-		t.Fatalf("final too early: %s", s.Status())
+		t.Fatalf("session ended: %s", s.Status())
 	}
-	get(t, base+"bbbbbbbbbbbbbbbbbbbbbbbbbb")
-	if s.Status() != StatusBlocked {
-		t.Fatalf("status %s after %d wrong attempts", s.Status(), s.WrongAttempts())
+	rec := do(s, "GET", "/c/"+s.token, phone, nil, nil)
+	if rec.Code != 200 {
+		t.Fatalf("phone GET = %d", rec.Code)
 	}
-	if code, _ := get(t, s.URL()); code != http.StatusGone {
-		t.Fatalf("valid token after block = %d", code)
+	ft := url.Values{"form_token": {formToken(t, rec.Body.String())}}
+	if rec := do(s, "POST", "/c/"+s.token, phone, ft, nil); rec.Code != 200 {
+		t.Fatalf("phone POST = %d", rec.Code)
+	}
+	if r := s.Result(); r.Status != StatusConfirmed || r.Remote != phone {
+		t.Fatalf("result %+v", r)
 	}
 }
 
-func TestExpiredToken(t *testing.T) {
+// A flood of uncounted requests from one address drains only its own
+// bucket: the global bucket is taken after the per-address one.
+func TestFloodDoesNotStarveThePhone(t *testing.T) {
 	c := newClock()
-	s := start(t, Options{TTL: time.Hour, Now: c.Now})
-	if !s.ExpiresAt().Equal(c.Now().Add(time.Hour)) {
-		t.Fatalf("ExpiresAt %v", s.ExpiresAt())
+	s := handlerSession(t, Options{Now: c.Now, GlobalRate: 10}) // global burst 20
+	codes := map[int]int{}
+	for i := 0; i < 1000; i++ { // all in the same instant
+		codes[do(s, "GET", "/favicon.ico", attacker, nil, nil).Code]++
 	}
-	_, page := get(t, s.URL())
-	ft := formToken(t, page)
-	c.Add(time.Hour)
-	if code, _ := post(t, s.URL(), ft); code != http.StatusGone {
-		t.Fatalf("POST after expiry = %d", code)
+	if codes[404] != DefaultPerIPRate || codes[http.StatusTooManyRequests] != 1000-DefaultPerIPRate {
+		t.Fatalf("flood codes %v", codes)
 	}
-	if s.Status() != StatusExpired {
-		t.Fatalf("status %s", s.Status())
+	if rec := do(s, "GET", "/c/"+s.token, phone, nil, nil); rec.Code != 200 {
+		t.Fatalf("phone after the flood = %d", rec.Code)
 	}
-	if code, _ := get(t, s.URL()); code != http.StatusGone {
-		t.Fatalf("GET after expiry = %d", code)
+	// The global bucket is still the last defence against many addresses.
+	codes = map[int]int{}
+	for i := 0; i < 30; i++ {
+		codes[do(s, "GET", "/x", "10.0.0."+strconv.Itoa(i+1), nil, nil).Code]++
 	}
-	if err := s.ConfirmLocally(); !errors.Is(err, ErrFinished) {
-		t.Fatalf("ConfirmLocally after expiry: %v", err)
+	if codes[404] != 20-DefaultPerIPRate-1 || codes[http.StatusTooManyRequests] != 30-(20-DefaultPerIPRate-1) {
+		t.Fatalf("many addresses: codes %v", codes)
 	}
-}
-
-func TestRealTimerExpires(t *testing.T) {
-	s := start(t, Options{TTL: time.Millisecond})
-	<-s.Done() // the real timer fires; no timing assertion
-	if s.Status() != StatusExpired {
-		t.Fatalf("status %s", s.Status())
+	c.Add(time.Second)
+	if rec := do(s, "GET", "/c/"+s.token, phone, nil, nil); rec.Code != 200 {
+		t.Fatalf("phone a second later = %d", rec.Code)
 	}
 }
 
-func TestRateLimit(t *testing.T) {
+func TestRateLimitPerAddress(t *testing.T) {
 	c := newClock()
 	s := start(t, Options{Now: c.Now})
 	for i := 0; i < DefaultPerIPRate; i++ {
@@ -248,22 +343,141 @@ func TestRateLimit(t *testing.T) {
 	}
 }
 
-func TestGlobalRateLimit(t *testing.T) {
-	c := newClock()
-	s, err := newSession(Options{Info: info, Now: c.Now, GlobalRate: 5})
+func TestHostHeaderMustBeTheShownAddress(t *testing.T) {
+	s := handlerSession(t, Options{Now: newClock().Now, MaxWrongTokens: 2})
+	for _, host := range []string{"evil.example", "evil.example:8080", "192.168.1.5", "127.0.0.1:8080", ""} {
+		if rec := do(s, "GET", "/c/"+s.token, phone, nil, map[string]string{"Host": host}); rec.Code != http.StatusMisdirectedRequest {
+			t.Errorf("Host %q = %d", host, rec.Code)
+		}
+	}
+	if len(s.Blocked()) != 0 || s.Status() != StatusWaiting {
+		t.Fatalf("a wrong Host counted as an attempt or opened the page: %v %s", s.Blocked(), s.Status())
+	}
+	if rec := do(s, "GET", "/c/"+s.token, phone, nil, nil); rec.Code != 200 {
+		t.Fatalf("right Host = %d", rec.Code)
+	}
+	// Over the real listener: a client naming another host is refused too.
+	ls := start(t, Options{})
+	req, _ := http.NewRequest("GET", ls.URL(), nil)
+	req.Host = "rebind.example:" + strings.Split(hostOf(t, ls), ":")[1]
+	resp, err := httpClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	codes := map[int]int{}
-	for i := 0; i < 8; i++ {
-		req := httptest.NewRequest("GET", "/c/"+s.token, nil)
-		req.RemoteAddr = net.JoinHostPort("10.0.0."+string(rune('1'+i)), "5000")
-		rec := httptest.NewRecorder()
-		s.handler.ServeHTTP(rec, req)
-		codes[rec.Code]++
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusMisdirectedRequest {
+		t.Fatalf("rebinding Host over TCP = %d", resp.StatusCode)
 	}
-	if codes[200] != 5 || codes[http.StatusTooManyRequests] != 3 {
-		t.Fatalf("codes %v, want 5×200 and 3×429", codes)
+}
+
+func TestExpiredToken(t *testing.T) {
+	c := newClock()
+	s := handlerSession(t, Options{TTL: time.Hour, Now: c.Now})
+	if !s.ExpiresAt().Equal(c.Now().Add(time.Hour)) {
+		t.Fatalf("ExpiresAt %v", s.ExpiresAt())
+	}
+	page := do(s, "GET", "/c/"+s.token, phone, nil, nil).Body.String()
+	ft := url.Values{"form_token": {formToken(t, page)}}
+	c.Add(time.Hour)
+	rec := do(s, "POST", "/c/"+s.token, phone, ft, nil)
+	if rec.Code != http.StatusGone || !strings.Contains(rec.Body.String(), "此链接已过期") || !strings.Contains(rec.Body.String(), "has expired") {
+		t.Fatalf("POST after expiry = %d %s", rec.Code, rec.Body)
+	}
+	if s.Status() != StatusExpired {
+		t.Fatalf("status %s", s.Status())
+	}
+	if err := s.ConfirmLocally(); !errors.Is(err, ErrFinished) {
+		t.Fatalf("ConfirmLocally after expiry: %v", err)
+	}
+	if _, err := s.Renew(); !errors.Is(err, ErrFinished) {
+		t.Fatalf("Renew after expiry: %v", err)
+	}
+}
+
+// The open page says "expired" by itself when its time is up (CSS only:
+// the listener is closed by then).
+func TestOpenPageCoversItselfAtExpiry(t *testing.T) {
+	c := newClock()
+	s := handlerSession(t, Options{TTL: 5 * time.Minute, Now: c.Now})
+	c.Add(90 * time.Second)
+	page := do(s, "GET", "/c/"+s.token, phone, nil, nil).Body.String()
+	for _, want := range []string{"animation:expire 1ms step-end 210s forwards", `<div id="expired">`, "此链接已过期", "has expired", "若点击后页面无法打开"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+}
+
+func TestRenewTellsTheOldLinkItWasReplaced(t *testing.T) {
+	var mu sync.Mutex
+	var seen []Status
+	s := start(t, Options{OnStatus: func(st Status) { mu.Lock(); seen = append(seen, st); mu.Unlock() }})
+	old := s.URL()
+	if code, _ := get(t, old); code != 200 {
+		t.Fatal(code)
+	}
+	nu, err := s.Renew()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if nu == old || nu != s.URL() || hostOf(t, s) != strings.TrimPrefix(strings.Split(old, "/c/")[0], "http://") {
+		t.Fatalf("renewed URL %q (old %q)", nu, old)
+	}
+	if s.Status() != StatusWaiting {
+		t.Fatalf("status after renew %s", s.Status())
+	}
+	code, body := get(t, old)
+	if code != http.StatusGone || !strings.Contains(body, "已生成新的二维码") || !strings.Contains(body, "replaced this link") {
+		t.Fatalf("old link = %d %s", code, body)
+	}
+	code, body = get(t, nu)
+	if code != 200 {
+		t.Fatalf("new link = %d", code)
+	}
+	if code, _ := post(t, nu, formToken(t, body)); code != 200 {
+		t.Fatalf("confirm on the new link = %d", code)
+	}
+	<-s.Done()
+	time.Sleep(10 * time.Millisecond) // OnStatus runs on its own goroutine
+	mu.Lock()
+	defer mu.Unlock()
+	if fmt.Sprint(seen) != "[opened waiting opened confirmed]" {
+		t.Fatalf("OnStatus saw %v", seen)
+	}
+}
+
+func TestLanguageOfThePage(t *testing.T) {
+	s := handlerSession(t, Options{Now: newClock().Now})
+	firstEN := func(body string) bool {
+		h := body[strings.Index(body, "<h1>"):]
+		return strings.Index(h, "Confirm the upgrade") < strings.Index(h, "确认升级")
+	}
+	u := s.URL()
+	cases := []struct {
+		session, accept string
+		en              bool
+	}{
+		{"zh", "", false},
+		{"en", "", true},
+		{"zh", "en-US,en;q=0.9", true},
+		{"en", "zh-CN,zh;q=0.9,en;q=0.8", false},
+		{"en", "fr-FR, zh-TW;q=0.5", false},
+		{"zh", "fr", false},
+		{"zh", "zh;q=0, en", true},
+	}
+	for _, c := range cases {
+		s.SetLang(c.session)
+		hdr := map[string]string{}
+		if c.accept != "" {
+			hdr["Accept-Language"] = c.accept
+		}
+		body := do(s, "GET", "/c/"+s.token, phone, nil, hdr).Body.String()
+		if firstEN(body) != c.en || !strings.Contains(body, "确认升级") || !strings.Contains(body, "Confirm the upgrade") {
+			t.Errorf("session %s, Accept-Language %q: English first = %v", c.session, c.accept, firstEN(body))
+		}
+		if s.URL() != u {
+			t.Fatal("the language changed the URL")
+		}
 	}
 }
 
@@ -275,30 +489,7 @@ func TestConfirmLocally(t *testing.T) {
 	if r := s.Result(); r.Status != StatusConfirmed || r.Via != "local" {
 		t.Fatalf("result %+v", r)
 	}
-	if code, _ := get(t, s.URL()); code != http.StatusGone {
-		t.Fatalf("phone after local confirm = %d", code)
-	}
-}
-
-func TestCloseStopsListener(t *testing.T) {
-	s := start(t, Options{})
-	addr := s.Addr()
-	if code, _ := get(t, s.URL()); code != 200 {
-		t.Fatalf("GET %d", code)
-	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if s.Status() != StatusCancelled {
-		t.Fatalf("status %s", s.Status())
-	}
-	if conn, err := net.Dial("tcp", addr); err == nil {
-		conn.Close()
-		t.Fatal("listener still accepts after Close")
-	}
-	if err := s.Close(); err != nil {
-		t.Fatalf("second Close: %v", err)
-	}
+	assertClosed(t, s.Addr(), "after the local confirmation")
 }
 
 func TestContextCancelCloses(t *testing.T) {
@@ -308,11 +499,11 @@ func TestContextCancelCloses(t *testing.T) {
 		t.Fatal(err)
 	}
 	cancel()
-	st, _ := s.Wait(context.Background())
-	if st != StatusCancelled {
+	<-s.Done()
+	if st := s.Status(); st != StatusCancelled {
 		t.Fatalf("status %s", st)
 	}
-	s.Close()
+	assertClosed(t, s.Addr(), "after the context was cancelled")
 }
 
 func TestCloseKeepsConfirmed(t *testing.T) {
@@ -369,8 +560,7 @@ func TestLocalAddresses(t *testing.T) {
 func TestPageEscapesAndGolden(t *testing.T) {
 	rec := httptest.NewRecorder()
 	d := pageData{Info: info, FormToken: "00112233445566778899aabbccddeeff",
-		Expires: time.Date(2026, 3, 1, 10, 5, 0, 0, time.UTC)}
-	d.Info.Warning = DefaultWarning(info.Method)
+		Expires: time.Date(2026, 3, 1, 10, 5, 0, 0, time.UTC), SecondsLeft: 300}
 	render(rec, 200, d)
 	golden := filepath.Join("testdata", "page.golden.html")
 	if *update {
@@ -397,7 +587,7 @@ func FuzzServe(f *testing.F) {
 	f.Add("PUT", "/x", "", "")
 	f.Add("POST", "/c/%00", "form_token=%zz", "null")
 	f.Fuzz(func(t *testing.T, method, path, body, origin string) {
-		s, err := newSession(Options{Info: info, Now: newClock().Now, MaxWrongTokens: 1 << 30, PerIPRate: 1e9, GlobalRate: 1e9})
+		s, err := newSession(Options{Info: info, Now: newClock().Now, MaxWrongTokens: 1 << 30, PerIPRate: 1e9, GlobalRate: 1e9}, "127.0.0.1:1")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -416,19 +606,4 @@ func FuzzServe(f *testing.F) {
 			t.Fatalf("confirmed without the tokens: %s %q %q", method, path, body)
 		}
 	})
-}
-
-func TestQRCodePNG(t *testing.T) {
-	s := start(t, Options{})
-	data, err := s.QRCodePNG(256)
-	if err != nil {
-		t.Fatal(err)
-	}
-	img, err := png.Decode(bytes.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if b := img.Bounds(); b.Dx() != 256 || b.Dy() != 256 {
-		t.Fatalf("QR size %v", b)
-	}
 }

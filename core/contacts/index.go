@@ -100,14 +100,24 @@ func (x *Index) evaluate(s int) {
 	sl.fixed, sl.probs = CheckMember(&sl.raw, &x.opts)
 	x.countProbs(sl.probs, 1)
 	f := &sl.fixed
-	sl.keys = [nDup]string{strings.ToLower(f.Account), mobileKey(f.Mobile), strings.ToLower(f.Email), strings.ToLower(f.BizMail)}
+	var invalid [nDup]bool // invalid values are not compared
 	for i := range sl.probs {
 		if sl.probs[i].Severity == SeverityError {
 			for k := dupKind(0); k < nDup; k++ {
 				if dupFields[k] == sl.probs[i].Field {
-					sl.keys[k] = "" // invalid values are not compared
+					invalid[k] = true
 				}
 			}
+		}
+	}
+	for k, v := range [nDup]string{f.Account, f.Mobile, f.Email, f.BizMail} {
+		switch {
+		case invalid[k]:
+			sl.keys[k] = ""
+		case dupKind(k) == dupMobile:
+			sl.keys[k] = mobileKey(v)
+		default:
+			sl.keys[k] = strings.ToLower(v)
 		}
 	}
 }
@@ -220,7 +230,7 @@ func (x *Index) rowProblems(s int) []Problem {
 		}
 		m := relatedMessage(dupCodes[k], others, n)
 		out = append(out, Problem{Row: sl.raw.Row, Column: x.opts.column(dupFields[k]), Field: dupFields[k],
-			Code: dupCodes[k], Severity: SeverityError, Message: m, Value: sl.raw.Get(dupFields[k]), Related: others})
+			Code: dupCodes[k], Severity: SeverityError, Message: m, Value: Quote(sl.raw.Get(dupFields[k])), Related: others})
 	}
 	SortProblems(out)
 	return out

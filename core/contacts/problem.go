@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"exmail-upgrade/core/fsname"
 )
 
 // Problem is one finding about a contacts sheet: a broken rule (error or
@@ -16,9 +18,17 @@ type Problem struct {
 	Code     Code     `json:"code"`              // stable code (codes.go)
 	Severity Severity `json:"severity"`          // error, warning or fixed
 	Message  string   `json:"message"`           // "中文 / English"
-	Value    string   `json:"value"`             // the cell value as found (before any fix)
+	Value    string   `json:"value"`             // the cell value as found (before any fix), at most QuoteRunes runes (see Quote)
 	Related  []int    `json:"related,omitempty"` // other rows involved (duplicates)
 }
+
+// QuoteRunes bounds how much of a value a problem carries: messages and
+// Problem.Value quote at most this many runes (then "…"), so a huge cell
+// used by thousands of rows costs nothing per problem.
+const QuoteRunes = 64
+
+// Quote returns at most QuoteRunes runes of a value for a message.
+func Quote(v string) string { return fsname.Prefix(v, QuoteRunes) }
 
 // Counts tallies problems by severity.
 type Counts struct {
@@ -81,6 +91,7 @@ var messages = map[Code][2]string{
 	CodeBizMailInvalid:        {"企业邮箱地址无效", "invalid business mail address"},
 	CodeBizMailDomain:         {"企业邮箱的域名不属于本企业", "business mail domain is not one of the company's domains"},
 	CodeBizMailDuplicate:      {"企业邮箱重复", "duplicate business mail"},
+	CodeValueTooLong:          {"内容超过 32767 个字符（表格单元格的上限）", "value longer than 32,767 characters (the limit of a spreadsheet cell)"},
 	CodeHeaderMissing:         {"缺少必需的列", "a required column is missing"},
 	CodeHeaderDuplicate:       {"两列表示同一项", "two columns mean the same field"},
 	CodeSheetEmpty:            {"表格里没有成员", "the sheet holds no members"},
@@ -129,7 +140,7 @@ func relatedMessage(c Code, others []int, total int) string {
 	}
 	zs, es := strings.Join(zh, "、"), strings.Join(en, ", ")
 	if total > show {
-		zs += fmt.Sprintf(" 等 %d 行", total)
+		zs += fmt.Sprintf(" 等 %d", total) // the format adds 行
 		es += fmt.Sprintf(" and %d more", total-show)
 	}
 	m := messages[c]

@@ -14,8 +14,9 @@ type Options struct {
 	// Domains are the company's mail domains. When non-empty, a biz mail in
 	// another domain is an error (bizmail_domain).
 	Domains []string
-	// Legacy applies the stricter legacy Exmail rule to biz-mail local parts:
-	// . - _ may not start or end it nor stand twice in a row.
+	// Legacy marks a legacy Exmail export. Its stricter biz-mail rule (. - _
+	// may not start or end the local part nor stand twice in a row) now
+	// applies to every sheet (contacts-rules.md), so it changes nothing.
 	Legacy bool
 	// Columns maps a field to the header the user sees; Field.Header() when
 	// absent.
@@ -57,7 +58,9 @@ const (
 	MaxMobile          = 32  // characters
 	MaxTelephone       = 32  // characters
 	MinEmail, MaxEmail = 6, 64
-	MaxBizMailLocal    = 32
+	MinBizMail         = 6     // bytes in all (WeCom user/update)
+	MaxBizMail         = 63    // bytes in all
+	MaxCellChars       = 32767 // characters: a spreadsheet cell's limit
 )
 
 var (
@@ -74,16 +77,91 @@ type checker struct {
 	out  []Problem
 }
 
+// add records a problem; the value is quoted (a short prefix), never copied whole.
 func (c *checker) add(f Field, code Code, sev Severity, value, message string) {
 	if message == "" {
 		message = Describe(code)
 	}
 	c.out = append(c.out, Problem{Row: c.row, Column: c.opts.column(f), Field: f, Code: code,
-		Severity: sev, Message: message, Value: value})
+		Severity: sev, Message: message, Value: Quote(value)})
 }
 
 func (c *checker) fixed(f Field, code Code, from, to string) {
-	c.add(f, code, SeverityFixed, from, msg(code, fmt.Sprintf("“%s” → “%s”", from, to), ""))
+	c.add(f, code, SeverityFixed, from, msg(code, fmt.Sprintf("“%s” → “%s”", Quote(from), Quote(to)), ""))
+}
+
+// overLong reports whether v has more than MaxCellChars characters, reading
+// at most that many (a 10 MB value costs no more than a full cell).
+func overLong(v string) bool {
+	if len(v) <= MaxCellChars { // bytes ≥ characters
+		return false
+	}
+	n := 0
+	for range v {
+		if n++; n > MaxCellChars {
+			return true
+		}
+	}
+	return false
+}
+
+// longFields reports the fields of m longer than a cell can hold (an error
+// on each); CheckMember then leaves those values as they are.
+func (c *checker) longFields(m *Member) map[Field]bool {
+	var long map[Field]bool
+	for _, f := range Fields {
+		var v string
+		if f == FieldDepartments {
+			if !departmentsOverLong(m.Departments) {
+				continue
+			}
+			v = departmentsPrefix(m.Departments)
+		} else if v = m.Get(f); !overLong(v) {
+			continue
+		}
+		if long == nil {
+			long = map[Field]bool{}
+		}
+		long[f] = true
+		c.add(f, CodeValueTooLong, SeverityError, v, "")
+	}
+	return long
+}
+
+// departmentsOverLong is overLong of the departments cell, without joining it.
+func departmentsOverLong(paths []string) bool {
+	total := 0
+	for _, p := range paths {
+		total += len(p) + len("；")
+	}
+	if total <= MaxCellChars {
+		return false
+	}
+	n := len(paths) - 1 // the separators
+	for _, p := range paths {
+		for range p {
+			if n++; n > MaxCellChars {
+				return true
+			}
+		}
+	}
+	return n > MaxCellChars
+}
+
+// departmentsPrefix is the start of the departments cell, enough to quote.
+func departmentsPrefix(paths []string) string {
+	var b strings.Builder
+	for i, p := range paths {
+		if i > 0 {
+			b.WriteString("；")
+		}
+		if b.Len()+len(p) > 4*QuoteRunes+4 {
+			b.WriteString(Quote(p))
+			break
+		}
+		b.WriteString(p)
+	}
+	return b.String()
 }
 
 func isTrimSpace(r rune) bool {
@@ -139,65 +217,91 @@ func CheckMember(m *Member, opts *Options) (Member, []Problem) {
 	c := &checker{opts: opts, row: m.Row}
 	f := *m
 	f.Departments = append([]string(nil), m.Departments...)
+	long := c.longFields(m) // reported; left as they are
 
 	// 姓名
-	f.Name = c.trim(FieldName, f.Name)
-	if f.Name == "" {
-		c.add(FieldName, CodeNameMissing, SeverityError, m.Name, "")
-	} else if utf8.RuneCountInString(f.Name) > MaxName {
-		c.add(FieldName, CodeNameTooLong, SeverityError, m.Name,
-			msg(CodeNameTooLong, fmt.Sprintf("共 %d 个字", utf8.RuneCountInString(f.Name)), fmt.Sprintf("%d characters", utf8.RuneCountInString(f.Name))))
+	if !long[FieldName] {
+		f.Name = c.trim(FieldName, f.Name)
+		if f.Name == "" {
+			c.add(FieldName, CodeNameMissing, SeverityError, m.Name, "")
+		} else if n := utf8.RuneCountInString(f.Name); n > MaxName {
+			c.add(FieldName, CodeNameTooLong, SeverityError, m.Name,
+				msg(CodeNameTooLong, fmt.Sprintf("共 %d 个字", n), fmt.Sprintf("%d characters", n)))
+		}
 	}
 
 	// 账号
-	f.Account = c.halfWidth(FieldAccount, c.trim(FieldAccount, f.Account))
-	if f.Account != "" && (len(f.Account) > MaxAccount || !matchAccount(f.Account)) {
-		c.add(FieldAccount, CodeAccountInvalid, SeverityError, m.Account, "")
+	if !long[FieldAccount] {
+		f.Account = c.halfWidth(FieldAccount, c.trim(FieldAccount, f.Account))
+		if f.Account != "" && (len(f.Account) > MaxAccount || !matchAccount(f.Account)) {
+			c.add(FieldAccount, CodeAccountInvalid, SeverityError, m.Account, "")
+		}
 	}
 
 	// 别名, 职务, 地址
-	f.Alias = c.trim(FieldAlias, f.Alias)
-	if utf8.RuneCountInString(f.Alias) > MaxAlias {
-		c.add(FieldAlias, CodeAliasTooLong, SeverityError, m.Alias, "")
+	if !long[FieldAlias] {
+		f.Alias = c.trim(FieldAlias, f.Alias)
+		if utf8.RuneCountInString(f.Alias) > MaxAlias {
+			c.add(FieldAlias, CodeAliasTooLong, SeverityError, m.Alias, "")
+		}
 	}
-	f.Position = c.trim(FieldPosition, f.Position)
-	if utf8.RuneCountInString(f.Position) > MaxPosition {
-		c.add(FieldPosition, CodePositionTooLong, SeverityError, m.Position, "")
+	if !long[FieldPosition] {
+		f.Position = c.trim(FieldPosition, f.Position)
+		if utf8.RuneCountInString(f.Position) > MaxPosition {
+			c.add(FieldPosition, CodePositionTooLong, SeverityError, m.Position, "")
+		}
 	}
-	f.Address = c.trim(FieldAddress, f.Address)
-	if utf8.RuneCountInString(f.Address) > MaxAddress {
-		c.add(FieldAddress, CodeAddressTooLong, SeverityError, m.Address, "")
+	if !long[FieldAddress] {
+		f.Address = c.trim(FieldAddress, f.Address)
+		if utf8.RuneCountInString(f.Address) > MaxAddress {
+			c.add(FieldAddress, CodeAddressTooLong, SeverityError, m.Address, "")
+		}
 	}
 
 	// 部门
-	f.Departments = c.departments(f.Departments)
+	if !long[FieldDepartments] {
+		f.Departments = c.departments(f.Departments)
+	}
 
 	// 性别
-	f.Gender = c.gender(f.Gender)
+	if !long[FieldGender] {
+		f.Gender = c.gender(f.Gender)
+	}
 
 	// 手机
-	f.Mobile = c.mobile(f.Mobile)
+	if !long[FieldMobile] {
+		f.Mobile = c.mobile(f.Mobile)
+	}
 
 	// 座机
-	f.Telephone = c.halfWidth(FieldTelephone, c.trim(FieldTelephone, f.Telephone))
-	if f.Telephone != "" && (len(f.Telephone) > MaxTelephone || !matchTelephone(f.Telephone)) {
-		c.add(FieldTelephone, CodeTelephoneInvalid, SeverityError, m.Telephone, "")
+	if !long[FieldTelephone] {
+		f.Telephone = c.halfWidth(FieldTelephone, c.trim(FieldTelephone, f.Telephone))
+		if f.Telephone != "" && (len(f.Telephone) > MaxTelephone || !matchTelephone(f.Telephone)) {
+			c.add(FieldTelephone, CodeTelephoneInvalid, SeverityError, m.Telephone, "")
+		}
 	}
 
 	// 邮箱
-	f.Email = c.emailFixes(FieldEmail, f.Email)
-	if f.Email != "" && (len(f.Email) < MinEmail || len(f.Email) > MaxEmail || !matchEmail(f.Email)) {
-		c.add(FieldEmail, CodeEmailInvalid, SeverityError, m.Email, "")
+	if !long[FieldEmail] {
+		f.Email = c.emailFixes(FieldEmail, f.Email)
+		if f.Email != "" && (len(f.Email) < MinEmail || len(f.Email) > MaxEmail || !matchEmail(f.Email)) {
+			c.add(FieldEmail, CodeEmailInvalid, SeverityError, m.Email, "")
+		}
 	}
-	if f.Mobile == "" && f.Email == "" {
+	if f.Mobile == "" && f.Email == "" && !f.IsOther() { // an other mailbox is nobody's: no contact needed
 		c.add(FieldMobile, CodeContactMissing, SeverityError, "", "")
 	}
 
 	// 企业邮箱
-	f.BizMail = c.emailFixes(FieldBizMail, f.BizMail)
-	if f.BizMail != "" {
-		c.bizMail(m.BizMail, f.BizMail)
+	if !long[FieldBizMail] {
+		f.BizMail = c.emailFixes(FieldBizMail, f.BizMail)
+		if f.BizMail != "" {
+			c.bizMail(m.BizMail, f.BizMail)
+		}
 	}
+
+	// 邮箱类型 (mailbox.go)
+	c.mailboxType(&f)
 	return f, c.out
 }
 
@@ -220,8 +324,9 @@ func (c *checker) bizMail(orig, v string) {
 	}
 	local, domain := v[:at], v[at+1:]
 	switch {
-	case len(local) > MaxBizMailLocal:
-		c.add(FieldBizMail, CodeBizMailInvalid, SeverityError, orig, msg(CodeBizMailInvalid, "@ 前最多 32 个字符", "at most 32 characters before @"))
+	case len(v) < MinBizMail || len(v) > MaxBizMail:
+		c.add(FieldBizMail, CodeBizMailInvalid, SeverityError, orig, msg(CodeBizMailInvalid,
+			fmt.Sprintf("共 %d 个字符，应为 %d 到 %d 个", len(v), MinBizMail, MaxBizMail), fmt.Sprintf("%d characters, %d to %d are allowed", len(v), MinBizMail, MaxBizMail)))
 		return
 	case !matchBizLocal(local):
 		c.add(FieldBizMail, CodeBizMailInvalid, SeverityError, orig, msg(CodeBizMailInvalid, "@ 前只能用字母、数字和 . - _", "only letters, digits and . - _ before @"))
@@ -229,22 +334,30 @@ func (c *checker) bizMail(orig, v string) {
 	case strings.Contains(local, "--"):
 		c.add(FieldBizMail, CodeBizMailInvalid, SeverityError, orig, msg(CodeBizMailInvalid, "不能含有 --", "must not contain --"))
 		return
-	}
-	if c.opts != nil && c.opts.Legacy {
-		bad := strings.ContainsAny(local[:1], ".-_") || strings.ContainsAny(local[len(local)-1:], ".-_")
-		for i := 1; i < len(local) && !bad; i++ {
-			bad = strings.IndexByte(".-_", local[i]) >= 0 && strings.IndexByte(".-_", local[i-1]) >= 0
-		}
-		if bad {
-			c.add(FieldBizMail, CodeBizMailInvalid, SeverityError, orig, msg(CodeBizMailInvalid,
-				"旧版企业邮箱账号的 . - _ 不能在开头、结尾或连续出现", "legacy Exmail accounts may not start or end with . - _ nor repeat them"))
-			return
-		}
+	case !bizLocalPunctOK(local):
+		c.add(FieldBizMail, CodeBizMailInvalid, SeverityError, orig, msg(CodeBizMailInvalid,
+			"@ 前的 . - _ 不能在开头、结尾或连续出现", "before @, . - _ may not start or end the name nor stand twice in a row"))
+		return
 	}
 	if !c.opts.domainOK(domain) {
 		c.add(FieldBizMail, CodeBizMailDomain, SeverityError, orig,
-			msg(CodeBizMailDomain, "“"+domain+"” 不在 "+strings.Join(c.opts.Domains, "、")+" 中", domain+" not in "+strings.Join(c.opts.Domains, ", ")))
+			msg(CodeBizMailDomain, "“"+Quote(domain)+"” 不在 "+strings.Join(c.opts.Domains, "、")+" 中", Quote(domain)+" not in "+strings.Join(c.opts.Domains, ", ")))
 	}
+}
+
+// bizLocalPunctOK: . - _ neither start nor end the local part nor stand
+// twice in a row (.lead, lead-, a._b are refused).
+func bizLocalPunctOK(local string) bool {
+	punct := func(b byte) bool { return b == '.' || b == '-' || b == '_' }
+	if local == "" || punct(local[0]) || punct(local[len(local)-1]) {
+		return false
+	}
+	for i := 1; i < len(local); i++ {
+		if punct(local[i]) && punct(local[i-1]) {
+			return false
+		}
+	}
+	return true
 }
 
 var genderWords = map[string]string{
@@ -350,7 +463,7 @@ func (c *checker) departments(paths []string) []string {
 			orig = strings.Join(paths, "；")
 		}
 		c.departmentCount(orig, len(paths))
-		for _, p := range paths {
+		for _, p := range paths[:min(len(paths), MaxDepartments)] {
 			if orig == "" {
 				orig = strings.Join(paths, "；")
 			}
@@ -399,7 +512,7 @@ func (c *checker) departments(paths []string) []string {
 		c.fixed(FieldDepartments, CodeDepartmentSep, raw, canon)
 	}
 	c.departmentCount(orig, len(out))
-	for _, p := range out {
+	for _, p := range out[:min(len(out), MaxDepartments)] { // more paths are an error already
 		c.departmentPath(orig, p)
 	}
 	return out
@@ -420,22 +533,22 @@ func (c *checker) departmentCount(orig string, n int) {
 func (c *checker) departmentPath(orig, p string) {
 	if depth := strings.Count(p, PathSep) + 1; depth > MaxDepartmentDepth {
 		c.add(FieldDepartments, CodeDepartmentTooDeep, SeverityError, orig,
-			msg(CodeDepartmentTooDeep, fmt.Sprintf("“%s” 有 %d 级", p, depth), fmt.Sprintf("%q has %d levels", p, depth)))
+			msg(CodeDepartmentTooDeep, fmt.Sprintf("“%s” 有 %d 级", Quote(p), depth), fmt.Sprintf("%q has %d levels", Quote(p), depth)))
 	}
 	rest, more := p, true
-	for i := 0; more; i++ {
+	for i := 0; more && i <= MaxDepartmentDepth; i++ { // deeper levels: too deep already
 		var l string
 		l, rest, more = strings.Cut(rest, PathSep)
 		switch {
 		case l == "":
 			c.add(FieldDepartments, CodeDepartmentNameInvalid, SeverityError, orig,
-				msg(CodeDepartmentNameInvalid, fmt.Sprintf("“%s” 第 %d 级为空", p, i+1), fmt.Sprintf("level %d of %q is empty", i+1, p)))
+				msg(CodeDepartmentNameInvalid, fmt.Sprintf("“%s” 第 %d 级为空", Quote(p), i+1), fmt.Sprintf("level %d of %q is empty", i+1, Quote(p))))
 		case strings.ContainsAny(l, `\:*?"<>|`):
 			c.add(FieldDepartments, CodeDepartmentNameInvalid, SeverityError, orig,
-				msg(CodeDepartmentNameInvalid, fmt.Sprintf("“%s” 含有 \\ : * ? \" < > | 之一", l), fmt.Sprintf("%q contains one of \\ : * ? \" < > |", l)))
+				msg(CodeDepartmentNameInvalid, fmt.Sprintf("“%s” 含有 \\ : * ? \" < > | 之一", Quote(l)), fmt.Sprintf("%q contains one of \\ : * ? \" < > |", Quote(l))))
 		case utf8.RuneCountInString(l) > MaxDepartmentName:
 			c.add(FieldDepartments, CodeDepartmentNameTooLong, SeverityError, orig,
-				msg(CodeDepartmentNameTooLong, fmt.Sprintf("“%s” 有 %d 个字", l, utf8.RuneCountInString(l)), fmt.Sprintf("%q has %d characters", l, utf8.RuneCountInString(l))))
+				msg(CodeDepartmentNameTooLong, fmt.Sprintf("“%s” 有 %d 个字", Quote(l), utf8.RuneCountInString(l)), fmt.Sprintf("%q has %d characters", Quote(l), utf8.RuneCountInString(l))))
 		}
 	}
 }

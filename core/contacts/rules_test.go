@@ -75,10 +75,19 @@ func TestCheckMemberRules(t *testing.T) {
 		{"telephone bad", func(m *Member) { m.Telephone = "010 8888" }, CodeTelephoneInvalid, SeverityError, FieldTelephone, nil},
 		{"bizmail --", func(m *Member) { m.BizMail = "zhang--wei@example.com" }, CodeBizMailInvalid, SeverityError, FieldBizMail, nil},
 		{"bizmail +", func(m *Member) { m.BizMail = "zhang+wei@example.com" }, CodeBizMailInvalid, SeverityError, FieldBizMail, nil},
-		{"bizmail long", func(m *Member) { m.BizMail = strings.Repeat("a", 33) + "@example.com" }, CodeBizMailInvalid, SeverityError, FieldBizMail, nil},
+		{"bizmail 63 bytes ok", func(m *Member) { m.BizMail = strings.Repeat("a", 51) + "@example.com" }, "", "", "", nil},
+		{"bizmail 64 bytes", func(m *Member) { m.BizMail = strings.Repeat("a", 52) + "@example.com" }, CodeBizMailInvalid, SeverityError, FieldBizMail, nil},
 		{"bizmail domain", func(m *Member) { m.BizMail = "zw@other.com" }, CodeBizMailDomain, SeverityError, FieldBizMail, nil},
 		{"bizmail domain case", func(m *Member) { m.BizMail = "zw@Example.COM" }, CodeEmailDomainLowered, SeverityFixed, FieldBizMail, nil},
-		{"bizmail trailing dot non-legacy", func(m *Member) { m.BizMail = "zw.@example.com" }, "", "", "", nil},
+		{"bizmail leading dot", func(m *Member) { m.BizMail = ".lead@example.com" }, CodeBizMailInvalid, SeverityError, FieldBizMail, nil},
+		{"bizmail trailing dash", func(m *Member) { m.BizMail = "lead-@example.com" }, CodeBizMailInvalid, SeverityError, FieldBizMail, nil},
+		{"bizmail dot underscore", func(m *Member) { m.BizMail = "a._b@example.com" }, CodeBizMailInvalid, SeverityError, FieldBizMail, nil},
+		{"bizmail trailing dot", func(m *Member) { m.BizMail = "zw.@example.com" }, CodeBizMailInvalid, SeverityError, FieldBizMail, nil},
+		{"bizmail inner punctuation ok", func(m *Member) { m.BizMail = "zhang.wei-1_x@example.com" }, "", "", "", nil},
+		{"value too long", func(m *Member) { m.Position = strings.Repeat("职", MaxCellChars+1) }, CodeValueTooLong, SeverityError, FieldPosition, nil},
+		{"departments too long", func(m *Member) {
+			m.Departments = strings.Split(strings.Repeat("部；", MaxCellChars/2+1)+"部", "；")
+		}, CodeValueTooLong, SeverityError, FieldDepartments, nil},
 		{"name spaces", func(m *Member) { m.Name = "\u3000张伟\u00a0" }, CodeSpaceTrimmed, SeverityFixed, FieldName, func(f Member) bool { return f.Name == "张伟" }},
 		{"account full width", func(m *Member) { m.Account = "ｚｈａｎｇ" }, CodeFullWidth, SeverityFixed, FieldAccount, func(f Member) bool { return f.Account == "zhang" }},
 	}
@@ -119,17 +128,63 @@ func TestCheckMemberRules(t *testing.T) {
 	}
 }
 
-func TestLegacyBizMail(t *testing.T) {
-	for _, v := range []string{".zw@example.com", "zw_@example.com", "z._w@example.com", "z__w@example.com"} {
+// TestBizMailPunctuation: the legacy Exmail rule for . - _ holds for every
+// layout (contacts-rules.md), legacy or not.
+func TestBizMailPunctuation(t *testing.T) {
+	for _, v := range []string{".zw@example.com", "zw_@example.com", "z._w@example.com", "z__w@example.com", "-zw@example.com"} {
+		for _, legacy := range []bool{false, true} {
+			m := base()
+			m.BizMail = v
+			_, ps := CheckMember(&m, &Options{Legacy: legacy})
+			if len(ps) != 1 || ps[0].Code != CodeBizMailInvalid {
+				t.Errorf("%s (legacy %v): want bizmail_invalid, got %+v", v, legacy, ps)
+			}
+		}
+	}
+}
+
+func TestBizMailLength(t *testing.T) {
+	for v, ok := range map[string]bool{"a@b.cn": true, "a@b.c": false, strings.Repeat("a", 57) + "@b.com": true, strings.Repeat("a", 58) + "@b.com": false} {
 		m := base()
 		m.BizMail = v
-		if _, ps := CheckMember(&m, &Options{}); HasErrors(ps) {
-			t.Errorf("%s: non-legacy should accept, got %+v", v, ps)
+		if _, ps := CheckMember(&m, &Options{}); HasErrors(ps) == ok {
+			t.Errorf("%s (%d bytes): ok %v, got %+v", v, len(v), ok, ps)
 		}
-		_, ps := CheckMember(&m, &Options{Legacy: true})
-		if len(ps) != 1 || ps[0].Code != CodeBizMailInvalid {
-			t.Errorf("%s: legacy want bizmail_invalid, got %+v", v, ps)
+	}
+}
+
+// TestHugeValueBounded: a value of 10 MB gives one value_too_long error per
+// field, quotes only a short prefix, and is checked without being copied.
+func TestHugeValueBounded(t *testing.T) {
+	huge := strings.Repeat("Ａ ", 5<<20) // full-width and spaces: every fix would copy it
+	m := base()
+	m.Name, m.Mobile, m.BizMail, m.Address = huge, huge, huge, huge
+	m.Departments = []string{huge, huge}
+	f, ps := CheckMember(&m, &Options{})
+	long := map[Field]bool{}
+	for _, p := range ps {
+		if len(p.Value) > 4*QuoteRunes+len("…") || len(p.Message) > 1024 {
+			t.Errorf("%s carries %d bytes of value, %d of message", p.Code, len(p.Value), len(p.Message))
 		}
+		if p.Code == CodeValueTooLong {
+			long[p.Field] = true
+		} else if p.Field != FieldMobile || p.Code != CodeContactMissing {
+			t.Errorf("unexpected %s on %s", p.Code, p.Field)
+		}
+	}
+	for _, fd := range []Field{FieldName, FieldMobile, FieldBizMail, FieldAddress, FieldDepartments} {
+		if !long[fd] {
+			t.Errorf("%s: no value_too_long", fd)
+		}
+	}
+	if f.Name != huge || f.Departments[0] != huge {
+		t.Error("an over-long value was changed")
+	}
+	// a value at the limit is an ordinary value
+	m = base()
+	m.Address = strings.Repeat("址", MaxCellChars)
+	if _, ps := CheckMember(&m, &Options{}); len(ps) != 1 || ps[0].Code != CodeAddressTooLong {
+		t.Errorf("32767 characters: got %+v", ps)
 	}
 }
 

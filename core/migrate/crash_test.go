@@ -4,14 +4,18 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"math/rand"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -54,9 +58,27 @@ func TestHelperProcess(t *testing.T) {
 	tgt := NewWeCom(c)
 	tgt.PollInterval = 2 * time.Millisecond
 	out := bufio.NewWriter(os.Stdout)
+	var outMu sync.Mutex
+	// MIGRATE_CRASH_KILL_CALL=N: SIGKILL this process right after the N-th
+	// write the target accepted (a create, a batch job submitted or its id
+	// journaled) and before the engine records it: the window between a
+	// successful create and its journal commit.
+	killCall, _ := strconv.ParseInt(os.Getenv("MIGRATE_CRASH_KILL_CALL"), 10, 64)
+	var calls atomic.Int64
+	afterCall := func(key string, err error) {
+		if err == nil && killCall > 0 && calls.Add(1) == killCall {
+			outMu.Lock()
+			fmt.Fprintf(out, "K %s\n", key)
+			out.Flush()
+			self, _ := os.FindProcess(os.Getpid())
+			self.Kill() // SIGKILL: nothing after this runs
+			select {}
+		}
+	}
 	eng, err := New(st.DB(), project, p, tgt, Options{Workers: 6, Batch: BatchAlways, ChunkSize: 20,
-		FlushEvery: 10 * time.Millisecond, ProgressEvery: time.Millisecond,
-		OnProgress: func(pr Progress) { fmt.Fprintf(out, "P %d\n", pr.Done); out.Flush() }})
+		FlushEvery: 10 * time.Millisecond, ProgressEvery: time.Millisecond, RetryBackoff: 5 * time.Millisecond,
+		afterCall:  afterCall,
+		OnProgress: func(pr Progress) { outMu.Lock(); fmt.Fprintf(out, "P %d\n", pr.Done); out.Flush(); outMu.Unlock() }})
 	if err != nil {
 		fmt.Println("ERR", err)
 		os.Exit(2)
@@ -78,31 +100,52 @@ func TestHelperProcess(t *testing.T) {
 	os.Exit(0)
 }
 
+var crashSeed = flag.Int64("crash.seed", 0, "seed of TestCrashExactlyOnce's kill points (0: from the clock; also MIGRATE_CRASH_SEED)")
+
 // TestCrashExactlyOnce kills a migrating child process with SIGKILL at
-// random points (by progress count and by time), then lets a last run
-// finish, and proves every member and department is present exactly once.
-// Scenarios (fresh tenant and state each) repeat until at least 20 kills
-// happened in total (a loaded machine may let a child finish early).
+// random points — by progress count, by time, and right after the N-th
+// write the target accepted and before the engine journals it — then lets
+// a last run finish, and proves every member and department was created
+// exactly once: the simulator accepts and counts duplicate creates
+// (Knobs.AcceptDuplicateCreates, Server.Creates), so a resume that sends a
+// create or a batch job again fails the test. Scenarios (fresh tenant and state each) repeat until at
+// least 20 kills happened in total. The seed is logged; replay a failure
+// with MIGRATE_CRASH_SEED=N or -args -crash.seed=N.
 func TestCrashExactlyOnce(t *testing.T) {
 	if testing.Short() {
 		t.Skip("spawns processes")
 	}
-	rng := rand.New(rand.NewSource(time.Now().UnixNano()))
-	total := 0
-	for sc := 1; sc <= 4 && total < 20; sc++ {
-		n := crashScenario(t, rng, 24-total)
-		total += n
-		t.Logf("scenario %d: %d kills", sc, n)
+	seed := *crashSeed
+	if s, err := strconv.ParseInt(os.Getenv("MIGRATE_CRASH_SEED"), 10, 64); err == nil && s != 0 {
+		seed = s
 	}
-	if total < 20 {
-		t.Fatalf("only %d kills", total)
+	if seed == 0 {
+		seed = time.Now().UnixNano()
+	}
+	t.Logf("seed %d (replay: MIGRATE_CRASH_SEED=%d go test -tags migrated_fynedo ./core/migrate -run TestCrashExactlyOnce)", seed, seed)
+	rng := rand.New(rand.NewSource(seed))
+	total, window := 0, 0
+	for sc := 1; sc <= 4 && (total < 20 || window < 6); sc++ {
+		n, w := crashScenario(t, rng, 24-total)
+		total += n
+		window += w
+		t.Logf("scenario %d: %d kills, %d of them between an accepted write and its journal record", sc, n, w)
+		if t.Failed() {
+			t.Fatalf("failed with seed %d", seed)
+		}
+	}
+	if total < 20 || window < 6 {
+		t.Fatalf("only %d kills (%d in the write-to-journal window); seed %d", total, window, seed)
 	}
 }
 
-// crashScenario migrates a fresh 300-member company into a fresh simulator,
-// killing the child up to want times; it returns the kills made.
-func crashScenario(t *testing.T, rng *rand.Rand, want int) int {
-	sim, err := wecomsim.New(wecomsim.Options{})
+// crashScenario migrates a fresh 300-member company into a fresh simulator
+// that accepts duplicate creates, killing the child up to want times; it returns
+// the kills made and how many of them were in the write-to-journal window.
+func crashScenario(t *testing.T, rng *rand.Rand, want int) (int, int) {
+	// A target that accepts a create sent twice and counts it: a resume
+	// that repeats a create shows as a count of 2.
+	sim, err := wecomsim.New(wecomsim.Options{Knobs: wecomsim.Knobs{AcceptDuplicateCreates: true}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,10 +178,11 @@ func crashScenario(t *testing.T, rng *rand.Rand, want int) int {
 	total := OpCount(p)
 
 	var startup time.Duration // child start to its first progress line (fastest seen)
-	child := func(killAt int, killAfter time.Duration) (killed, finished bool, last int) {
+	window := 0
+	child := func(killAt int, killAfter time.Duration, killCall int) (killed, finished bool, last int) {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcess$")
 		cmd.Env = append(os.Environ(), "MIGRATE_CRASH_CHILD=1", "MIGRATE_CRASH_STATE="+statePath,
-			"MIGRATE_CRASH_PROJECT="+proj.ID, "MIGRATE_CRASH_BASE="+base)
+			"MIGRATE_CRASH_PROJECT="+proj.ID, "MIGRATE_CRASH_BASE="+base, fmt.Sprintf("MIGRATE_CRASH_KILL_CALL=%d", killCall))
 		out, _ := cmd.StdoutPipe()
 		var stderr strings.Builder
 		cmd.Stderr = &stderr
@@ -164,6 +208,9 @@ func crashScenario(t *testing.T, rng *rand.Rand, want int) int {
 					cmd.Process.Kill() // SIGKILL
 					killed = true
 				}
+			case strings.HasPrefix(line, "K "):
+				window++
+				killed = true
 			case strings.HasPrefix(line, "END"):
 				finished = line == "END true"
 			case strings.HasPrefix(line, "INFO"):
@@ -173,7 +220,7 @@ func crashScenario(t *testing.T, rng *rand.Rand, want int) int {
 			}
 		}
 		err := cmd.Wait()
-		if killAt == 0 && killAfter == 0 && !finished {
+		if killAt == 0 && killAfter == 0 && killCall == 0 && !finished {
 			t.Logf("last child: %v; stderr: %s", err, stderr.String())
 		}
 		if timer != nil && !timer.Stop() && !finished {
@@ -187,21 +234,26 @@ func crashScenario(t *testing.T, rng *rand.Rand, want int) int {
 	kills, done := 0, 0
 	var points []string
 	for i := 0; i < 80 && kills < want; i++ {
-		var killAt int
+		var killAt, killCall int
 		var after time.Duration
-		if i%3 == 2 && startup > 0 && done < total*6/10 {
+		switch {
+		case i%3 == 2 && startup > 0 && done < total*6/10:
 			// By time: around the child's first progress line (journal
 			// load, reconcile) or shortly after it.
 			after = startup/2 + time.Duration(rng.Int63n(int64(startup/2+10*time.Millisecond)))
-		} else {
+		case i%3 == 1:
+			// Right after the target accepted a write, before the journal
+			// has it: 1 to about a third of the writes left.
+			killCall = 1 + rng.Intn(max(1, (total-done)/3))
+		default:
 			// Spread the remaining kills over the remaining operations.
 			span := max(1, (total*85/100-done)/(want-kills+1))
 			killAt = done + 1 + rng.Intn(max(1, 2*span-1))
 		}
-		killed, finished, last := child(killAt, after)
+		killed, finished, last := child(killAt, after, killCall)
 		if killed {
 			kills++
-			points = append(points, fmt.Sprintf("%d/%v→%d", killAt, after, last))
+			points = append(points, fmt.Sprintf("%d/%v/#%d→%d", killAt, after, killCall, last))
 		}
 		if last > done {
 			done = last
@@ -211,11 +263,12 @@ func crashScenario(t *testing.T, rng *rand.Rand, want int) int {
 			break
 		}
 	}
-	if _, finished, _ := child(0, 0); !finished {
+	if _, finished, _ := child(0, 0, 0); !finished {
 		t.Fatal("the last run did not finish with everything verified")
 	}
-	t.Logf("%d kills (kill-at/after→progress seen): %v", kills, points)
+	t.Logf("%d kills (kill-at/after/#write→progress seen): %v", kills, points)
 	exactlyOnce(t, sim, p)
+	createdOnce(t, sim, p)
 	if n := len(sim.State().Users); n != 300 {
 		t.Errorf("tenant has %d users, want 300", n)
 	}
@@ -229,5 +282,32 @@ func crashScenario(t *testing.T, rng *rand.Rand, want int) int {
 		t.Errorf("journal: %+v %+v %v", res, meta, err)
 	}
 	t.Logf("runs %d, sim calls %v", meta.Runs, sim.Stats().Calls)
-	return kills
+	return kills, window
+}
+
+// createdOnce fails t unless the simulator counted exactly one successful
+// create of every member and department of p, and no batch row twice.
+func createdOnce(t testing.TB, sim *wecomsim.Server, p *plan.Plan) {
+	t.Helper()
+	c := sim.Creates()
+	var bad []string
+	for _, m := range p.Create {
+		if n := c.UserCreates(m.User.UserID); n != 1 {
+			bad = append(bad, fmt.Sprintf("member %s created %d times", m.User.UserID, n))
+		}
+	}
+	for _, d := range p.Departments {
+		if n := c.DepartmentCreates(d.ParentID, d.Name); n != 1 {
+			bad = append(bad, fmt.Sprintf("department %s created %d times", d.Path, n))
+		}
+	}
+	for uid, n := range c.SyncRows {
+		if n > 1 {
+			bad = append(bad, fmt.Sprintf("member %s sent in %d batch jobs", uid, n))
+		}
+	}
+	sort.Strings(bad)
+	if len(bad) > 0 {
+		t.Errorf("not exactly once (%d): %s", len(bad), strings.Join(bad[:min(len(bad), 20)], "; "))
+	}
 }

@@ -30,11 +30,30 @@ type fake struct {
 	loseAnswer map[string]bool
 	// onCall runs before every write (tests cancel contexts from it).
 	onCall func(n int)
+	// flaky makes the next writes of a key (userid, or "d"+department
+	// name) fail with these codes, one per call, before anything is applied.
+	flaky map[string][]int
+	// inflight counts CreateUser calls running; maxInflight is its peak.
+	// hold, when set, runs inside CreateUser while counted.
+	inflight, maxInflight int
+	hold                  func()
+}
+
+// flake pops the next planned transient failure of key.
+func (f *fake) flake(api, key string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	codes := f.flaky[key]
+	if len(codes) == 0 {
+		return nil
+	}
+	f.flaky[key] = codes[1:]
+	return &wecom.Error{API: api, Code: codes[0], Item: key, Msg: "flaky"}
 }
 
 func newFake() *fake {
 	return &fake{depts: map[int]plan.TargetDept{1: {ID: 1}}, users: map[string]plan.User{}, mobiles: map[string]string{},
-		failUser: map[string]int{}, loseAnswer: map[string]bool{}}
+		failUser: map[string]int{}, loseAnswer: map[string]bool{}, flaky: map[string][]int{}}
 }
 
 func (f *fake) hook() {
@@ -81,6 +100,9 @@ func (f *fake) CreateDepartment(ctx context.Context, d plan.Department) error {
 	f.hook()
 	if err := ctx.Err(); err != nil {
 		return &wecom.Error{Code: wecom.CodeTransport, Err: err}
+	}
+	if err := f.flake("department/create", "d"+d.Name); err != nil {
+		return err
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -134,6 +156,18 @@ func (f *fake) CreateUser(ctx context.Context, u plan.User) error {
 		return &wecom.Error{Code: wecom.CodeTransport, Err: err}
 	}
 	f.mu.Lock()
+	f.inflight++
+	f.maxInflight = max(f.maxInflight, f.inflight)
+	hold := f.hold
+	f.mu.Unlock()
+	defer func() { f.mu.Lock(); f.inflight--; f.mu.Unlock() }()
+	if hold != nil {
+		hold()
+	}
+	if err := f.flake("user/create", strings.ToLower(u.UserID)); err != nil {
+		return err
+	}
+	f.mu.Lock()
 	defer f.mu.Unlock()
 	if err := f.createLocked(u); err != nil {
 		return err
@@ -149,6 +183,9 @@ func (f *fake) UpdateUser(ctx context.Context, u plan.User) error {
 	f.hook()
 	if err := ctx.Err(); err != nil {
 		return &wecom.Error{Code: wecom.CodeTransport, Err: err}
+	}
+	if err := f.flake("user/update", strings.ToLower(u.UserID)); err != nil {
+		return err
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -21,7 +22,8 @@ var metaKey = []byte("!meta")
 
 // Operation states in the journal.
 const (
-	StatePending = "pending" // planned, not known to be done
+	StatePending = "pending" // planned, never sent (also: no record at all)
+	StateSent    = "sent"    // may have been sent: verified against the target before it is sent again
 	StateDone    = "done"    // done (by us, or found present when reconciling)
 	StateFailed  = "failed"  // failed for good; RetryFailed runs it again
 )
@@ -49,7 +51,14 @@ type Meta struct {
 	Elapsed      time.Duration `json:"elapsed"`
 	Commits      int64         `json:"commits"`
 	Mode         string        `json:"mode,omitempty"` // "per-member" or "batch"
+	// Intent: every call is recorded as "sent" before it leaves, and an
+	// operation without a record was never sent. Journals without it
+	// (older versions) treat every unfinished operation as maybe sent.
+	Intent bool `json:"intent,omitempty"`
 }
+
+// jobPrefix starts the key of a batch job submitted and not yet applied.
+const jobPrefix = "!job/"
 
 // Journal is a project's migration journal: one record per operation, kept
 // in bbolt and written in batched transactions — Put buffers, a background
@@ -61,6 +70,7 @@ type Journal struct {
 	project string
 
 	mu      sync.Mutex
+	writeMu sync.Mutex // one Flush at a time, so newer records never lose to older ones
 	buf     map[string]Record
 	flushOp int
 	kick    chan struct{}
@@ -117,8 +127,11 @@ func (j *Journal) Put(key string, r Record) {
 	}
 }
 
-// Flush commits every buffered record in one transaction.
+// Flush commits every buffered record in one transaction. When it returns
+// nil, every record Put before the call is durable.
 func (j *Journal) Flush() error {
+	j.writeMu.Lock()
+	defer j.writeMu.Unlock()
 	j.mu.Lock()
 	if len(j.buf) == 0 {
 		err := j.err
@@ -175,6 +188,53 @@ func (j *Journal) PutMeta(m Meta) error {
 		return fmt.Errorf("write migration journal meta: %w", err)
 	}
 	return nil
+}
+
+// PutJob durably records that batch job id was submitted (before its
+// result is awaited), so a resumed run awaits it instead of submitting its
+// rows again.
+func (j *Journal) PutJob(id string) error { return j.putRaw(jobPrefix+id, []byte("{}")) }
+
+// DeleteJob forgets job id once its rows are applied.
+func (j *Journal) DeleteJob(id string) error { return j.putRaw(jobPrefix+id, nil) }
+
+// putRaw writes (v nil: deletes) one key in its own transaction.
+func (j *Journal) putRaw(key string, v []byte) error {
+	err := j.db.Update(func(tx *bolt.Tx) error {
+		b, err := store.ProjectSubBucket(tx, j.project, JournalBucket)
+		if err != nil {
+			return err
+		}
+		if v == nil {
+			return b.Delete([]byte(key))
+		}
+		return b.Put([]byte(key), v)
+	})
+	j.commits.Add(1)
+	if err != nil {
+		return fmt.Errorf("write migration journal: %w", err)
+	}
+	return nil
+}
+
+// Jobs lists the batch jobs submitted and not yet applied.
+func (j *Journal) Jobs() ([]string, error) {
+	var out []string
+	err := j.db.View(func(tx *bolt.Tx) error {
+		b, err := store.ProjectSubBucket(tx, j.project, JournalBucket)
+		if err != nil || b == nil {
+			return err
+		}
+		c := b.Cursor()
+		for k, _ := c.Seek([]byte(jobPrefix)); k != nil && strings.HasPrefix(string(k), jobPrefix); k, _ = c.Next() {
+			out = append(out, string(k[len(jobPrefix):]))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read migration journal: %w", err)
+	}
+	return out, nil
 }
 
 // PutAll writes records in one transaction at once (used to record every
@@ -240,6 +300,9 @@ func LoadJournal(db *bolt.DB, project string) (meta Meta, ok bool, recs map[stri
 			if string(k) == string(metaKey) {
 				ok = true
 				return json.Unmarshal(v, &meta)
+			}
+			if len(k) > 0 && k[0] == '!' {
+				return nil // jobs and future bookkeeping
 			}
 			var r Record
 			if err := json.Unmarshal(v, &r); err != nil {

@@ -208,3 +208,31 @@ func TestSimulatorPreflight(t *testing.T) {
 		t.Errorf("checks %+v", checks)
 	}
 }
+
+// TestSimulatorTransientStorm: 600 members arrive, none failed, while the
+// simulator answers busy (-1) at random, expires tokens every few dozen
+// milliseconds (42001), invalidates them early every 25 calls (40014 for
+// the calls in flight) and caps concurrent calls (45033) far below the
+// engine's calls in flight.
+func TestSimulatorTransientStorm(t *testing.T) {
+	if testing.Short() {
+		t.Skip("600 members through faults")
+	}
+	sim, tgt := startSim(t, wecomsim.Knobs{FaultRate: 0.05, TokenLifetime: 40 * time.Millisecond, TokenInvalidateEvery: 25, MaxConcurrent: 4, Latency: 2 * time.Millisecond})
+	dir := sample.Company(600, 21)
+	e := newEnv(t)
+	p := mustPlan(t, tgt, dir, plan.MethodNew)
+	res, err := run(t, e, p, tgt, Options{RetryBackoff: 50 * time.Millisecond}, context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.OK() || res.MembersCreated != 600 || res.Failed != 0 {
+		t.Fatalf("result: %d created, %d failed %+v", res.MembersCreated, res.Failed, res.Failures[:min(3, len(res.Failures))])
+	}
+	exactlyOnce(t, sim, p)
+	st := sim.Stats()
+	t.Logf("answers by code: %v", st.ByCode)
+	if st.ByCode[-1] == 0 || st.ByCode[45033] == 0 || st.ByCode[42001] == 0 || st.ByCode[40014] == 0 {
+		t.Errorf("not every fault happened: %v", st.ByCode)
+	}
+}

@@ -163,20 +163,36 @@ func SyncCSV(users []plan.User) ([]byte, error) {
 	return buf.Bytes(), cw.Error()
 }
 
+// MaxInFlight is the client's bound of calls in flight: the engine runs
+// that many at most and the client's adaptive limiter paces them.
+func (w *WeCom) MaxInFlight() int { return w.C.MaxInFlight() }
+
 // SyncUsers implements Target: upload the CSV, start batch/syncuser, wait.
 func (w *WeCom) SyncUsers(ctx context.Context, users []plan.User, progress func(int)) ([]RowResult, error) {
+	job, err := w.SubmitSync(ctx, users)
+	if err != nil {
+		return nil, err
+	}
+	return w.AwaitSync(ctx, job, progress)
+}
+
+// SubmitSync implements BatchTarget: upload the CSV and start
+// batch/syncuser; it returns the job id.
+func (w *WeCom) SubmitSync(ctx context.Context, users []plan.User) (string, error) {
 	data, err := SyncCSV(users)
 	if err != nil {
-		return nil, fmt.Errorf("batch CSV: %w", err)
+		return "", fmt.Errorf("batch CSV: %w", err)
 	}
 	media, err := w.C.UploadMedia(ctx, "members.csv", data)
 	if err != nil {
-		return nil, err
+		return "", err
 	}
-	job, err := w.C.SyncUser(ctx, media)
-	if err != nil {
-		return nil, err
-	}
+	return w.C.SyncUser(ctx, media)
+}
+
+// AwaitSync implements BatchTarget: poll job until it finishes and return
+// one result per row it reported.
+func (w *WeCom) AwaitSync(ctx context.Context, job string, progress func(int)) ([]RowResult, error) {
 	iv := w.PollInterval
 	if iv <= 0 {
 		iv = time.Second

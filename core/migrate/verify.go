@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"exmail-upgrade/core/plan"
+	"exmail-upgrade/core/text"
 )
 
 // Verification is what reading the target back found.
@@ -28,21 +29,23 @@ type Verification struct {
 	Error               string    `json:"error,omitempty"` // the target could not be read
 }
 
-// Summary is a one-line bilingual description.
-func (v *Verification) Summary() string {
+// Summary is a one-line bilingual description (Text joined).
+func (v *Verification) Summary() string { return v.Text().Joined() }
+
+// Text is the one-line description in both languages.
+func (v *Verification) Text() text.T {
 	if v == nil {
-		return "未核验 / not verified"
+		return text.New("未核验", "not verified")
 	}
 	if v.Error != "" {
-		return "核验失败 / verification failed: " + v.Error
+		return text.New("核验失败: "+v.Error, "verification failed: "+v.Error)
 	}
-	s := fmt.Sprintf("核验: 部门 %d/%d, 成员 %d/%d 在目标企业中 / verified: %d/%d departments, %d/%d members present",
-		v.DepartmentsFound, v.DepartmentsExpected, v.MembersFound, v.MembersExpected,
+	t := text.Sprintf("核验: 部门 %d/%d, 成员 %d/%d 在目标企业中", "verified: %d/%d departments, %d/%d members present",
 		v.DepartmentsFound, v.DepartmentsExpected, v.MembersFound, v.MembersExpected)
 	if len(v.DuplicateMembers) > 0 {
-		s += fmt.Sprintf("; 重复 / duplicates: %d", len(v.DuplicateMembers))
+		t = t.Append("", text.Sprintf("; 重复: %d", "; duplicates: %d", len(v.DuplicateMembers)))
 	}
-	return s
+	return t
 }
 
 // Verify reads the target back (department/simplelist, user/list_id) and

@@ -16,6 +16,7 @@ import (
 
 	"exmail-upgrade/core/migrate"
 	"exmail-upgrade/core/plan"
+	"exmail-upgrade/core/text"
 )
 
 // Input is what a report is made of. Records may be nil (nothing run yet);
@@ -157,30 +158,41 @@ func Count(in Input) Counts {
 
 // Summary returns the text summary (Chinese first, then English).
 func Summary(in Input) string {
-	c := Count(in)
 	var b strings.Builder
+	for _, l := range SummaryText(in) {
+		b.WriteString(l.Joined() + "\n")
+	}
+	return b.String()
+}
+
+// SummaryText is Summary as lines in both languages, for a front end that
+// shows one language.
+func SummaryText(in Input) []text.T {
+	c := Count(in)
 	p := in.Plan
-	fmt.Fprintf(&b, "公司 / company: %s   方式 / method: %s\n", p.Company, p.Method)
-	fmt.Fprintf(&b, "部门 / departments: %d 新建成功 / created, %d 失败 / failed, %d 计划 / planned, %d 已存在 / existing\n",
-		c.DeptsDone, c.DeptsFailed, c.Departments, len(p.Matched))
-	fmt.Fprintf(&b, "成员 / members: %d 成功 / done, %d 失败 / failed, %d 待处理 / pending (新建 / create %d, 更新 / update %d), %d 不变 / untouched\n",
-		c.Done, c.Failed, c.Pending, c.Create, c.Update, c.Untouched)
+	out := []text.T{
+		text.Sprintf("公司: %s   方式: %s", "company: %s   method: %s", p.Company, p.Method),
+		text.Sprintf("部门: 新建成功 %d, 失败 %d, 计划 %d, 已存在 %d", "departments: %d created, %d failed, %d planned, %d existing",
+			c.DeptsDone, c.DeptsFailed, c.Departments, len(p.Matched)),
+		text.Sprintf("成员: 成功 %d, 失败 %d, 待处理 %d (新建 %d, 更新 %d), 不变 %d", "members: %d done, %d failed, %d pending (create %d, update %d), %d untouched",
+			c.Done, c.Failed, c.Pending, c.Create, c.Update, c.Untouched),
+	}
+	out = append(out, mailboxSummary(p)...) // mailboxes.go
 	if in.Meta != nil {
-		fmt.Fprintf(&b, "运行 / runs: %d, 用时 / time: %s, 日志事务 / journal commits: %d\n",
-			in.Meta.Runs, in.Meta.Elapsed.Round(time.Millisecond), in.Meta.Commits)
-		b.WriteString(in.Meta.Verification.Summary() + "\n")
+		out = append(out, text.Sprintf("运行 %d 次, 用时 %s, 日志事务 %d", "runs: %d, time: %s, journal commits: %d",
+			in.Meta.Runs, in.Meta.Elapsed.Round(time.Millisecond), in.Meta.Commits), in.Meta.Verification.Text())
 	}
 	switch {
 	case in.Meta == nil:
-		b.WriteString("尚未开始迁移 / migration not started\n")
+		out = append(out, text.New("尚未开始迁移", "migration not started"))
 	case c.Failed > 0:
-		b.WriteString("部分项目失败,见报告中的原因与建议 / some items failed; see the report for reasons and advice\n")
+		out = append(out, text.New("部分项目失败,见报告中的原因与建议", "some items failed; see the report for reasons and advice"))
 	case c.Pending > 0 || c.DeptsDone+c.DeptsFailed < c.Departments:
-		b.WriteString("迁移未完成,再次运行即可继续 / migration not finished; run again to resume\n")
+		out = append(out, text.New("迁移未完成,再次运行即可继续", "migration not finished; run again to resume"))
 	case in.Meta.Verification != nil && in.Meta.Verification.OK:
-		b.WriteString("迁移完成并已核验 / migration complete and verified\n")
+		out = append(out, text.New("迁移完成并已核验", "migration complete and verified"))
 	}
-	return b.String()
+	return out
 }
 
 // WriteFile writes the xlsx report to path (atomically).
@@ -354,6 +366,9 @@ func WriteXLSX(w io.Writer, in Input) error {
 	}
 	f.SetCellStyle(SheetIssues, "A1", "E1", head)
 	f.SetColWidth(SheetIssues, "D", "E", 60)
+	if err := writeMailboxesSheet(f, in.Plan, head); err != nil {
+		return err
+	}
 	f.SetActiveSheet(0)
 	_, err = f.WriteTo(w)
 	return err

@@ -33,3 +33,10 @@ func LoadHead(st *store.Store, id string) (h Head, ok bool, err error) {
 	ok, err = st.GetDoc(id, headDoc, &h)
 	return h, ok, err
 }
+
+// contactsOptions are the validation options of project f's contacts (its
+// mail domains).
+func contactsOptions(f *Flow) contacts.Options {
+	d, _ := MailDomains(f.Store, f.ID)
+	return contacts.Options{Domains: d}
+}

@@ -3,49 +3,51 @@ package session
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"exmail-upgrade/core/migrate"
-	"exmail-upgrade/core/plan"
 	"exmail-upgrade/core/store"
 	"exmail-upgrade/core/upgrade"
+	"exmail-upgrade/core/wecomsim"
 )
 
 // DemoSteps are the wizard steps a rehearsal can be advanced to for a
 // walk-through or a screenshot, in flow order.
 var DemoSteps = []string{"notice", "method", "target", "qr", "contacts", "plan", "migrate", "done"}
 
+// DemoLatency is how slowly the rehearsal target answers when a rehearsal
+// is advanced to "migrate", so the migration can be watched running.
+const DemoLatency = 200 * time.Millisecond
+
 // AdvanceRehearsal takes rehearsal project id to the start of step (one of
-// DemoSteps), doing what a user would do before it: tick the notice, pick a
-// method (bind for "qr", new otherwise), connect to the rehearsal target at
-// simPath and confirm it, keep only the valid rows with safe fixes applied,
-// plan and confirm, and for "done" run the migration. It returns the open
-// connection for the steps that need one (nil before "qr").
-func AdvanceRehearsal(st *store.Store, id, simPath, step string) (*Connection, error) {
-	idx := -1
-	for i, s := range DemoSteps {
-		if s == step {
-			idx = i
-		}
-	}
+// DemoSteps) through its Flow, doing what a user would do before it: tick
+// the notice, pick a method (bind for "qr", new otherwise), connect to the
+// rehearsal target and confirm it, keep only the valid rows with safe fixes
+// applied, plan and confirm, and for "done" run the migration. It returns
+// the flow, with its connection open from "qr" on.
+func AdvanceRehearsal(st *store.Store, id, step string) (*Flow, error) {
+	idx := slices.Index(DemoSteps, step)
 	if idx < 0 {
 		return nil, fmt.Errorf("unknown step %q (one of %v)", step, DemoSteps)
 	}
-	p, err := Open(st, id)
+	f, err := OpenFlow(st, id)
 	if err != nil {
 		return nil, err
 	}
-	at := func(s string) bool {
-		for i := range DemoSteps[:idx] {
-			if DemoSteps[i] == s {
-				return true
-			}
-		}
-		return false
+	if err := advance(f, DemoSteps[:idx], step); err != nil {
+		f.Close()
+		return nil, err
 	}
+	return f, nil
+}
+
+// advance walks f through the steps before step (those in past).
+func advance(f *Flow, past []string, step string) error {
+	at := func(s string) bool { return slices.Contains(past, s) }
 	if at("notice") {
-		if err := p.Up.AcknowledgeNotice(upgrade.NoticeKeys()); err != nil {
-			return nil, err
+		if err := f.AcknowledgeNotice(upgrade.NoticeKeys()); err != nil {
+			return err
 		}
 	}
 	method := upgrade.MethodNew
@@ -53,67 +55,62 @@ func AdvanceRehearsal(st *store.Store, id, simPath, step string) (*Connection, e
 		method = upgrade.MethodBind
 	}
 	if at("method") {
-		if err := p.Up.ChooseMethod(method); err != nil {
-			return nil, err
+		if err := f.ChooseMethod(method); err != nil {
+			return err
 		}
 	}
 	if !at("target") {
-		return nil, nil
+		return nil
 	}
-	dir, _, err := st.Contacts(id)
-	if err != nil {
-		return nil, err
-	}
-	conn, err := Connect(TargetConfig{Kind: TargetSim, SimPath: simPath}, method, dir)
-	if err != nil {
-		return nil, err
-	}
-	fail := func(err error) (*Connection, error) { conn.Close(); return nil, err }
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	t, err := conn.Identify(ctx, "")
+	t, err := f.CheckTarget(ctx, TargetConfig{Kind: upgrade.TargetSim}, "")
 	if err != nil {
-		return fail(err)
+		return err
 	}
-	if err := p.Up.IdentifyTarget(t); err != nil {
-		return fail(err)
+	if err := f.IdentifyTarget(t); err != nil {
+		return err
 	}
 	if step == "qr" {
-		return conn, nil
+		return nil
 	}
-	for g, n := p.Up.Confirmations(); g < n; g, n = p.Up.Confirmations() {
-		if err := p.Up.ConfirmTarget(); err != nil {
-			return fail(err)
+	for n := 1; n > 0; {
+		if n, err = f.ConfirmTarget("demo"); err != nil {
+			return err
 		}
 	}
 	if !at("contacts") {
-		return conn, nil
+		return nil
+	}
+	dir, _, err := f.Store.Contacts(f.ID)
+	if err != nil {
+		return err
 	}
 	clean := validRows(dir)
-	if err := SaveWorkingCopy(st, id, clean); err != nil {
-		return fail(err)
+	if err := SaveWorkingCopy(f.Store, f.ID, clean); err != nil {
+		return err
 	}
-	if _, err := p.Up.FreezeDirectory(clean, 0); err != nil {
-		return fail(err)
+	if _, err := f.FreezeContacts(clean, contactsOptions(f)); err != nil {
+		return err
 	}
 	if !at("plan") {
-		return conn, nil
+		return nil
 	}
-	pl, checks, err := p.Plan(ctx, conn, plan.ReadOptions{})
+	pl, checks, err := f.Plan(ctx)
 	if err != nil {
-		return fail(err)
+		return err
 	}
-	if pl == nil {
-		return fail(fmt.Errorf("plan: %+v", checks))
+	if err := f.ConfirmPlan(pl, checks, f.Name); err != nil {
+		return err
 	}
-	if err := p.ConfirmPlan(pl, p.Name); err != nil {
-		return fail(err)
+	if step == "migrate" {
+		if c := f.Connection(); c != nil && c.Sim != nil {
+			c.Sim.SetKnobs(wecomsim.Knobs{Latency: DemoLatency})
+		}
 	}
 	if !at("migrate") {
-		return conn, nil
+		return nil
 	}
-	if _, err := p.Run(ctx, conn, migrate.Options{}, false, nil); err != nil {
-		return fail(err)
-	}
-	return conn, nil
+	_, err = f.Run(ctx, migrate.Options{}, nil)
+	return err
 }

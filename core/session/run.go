@@ -8,6 +8,7 @@ import (
 	"exmail-upgrade/core/migrate"
 	"exmail-upgrade/core/plan"
 	"exmail-upgrade/core/store"
+	"exmail-upgrade/core/text"
 	"exmail-upgrade/core/upgrade"
 )
 
@@ -37,31 +38,24 @@ func Open(st *store.Store, id string) (*Project, error) {
 func (p *Project) frozen() (store.Snapshot, error) {
 	h := p.Up.State().SnapshotHash
 	if h == "" {
-		return store.Snapshot{}, fmt.Errorf("通讯录尚未确认就绪 / the contacts are not marked ready yet")
+		return store.Snapshot{}, text.NewError("通讯录尚未确认就绪", "the contacts are not marked ready yet")
 	}
 	snap, ok, err := p.Store.SnapshotByHash(p.ID, h)
 	if err != nil {
 		return store.Snapshot{}, err
 	}
 	if !ok {
-		return store.Snapshot{}, fmt.Errorf("找不到已冻结的通讯录 / the frozen contacts snapshot is missing")
+		return store.Snapshot{}, text.NewError("找不到已冻结的通讯录", "the frozen contacts snapshot is missing")
 	}
 	return snap, nil
 }
 
-// Plan reads the target through conn, runs the pre-flight checks and builds
+// planAndStore reads the target through conn, runs the pre-flight checks and builds
 // the plan of the frozen contacts, and stores it (unconfirmed). A plan is
-// nil when the target could not be read; the checks then say why.
-func (p *Project) Plan(ctx context.Context, conn *Connection, opt plan.ReadOptions) (*plan.Plan, []plan.Check, error) {
-	snap, err := p.frozen()
-	if err != nil {
-		return nil, nil, err
-	}
-	if opt.CreatedThisMonth == 0 {
-		opt.CreatedThisMonth = -1 // unknown unless the caller says
-	}
-	in := plan.Input{Method: plan.Method(p.Up.State().Method), Company: p.Name, Contacts: &snap.Directory}
-	pl, checks, err := plan.Prepare(ctx, conn.target(), opt, in)
+// nil when the target could not be read; the checks then say why. Counts
+// in opt that nobody knows must be Unknown (plan.ReadOptions).
+func (p *Project) planAndStore(ctx context.Context, conn *Connection, opt plan.ReadOptions) (*plan.Plan, []plan.Check, error) {
+	pl, checks, err := p.build(ctx, conn, opt)
 	if err != nil || pl == nil {
 		return pl, checks, err
 	}
@@ -69,10 +63,20 @@ func (p *Project) Plan(ctx context.Context, conn *Connection, opt plan.ReadOptio
 	if err != nil {
 		return nil, checks, err
 	}
-	if err := p.Store.SavePlan(p.ID, store.StoredPlan{Hash: pl.Hash(), SnapshotHash: snap.Hash, Data: data}); err != nil {
+	if err := p.Store.SavePlan(p.ID, store.StoredPlan{Hash: pl.Hash(), SnapshotHash: pl.ContactsHash, Data: data}); err != nil {
 		return nil, checks, err
 	}
 	return pl, checks, nil
+}
+
+// build is planAndStore without storing the plan.
+func (p *Project) build(ctx context.Context, conn *Connection, opt plan.ReadOptions) (*plan.Plan, []plan.Check, error) {
+	snap, err := p.frozen()
+	if err != nil {
+		return nil, nil, err
+	}
+	in := plan.Input{Method: plan.Method(p.Up.State().Method), Company: p.Name, Contacts: &snap.Directory}
+	return plan.Prepare(ctx, conn.target(), opt, in)
 }
 
 // StoredPlan returns the plan kept for the project.
@@ -82,17 +86,17 @@ func (p *Project) StoredPlan() (*plan.Plan, error) {
 		return nil, err
 	}
 	if !ok {
-		return nil, fmt.Errorf("还没有迁移计划 / there is no migration plan yet")
+		return nil, text.NewError("还没有迁移计划", "there is no migration plan yet")
 	}
 	return plan.Unmarshal(sp.Data)
 }
 
-// ConfirmPlan is the creator's typed confirmation of pl: it stores pl as
+// confirmPlan is the creator's typed confirmation of pl: it stores pl as
 // the project's plan (stamped with who confirmed it), and the state machine
 // then confirms it against the frozen contacts.
-func (p *Project) ConfirmPlan(pl *plan.Plan, typedName string) error {
+func (p *Project) confirmPlan(pl *plan.Plan, typedName string) error {
 	if pl.Blocked() {
-		return fmt.Errorf("计划存在冲突，不能开始 / the plan has conflicts and cannot start")
+		return text.NewError("计划存在冲突，不能开始", "the plan has conflicts and cannot start")
 	}
 	data, err := pl.Marshal()
 	if err != nil {
@@ -111,20 +115,20 @@ type refusal struct{ error }
 
 func (r refusal) Unwrap() error { return r.error }
 
-// Refused reports whether Run returned err before the migration started
+// Refused reports whether a run returned err before the migration started
 // (no plan, wrong stage, an engine that could not be set up).
 func Refused(err error) bool {
 	var r refusal
 	return errors.As(err, &r)
 }
 
-// Run starts, resumes or retries the migration of the confirmed plan on
+// run starts, resumes or retries the migration of the confirmed plan on
 // conn and records its outcome in the upgrade state. It returns
 // migrate.ErrInterrupted (with the partial result) when ctx ends first: the
 // journal is flushed and running again resumes. retryFailed runs only the
 // items that failed for good (from failed_items). Errors before the engine
 // starts satisfy Refused.
-func (p *Project) Run(ctx context.Context, conn *Connection, opt migrate.Options, retryFailed bool, started func(*migrate.Engine)) (*migrate.Result, error) {
+func (p *Project) run(ctx context.Context, conn *Connection, opt migrate.Options, retryFailed bool, started func(*migrate.Engine)) (*migrate.Result, error) {
 	eng, hash, err := p.begin(conn, opt, retryFailed)
 	if err != nil {
 		return nil, refusal{err}
@@ -156,10 +160,18 @@ func (p *Project) Run(ctx context.Context, conn *Connection, opt migrate.Options
 // begin moves the state machine to migrating (start, resume or retry) and
 // sets up the engine; it returns the engine and the frozen contacts' hash.
 func (p *Project) begin(conn *Connection, opt migrate.Options, retryFailed bool) (*migrate.Engine, string, error) {
+	// A 100,000-member plan and snapshot take a while to read: say so.
+	step := func(s string) {
+		if opt.OnProgress != nil {
+			opt.OnProgress(migrate.Progress{Phase: migrate.PhasePrepare, Step: s})
+		}
+	}
+	step(migrate.StepPlan)
 	pl, err := p.StoredPlan()
 	if err != nil {
 		return nil, "", err
 	}
+	step(migrate.StepFreeze)
 	snap, err := p.frozen()
 	if err != nil {
 		return nil, "", err
@@ -171,7 +183,7 @@ func (p *Project) begin(conn *Connection, opt migrate.Options, retryFailed bool)
 		err = p.Up.ResumeMigration()
 	case upgrade.StageFailedItems:
 		if !retryFailed {
-			return nil, "", fmt.Errorf("迁移已结束，部分失败；请选择重试失败项 / the migration ended with failures; choose retry failed")
+			return nil, "", text.NewError("迁移已结束，部分失败；请修正或重试失败项", "the migration ended with failures; correct or retry the failed items")
 		}
 		err = p.Up.RetryFailed()
 	default:

@@ -14,9 +14,9 @@ import (
 	"exmail-upgrade/core/upgrade"
 )
 
-// walk takes a project with clean contacts from new to plan_confirmed on a
-// rehearsal target and returns the open connection and the plan.
-func walk(t *testing.T, st *store.Store, dir *contacts.Directory, method upgrade.Method) (*Project, *Connection, *plan.Plan) {
+// walk takes a project with clean contacts from new to a stored plan on a
+// rehearsal target through its Flow and returns the flow and the plan.
+func walk(t *testing.T, st *store.Store, dir *contacts.Directory, method upgrade.Method) (*Flow, *Connection, *plan.Plan) {
 	t.Helper()
 	pr, err := st.CreateProject("演练科技有限公司")
 	if err != nil {
@@ -25,37 +25,41 @@ func walk(t *testing.T, st *store.Store, dir *contacts.Directory, method upgrade
 	if err := st.SaveContacts(pr.ID, dir); err != nil {
 		t.Fatal(err)
 	}
-	p, err := Open(st, pr.ID)
+	f, err := OpenFlow(st, pr.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	must(t, p.Up.AcknowledgeNotice(upgrade.NoticeKeys()))
-	must(t, p.Up.ChooseMethod(method))
-	conn, err := Connect(TargetConfig{Kind: TargetSim, SimPath: filepath.Join(t.TempDir(), "sim.db")}, method, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
+	t.Cleanup(func() { f.Close() })
+	must(t, f.AcknowledgeNotice(upgrade.NoticeKeys()))
+	must(t, f.ChooseMethod(method))
 	ctx := context.Background()
-	tgt, err := conn.Identify(ctx, "")
+	tgt, err := f.CheckTarget(ctx, TargetConfig{Kind: upgrade.TargetSim}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if method == upgrade.MethodBind && tgt.Members == 0 {
 		t.Fatal("bind rehearsal target should hold an existing company")
 	}
-	must(t, p.Up.IdentifyTarget(tgt))
-	for g, n := p.Up.Confirmations(); g < n; g, n = p.Up.Confirmations() {
-		must(t, p.Up.ConfirmTarget())
-	}
-	snap, err := st.FreezeSnapshot(p.ID, dir)
+	must(t, f.IdentifyTarget(tgt))
+	confirmAll(t, f)
+	_, err = f.FreezeContacts(dir, contacts.Options{})
 	must(t, err)
-	must(t, p.Up.FreezeContacts(snap.Hash, 0))
-	pl, checks, err := p.Plan(ctx, conn, plan.ReadOptions{})
+	pl, checks, err := f.Plan(ctx)
 	if err != nil || pl == nil {
 		t.Fatalf("plan: %v %+v", err, checks)
 	}
-	return p, conn, pl
+	return f, f.Connection(), pl
+}
+
+// confirmAll gives every target confirmation the method needs.
+func confirmAll(t *testing.T, f *Flow) {
+	t.Helper()
+	for n := 1; n > 0; {
+		var err error
+		if n, err = f.ConfirmTarget("test"); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 func must(t *testing.T, err error) {
@@ -74,13 +78,13 @@ func TestMethodNewEndToEnd(t *testing.T) {
 	if pl.Blocked() || len(pl.Create) != 150 {
 		t.Fatalf("plan: blocked %v, %d to create, conflicts %+v", pl.Blocked(), len(pl.Create), pl.Conflicts)
 	}
-	if err := p.ConfirmPlan(pl, "别的公司"); err == nil {
+	if err := p.ConfirmPlan(pl, nil, "别的公司"); err == nil {
 		t.Fatal("a wrong typed company name was accepted")
 	}
-	must(t, p.ConfirmPlan(pl, "演练科技有限公司"))
+	must(t, p.ConfirmPlan(pl, nil, "演练科技有限公司"))
 	var events int
-	res, err := p.Run(context.Background(), conn, migrate.Options{ProgressEvery: time.Millisecond,
-		OnProgress: func(migrate.Progress) { events++ }}, false, nil)
+	res, err := p.Run(context.Background(), migrate.Options{ProgressEvery: time.Millisecond,
+		OnProgress: func(migrate.Progress) { events++ }}, nil)
 	must(t, err)
 	if !res.OK() || res.MembersCreated != 150 || res.Verification == nil {
 		t.Fatalf("result %+v", res)
@@ -95,7 +99,7 @@ func TestMethodNewEndToEnd(t *testing.T) {
 		t.Fatalf("target holds %d members", got)
 	}
 	// Locked for ever: the upgrade cannot run twice.
-	if _, err := p.Run(context.Background(), conn, migrate.Options{}, false, nil); err == nil {
+	if _, err := p.Run(context.Background(), migrate.Options{}, nil); err == nil {
 		t.Fatal("a done project ran again")
 	}
 }
@@ -121,7 +125,7 @@ func TestBindRehearsalWithProblemRows(t *testing.T) {
 	for seed := int64(1); seed <= 20; seed++ {
 		dir := sample.Company(240, seed)
 		sample.Plant(dir, 0.05, seed)
-		conn, err := Connect(TargetConfig{Kind: TargetSim, SimPath: filepath.Join(t.TempDir(), "sim.db")}, upgrade.MethodBind, dir)
+		conn, err := Connect(TargetConfig{Kind: upgrade.TargetSim, SimPath: filepath.Join(t.TempDir(), "sim.db")}, upgrade.MethodBind, dir)
 		if err != nil {
 			t.Fatalf("seed %d: %v", seed, err)
 		}
@@ -139,20 +143,18 @@ func TestAdvanceRehearsalToEveryStep(t *testing.T) {
 	for i, step := range DemoSteps {
 		p, err := NewRehearsal(st, time.Date(2026, 1, 1, 0, 0, i, 0, time.UTC))
 		must(t, err)
-		conn, err := AdvanceRehearsal(st, p.ID, filepath.Join(t.TempDir(), step+".db"), step)
+		f, err := AdvanceRehearsal(st, p.ID, step)
 		if err != nil {
 			t.Fatalf("%s: %v", step, err)
 		}
-		if conn != nil {
-			conn.Close()
-		}
+		f.Close()
 		up, err := upgrade.Load(st, p.ID)
 		must(t, err)
 		if up.Stage() != want[step] {
 			t.Fatalf("%s: stage %s, want %s", step, up.Stage(), want[step])
 		}
 	}
-	if _, err := AdvanceRehearsal(st, "x", "", "nowhere"); err == nil {
+	if _, err := AdvanceRehearsal(st, "x", "nowhere"); err == nil {
 		t.Fatal("unknown step accepted")
 	}
 }
@@ -189,18 +191,18 @@ func TestConfirmPlanStoresItAndRunRefusesBeforeIt(t *testing.T) {
 	if conn.Target == nil || conn.Target.PollInterval >= time.Second {
 		t.Fatalf("rehearsal target %+v: want the simulator's fast batch polling", conn.Target)
 	}
-	if _, err := p.Run(context.Background(), conn, migrate.Options{}, false, nil); err == nil || !Refused(err) {
+	if _, err := p.Run(context.Background(), migrate.Options{}, nil); err == nil || !Refused(err) {
 		t.Fatalf("run before confirmation: %v (refused %v)", err, Refused(err))
 	}
 	if Refused(migrate.ErrInterrupted) {
 		t.Fatal("an engine error counts as refused")
 	}
-	must(t, p.ConfirmPlan(pl, p.Name))
+	must(t, p.ConfirmPlan(pl, nil, p.Name))
 	sp, ok, err := st.Plan(p.ID)
 	if err != nil || !ok || sp.Hash != pl.Hash() || sp.SnapshotHash != pl.ContactsHash || sp.ConfirmedBy == "" || sp.ConfirmedAt.IsZero() {
 		t.Fatalf("stored plan %+v ok %v err %v", sp, ok, err)
 	}
-	res, err := p.Run(context.Background(), conn, migrate.Options{}, false, nil)
+	res, err := p.Run(context.Background(), migrate.Options{}, nil)
 	if err != nil || !res.OK() || p.Up.Stage() != upgrade.StageDone {
 		t.Fatalf("run: %v %+v stage %s", err, res, p.Up.Stage())
 	}

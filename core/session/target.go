@@ -9,26 +9,22 @@ import (
 
 	"exmail-upgrade/core/contacts"
 	"exmail-upgrade/core/migrate"
+	"exmail-upgrade/core/text"
 	"exmail-upgrade/core/upgrade"
 	"exmail-upgrade/core/wecom"
 	"exmail-upgrade/core/wecomsim"
 )
 
-// Target kinds.
-const (
-	TargetSim   = "sim"   // the embedded rehearsal WeCom
-	TargetWeCom = "wecom" // the real WeCom contacts API
-)
-
 // TargetConfig says where the directory goes. The secret is held in memory
 // only: it is never written to the state file.
 type TargetConfig struct {
-	Kind    string // TargetSim or TargetWeCom
-	CorpID  string // real WeCom: 企业ID
-	Secret  string // real WeCom: 通讯录同步 secret
-	APIBase string // real WeCom: API base URL (empty: the real service)
+	Kind    upgrade.TargetKind // upgrade.TargetSim or upgrade.TargetWeCom
+	CorpID  string             // real WeCom: 企业ID
+	Secret  string             // real WeCom: 通讯录同步 secret
+	APIBase string             // real WeCom: API base URL (empty: the real service)
 	// SimPath is the rehearsal tenant's bbolt file; it persists between runs
-	// so a resumed migration sees the same tenant.
+	// so a resumed migration sees the same tenant (Flow.Connect sets it to
+	// RehearsalTenantPath).
 	SimPath string
 	// Rate bounds the client's calls per minute (0: the client default;
 	// rehearsals then run unlimited).
@@ -47,7 +43,7 @@ type Connection struct {
 	Target  *migrate.WeCom
 	Sim     *wecomsim.Server // nil for the real WeCom
 	BaseURL string           // the simulator's address; empty for the real WeCom
-	Kind    string
+	Kind    upgrade.TargetKind
 	CorpID  string
 	stop    func() error
 }
@@ -78,21 +74,25 @@ func (c *Connection) Close() error {
 // conflicts to resolve.
 func Connect(cfg TargetConfig, method upgrade.Method, dir *contacts.Directory) (*Connection, error) {
 	switch cfg.Kind {
-	case TargetSim:
+	case upgrade.TargetSim:
 		return connectSim(cfg, method, dir)
-	case TargetWeCom:
+	case upgrade.TargetWeCom:
 		if strings.TrimSpace(cfg.CorpID) == "" || cfg.Secret == "" {
-			return nil, fmt.Errorf("需要企业ID和通讯录同步Secret / corp ID and contact-sync secret are required")
+			return nil, text.NewError("需要企业ID和通讯录同步Secret", "corp ID and contact-sync secret are required")
 		}
 		c, err := wecom.New(wecom.Config{BaseURL: cfg.APIBase, CorpID: strings.TrimSpace(cfg.CorpID),
 			Secret: cfg.Secret, RatePerMinute: cfg.Rate})
 		if err != nil {
 			return nil, err
 		}
-		return &Connection{Client: c, Target: migrate.NewWeCom(c), Kind: TargetWeCom, CorpID: strings.TrimSpace(cfg.CorpID)}, nil
+		return &Connection{Client: c, Target: migrate.NewWeCom(c), Kind: upgrade.TargetWeCom, CorpID: strings.TrimSpace(cfg.CorpID)}, nil
 	}
-	return nil, fmt.Errorf("未知目标 %q / unknown target %q", cfg.Kind, cfg.Kind)
+	return nil, text.Errorf("未知目标 %q", "unknown target %q", cfg.Kind)
 }
+
+// RehearsalSeed generates the existing company of a bind rehearsal tenant
+// (migrate.ExistingCompany): the same in every front end.
+const RehearsalSeed = 7
 
 func connectSim(cfg TargetConfig, method upgrade.Method, dir *contacts.Directory) (*Connection, error) {
 	if cfg.SimPath == "" {
@@ -105,14 +105,14 @@ func connectSim(cfg TargetConfig, method upgrade.Method, dir *contacts.Directory
 	if method == upgrade.MethodBind {
 		opt.Existing = cfg.Existing
 		if opt.Existing == nil && dir != nil {
-			opt.Existing = migrate.ExistingCompany(validRows(dir), 7)
+			opt.Existing = migrate.ExistingCompany(validRows(dir), RehearsalSeed)
 		}
 	}
 	r, err := migrate.StartRehearsal(opt)
 	if err != nil {
 		return nil, err
 	}
-	return &Connection{Client: r.Client, Target: r.Target, Sim: r.Server, BaseURL: r.BaseURL, Kind: TargetSim,
+	return &Connection{Client: r.Client, Target: r.Target, Sim: r.Server, BaseURL: r.BaseURL, Kind: upgrade.TargetSim,
 		CorpID: r.Server.CorpID(), stop: r.Close}, nil
 }
 
@@ -139,13 +139,13 @@ func (c *Connection) Identify(ctx context.Context, name string) (upgrade.Target,
 		nd-- // the root is the company itself
 	}
 	if name == "" {
-		if c.Kind == TargetSim {
+		if c.Kind == upgrade.TargetSim {
 			name = "演练企业微信 Rehearsal WeCom"
 		} else {
 			name = c.CorpID
 		}
 	}
-	return upgrade.Target{Kind: upgrade.TargetKind(c.Kind), CorpID: c.CorpID, Name: name,
+	return upgrade.Target{Kind: c.Kind, CorpID: c.CorpID, Name: name,
 		Members: len(seen), Departments: nd}, nil
 }
 

@@ -1,10 +1,13 @@
 package sheet
 
 import (
+	"archive/zip"
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -152,4 +155,47 @@ func BenchmarkStreamOnly(b *testing.B) {
 	}
 	b.ReportMetric(float64(benchRows*b.N)/b.Elapsed().Seconds(), "rows/s")
 	b.ReportMetric(float64(peak)/(1<<20), "peakMB")
+}
+
+// BenchmarkHostile reads the hostile files of TestCorruptWorkbooksAreUnreadable
+// and friends at full size: a cell at column XFD on each of 300,000 rows,
+// one 10 MB shared string used by 2,000 rows, and 20 MB of commas. Each
+// must be answered well within 30 s and 1 GB (see peakMB).
+func BenchmarkHostile(b *testing.B) {
+	var xfd strings.Builder
+	xfd.WriteString(sheetHead + `<row r="1">` + inl("A1", "姓名") + inl("B1", "部门") + inl("C1", "手机") + `</row>`)
+	for r := 2; r <= 300001; r++ {
+		fmt.Fprintf(&xfd, `<row r="%d">%s%s<c r="C%d"><v>%d</v></c>%s</row>`, r, inl(fmt.Sprintf("A%d", r), "张三"), inl(fmt.Sprintf("B%d", r), "研发"), r, 13800000000+r, inl(fmt.Sprintf("XFD%d", r), "far"))
+	}
+	xfd.WriteString(sheetTail)
+	huge := strings.Repeat("张", 10<<20/3)
+	sst := `<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>姓名</t></si><si><t>部门</t></si><si><t>` + huge + `</t></si></sst>`
+	var hs strings.Builder
+	hs.WriteString(sheetHead + `<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c></row>`)
+	for r := 2; r <= 2001; r++ {
+		fmt.Fprintf(&hs, `<row r="%d"><c r="A%d" t="s"><v>2</v></c><c r="B%d" t="s"><v>2</v></c></row>`, r, r, r)
+	}
+	hs.WriteString(sheetTail)
+	files := []struct {
+		name string
+		data []byte
+	}{
+		{"xfd.xlsx", pkgParts(b, xfd.String(), "", zip.Deflate)},
+		{"sst.xlsx", pkgParts(b, hs.String(), sst, zip.Deflate)},
+		{"commas.csv", []byte("姓名,部门\n张三," + strings.Repeat(",", 20<<20) + "\n")},
+	}
+	for _, f := range files {
+		b.Run(f.name, func(b *testing.B) {
+			var peak uint64
+			for i := 0; i < b.N; i++ {
+				peak = max(peak, peakHeap(func() {
+					res, err := ReadFrom(bytes.NewReader(f.data), int64(len(f.data)), f.name, Options{})
+					if err == nil {
+						contacts.Validate(res.Dir, res.ValidationOptions())
+					}
+				}))
+			}
+			b.ReportMetric(float64(peak)/(1<<20), "peakMB")
+		})
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -21,6 +22,9 @@ const (
 	EncGB18030 = "gb18030"
 	EncUTF16LE = "utf-16le"
 	EncUTF16BE = "utf-16be"
+	// EncMixed: GB18030 lines with some lines in UTF-8 (a row pasted in
+	// from another program), each line decoded in its own encoding.
+	EncMixed = "gb18030+utf-8"
 )
 
 // DecodeText detects the encoding of a text file and returns it as UTF-8:
@@ -50,7 +54,119 @@ func DecodeText(b []byte) (string, string, error) {
 	if utf8.Valid(b) {
 		return string(b), EncUTF8, nil
 	}
-	return decodeWith(simplifiedchinese.GB18030, b, EncGB18030)
+	return decodeLines(b)
+}
+
+// decodeLines decodes a file that is not UTF-8 as a whole: GB18030, except
+// lines that are valid UTF-8 with non-ASCII text (a row pasted in from a
+// UTF-8 source), which are UTF-8. Decoding such a line as GB18030 would
+// turn 张伟 into 寮犱紵 and write that back. A UTF-8-valid line whose text
+// is not plausible (no Chinese, Latin or common punctuation, e.g. GBK bytes
+// that happen to form Greek letters) while GB18030 reads it too cannot be
+// decided: the file is refused, naming those lines.
+func decodeLines(b []byte) (string, string, error) {
+	mixed := false
+	for rest := b; len(rest) > 0; {
+		line, tail, _ := bytes.Cut(rest, []byte{'\n'})
+		rest = tail
+		if !isASCIIBytes(line) && utf8.Valid(line) {
+			mixed = true
+			break
+		}
+	}
+	if !mixed {
+		return decodeWith(simplifiedchinese.GB18030, b, EncGB18030)
+	}
+	out := make([]byte, 0, len(b)+len(b)/2)
+	var bad, unsure []int
+	for n, rest := 1, b; len(rest) > 0; n++ {
+		line, tail, found := bytes.Cut(rest, []byte{'\n'})
+		rest = tail
+		switch {
+		case isASCIIBytes(line):
+			out = append(out, line...)
+		case utf8.Valid(line):
+			if !plausibleUTF8(line) {
+				if _, _, err := decodeWith(simplifiedchinese.GB18030, line, EncGB18030); err == nil {
+					unsure = append(unsure, n)
+				}
+			}
+			out = append(out, line...)
+		default:
+			s, _, err := decodeWith(simplifiedchinese.GB18030, line, EncGB18030)
+			if err != nil {
+				bad = append(bad, n)
+			}
+			out = append(out, s...)
+		}
+		if found {
+			out = append(out, '\n')
+		}
+	}
+	if len(bad) > 0 {
+		return "", "", &LineEncodingError{Lines: bad}
+	}
+	if len(unsure) > 0 {
+		return "", "", &LineEncodingError{Lines: unsure, Ambiguous: true}
+	}
+	return string(out), EncMixed, nil
+}
+
+// LineEncodingError names the lines of a text file whose encoding is
+// unknown (Ambiguous: they read as UTF-8 and as GB18030 alike).
+type LineEncodingError struct {
+	Lines     []int
+	Ambiguous bool
+}
+
+// Error names up to five lines.
+func (e *LineEncodingError) Error() string {
+	if e.Ambiguous {
+		return fmt.Sprintf("the encoding of line %s cannot be decided (UTF-8 or GB18030)", lineList(e.Lines, ", "))
+	}
+	return fmt.Sprintf("line %s is neither UTF-8 nor GB18030", lineList(e.Lines, ", "))
+}
+
+func isASCIIBytes(b []byte) bool {
+	for _, c := range b {
+		if c >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// plausibleUTF8 reports whether every non-ASCII character of a line is one
+// a Chinese contacts sheet holds: CJK ideographs and punctuation, full-width
+// forms, Latin letters with accents, general punctuation.
+func plausibleUTF8(line []byte) bool {
+	for _, r := range string(line) {
+		switch {
+		case r < utf8.RuneSelf,
+			r >= 0x00A0 && r <= 0x024F, // Latin-1, Latin Extended
+			r >= 0x2000 && r <= 0x206F, // general punctuation
+			r >= 0x2E80 && r <= 0x303F, // CJK radicals, symbols and punctuation
+			r >= 0x3400 && r <= 0x4DBF, // CJK extension A
+			r >= 0x4E00 && r <= 0x9FFF, // CJK unified ideographs
+			r >= 0xFF00 && r <= 0xFFEF, // full-width forms
+			r == 0xFEFF:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// lineList names up to five lines ("3, 9, 12 …").
+func lineList(lines []int, sep string) string {
+	var parts []string
+	for i, n := range lines {
+		if i == 5 {
+			return strings.Join(parts, sep) + " …"
+		}
+		parts = append(parts, strconv.Itoa(n))
+	}
+	return strings.Join(parts, sep)
 }
 
 // utf16NoBOM guesses UTF-16 text without a BOM: ASCII-heavy text has a zero
@@ -128,7 +244,12 @@ type csvRows struct {
 	row     int // spreadsheet row of the last record
 	endLine int // line on which the last record ended
 	name    string
+	limit   int // fields kept per record
 }
+
+func (c *csvRows) setLimit(n int) { c.limit = min(max(n, 1), maxColumns) }
+
+// csvRows.limit starts at maxColumns (wideRecord has refused wider records).
 
 func (c *csvRows) next() ([]string, int, bool, error) {
 	rec, err := c.r.Read()
@@ -149,7 +270,9 @@ func (c *csvRows) next() ([]string, int, bool, error) {
 	c.row += line - c.endLine
 	lastLine, _ := c.r.FieldPos(len(rec) - 1)
 	c.endLine = lastLine + strings.Count(rec[len(rec)-1], "\n")
-	return rec, c.row, true, nil
+	// the reader reuses rec (a wide record costs its fields once): hand
+	// out a copy of the columns kept
+	return append([]string(nil), rec[:min(len(rec), c.limit)]...), c.row, true, nil
 }
 
 func readCSV(r io.Reader, name string, opt Options) (*Result, error) {
@@ -161,17 +284,74 @@ func readCSV(r io.Reader, name string, opt Options) (*Result, error) {
 		return nil, unreadable(name, "不是表格或文本文件", "not a spreadsheet or text file", nil)
 	}
 	text, enc, err := DecodeText(b)
-	if err != nil {
-		return nil, unreadable(name, "无法识别文件编码（支持 UTF-8、GBK/GB18030、UTF-16）", "unknown text encoding (UTF-8, GBK/GB18030 and UTF-16 are supported)", err)
+	var le *LineEncodingError
+	if errors.As(err, &le) {
+		zh, en := fmt.Sprintf("第 %s 行", lineList(le.Lines, "、")), "line "+lineList(le.Lines, ", ")
+		if le.Ambiguous {
+			return nil, unreadable(name, zh+"的编码无法确定（UTF-8 还是 GBK）；请在 Excel（或 WPS）中另存为“CSV UTF-8”后再试",
+				"cannot tell whether "+en+" is UTF-8 or GBK; save the file as \"CSV UTF-8\" in Excel (or WPS) and try again", err)
+		}
+		return nil, unreadable(name, zh+"既不是 UTF-8 也不是 GBK 编码；请在 Excel（或 WPS）中另存为“CSV UTF-8”后再试",
+			en+" is neither UTF-8 nor GBK; save the file as \"CSV UTF-8\" in Excel (or WPS) and try again", err)
 	}
-	cr := csv.NewReader(bytes.NewReader([]byte(text)))
-	cr.Comma = sniffDelimiter(text)
+	if err != nil {
+		return nil, unreadable(name, "无法识别文件编码（支持 UTF-8、GBK/GB18030、UTF-16）；请在 Excel（或 WPS）中另存为“CSV UTF-8”后再试",
+			"unknown text encoding (UTF-8, GBK/GB18030 and UTF-16 are supported); save it as \"CSV UTF-8\" in Excel (or WPS) and try again", err)
+	}
+	comma := sniffDelimiter(text)
+	if line := wideRecord(text, byte(comma), maxColumns); line > 0 {
+		return nil, unreadable(name, fmt.Sprintf("第 %d 行超过 %d 列", line, maxColumns),
+			fmt.Sprintf("line %d has more than %d columns", line, maxColumns), nil)
+	}
+	cr := csv.NewReader(strings.NewReader(text))
+	cr.Comma = comma
 	cr.FieldsPerRecord = -1
 	cr.LazyQuotes = true
-	cr.ReuseRecord = false
+	cr.ReuseRecord = true
 	res := &Result{File: name, Format: "csv", Encoding: enc}
-	if err := build(res, &csvRows{r: cr, name: name}); err != nil {
+	if err := build(res, &csvRows{r: cr, name: name, limit: maxColumns}); err != nil {
 		return nil, err
 	}
 	return res, nil
+}
+
+// wideRecord returns the line on which a record with more than max fields
+// starts (0 when none has), so that encoding/csv never builds one: a line of
+// 20 MB of commas would otherwise cost gigabytes. It follows encoding/csv's
+// LazyQuotes rules closely enough to count fields: a field starting with a
+// quote is quoted up to a quote followed by the delimiter or a line end.
+func wideRecord(text string, comma byte, max int) int {
+	line, start, fields := 1, 1, 1
+	fieldStart, quoted := true, false
+	for i := 0; i < len(text); i++ {
+		c := text[i]
+		if quoted {
+			switch {
+			case c == '"' && i+1 < len(text) && text[i+1] == '"':
+				i++
+			case c == '"' && (i+1 == len(text) || text[i+1] == comma || text[i+1] == '\n' || text[i+1] == '\r'):
+				quoted = false
+			case c == '\n':
+				line++
+			}
+			continue
+		}
+		switch c {
+		case comma:
+			if fields++; fields > max {
+				return start
+			}
+			fieldStart = true
+			continue
+		case '\n':
+			line++
+			start, fields = line, 1
+			fieldStart = true
+			continue
+		case '"':
+			quoted = fieldStart
+		}
+		fieldStart = false
+	}
+	return 0
 }

@@ -10,14 +10,29 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"golang.org/x/net/html/charset"
+
+	"exmail-upgrade/core/fsname"
 )
+
+// newXMLDecoder is a strict encoding/xml decoder that reads declared
+// encodings as excelize does.
+func newXMLDecoder(r io.Reader) *xml.Decoder {
+	d := xml.NewDecoder(r)
+	d.CharsetReader = charset.NewReaderLabel
+	return d
+}
 
 // fastXLSX is a streaming reader of the cell values of an .xlsx workbook:
 // the sheet XML is tokenised straight from the zip entry and shared strings
 // are resolved from one in-memory table. It yields exactly what excelize's
 // Rows/Columns with RawCellValue yield (tests cross-check every test file)
-// at a fraction of the cost. Anything it does not understand is an error,
-// and readXLSX then falls back to excelize.
+// at a fraction of the cost. A workbook it finds corrupt (zip, XML or
+// encoding errors in any part it reads, impossible cell or row references)
+// is an error wrapping errCorrupt, and the read fails; a well-formed
+// workbook it does not handle is an error wrapping errFastUnsupported, and
+// readXLSX falls back to excelize after checking every XML part.
 type fastXLSX struct {
 	zr     *zip.Reader
 	files  map[string]*zip.File
@@ -28,12 +43,42 @@ type fastXLSX struct {
 
 type fastSheet struct{ name, path string }
 
-var errFastUnsupported = errors.New("fast reader: unsupported workbook structure")
+var (
+	errFastUnsupported = errors.New("fast reader: unsupported workbook structure")
+	errCorrupt         = errors.New("corrupt workbook")
+	errTooLarge        = errors.New("unzipped size over the limit")
+)
+
+// maxColumns is Excel's column limit (XFD): more columns per row are refused.
+const maxColumns = 16384
+
+// sheetError locates a corrupt part: the sheet and the spreadsheet row near
+// which reading stopped (0 when not inside a sheet's rows).
+type sheetError struct {
+	sheet string
+	row   int
+	err   error
+}
+
+func (e *sheetError) Error() string {
+	return fmt.Sprintf("sheet %q row %d: %v", e.sheet, e.row, e.err)
+}
+
+func (e *sheetError) Unwrap() error { return e.err }
+
+// corrupt marks an error as corruption unless it already says it is
+// unsupported (a scanner limit) or too large.
+func corrupt(err error) error {
+	if err == nil || errors.Is(err, errFastUnsupported) || errors.Is(err, errCorrupt) || errors.Is(err, errTooLarge) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", errCorrupt, err)
+}
 
 func openFastXLSX(r io.ReaderAt, size, limit int64) (*fastXLSX, error) {
 	zr, err := zip.NewReader(r, size)
 	if err != nil {
-		return nil, err
+		return nil, corrupt(err)
 	}
 	x := &fastXLSX{zr: zr, files: map[string]*zip.File{}, limit: limit}
 	var total uint64
@@ -42,19 +87,28 @@ func openFastXLSX(r io.ReaderAt, size, limit int64) (*fastXLSX, error) {
 		x.files[strings.TrimPrefix(f.Name, "/")] = f
 	}
 	if total > uint64(limit) {
-		return nil, fmt.Errorf("unzipped size %d exceeds the limit %d", total, limit)
+		return nil, fmt.Errorf("%w: %d bytes, limit %d", errTooLarge, total, limit)
 	}
-	wbPath := "xl/workbook.xml"
-	if rels, err := x.rels("_rels/.rels", ""); err == nil {
-		for _, r := range rels {
-			if strings.HasSuffix(r.typ, "/officeDocument") {
-				wbPath = r.target
-			}
+	// not needed for the values, but a damaged package says so here too
+	// (and excelize reads it)
+	if f, ok := x.files["[Content_Types].xml"]; ok {
+		if err := verifyXMLPart(f, nil); err != nil {
+			return nil, corrupt(fmt.Errorf("[Content_Types].xml: %w", err))
 		}
 	}
-	rels, err := x.rels(path.Join(path.Dir(wbPath), "_rels", path.Base(wbPath)+".rels"), path.Dir(wbPath))
+	wbPath := "xl/workbook.xml"
+	rels, err := x.rels("_rels/.rels", "")
+	if err != nil && !errors.Is(err, errFastUnsupported) { // absent: the default path
+		return nil, corrupt(err)
+	}
+	for _, r := range rels {
+		if strings.HasSuffix(r.typ, "/officeDocument") {
+			wbPath = r.target
+		}
+	}
+	rels, err = x.rels(path.Join(path.Dir(wbPath), "_rels", path.Base(wbPath)+".rels"), path.Dir(wbPath))
 	if err != nil {
-		return nil, err
+		return nil, corrupt(err)
 	}
 	byID := map[string]string{}
 	sstPath := ""
@@ -65,12 +119,12 @@ func openFastXLSX(r io.ReaderAt, size, limit int64) (*fastXLSX, error) {
 		}
 	}
 	if err := x.readWorkbook(wbPath, byID); err != nil {
-		return nil, err
+		return nil, corrupt(err)
 	}
 	if sstPath != "" {
 		if _, ok := x.files[sstPath]; ok {
 			if err := x.readSST(sstPath); err != nil {
-				return nil, err
+				return nil, corrupt(fmt.Errorf("shared strings: %w", err))
 			}
 		}
 	}
@@ -84,7 +138,7 @@ func (x *fastXLSX) open(name string) (io.ReadCloser, error) {
 	}
 	rc, err := f.Open()
 	if err != nil {
-		return nil, err
+		return nil, corrupt(err)
 	}
 	return struct {
 		io.Reader
@@ -101,10 +155,10 @@ func (x *fastXLSX) rels(name, base string) ([]rel, error) {
 		return nil, err
 	}
 	defer rc.Close()
-	d := xml.NewDecoder(rc)
+	d := newXMLDecoder(rc)
 	var out []rel
 	for {
-		tok, err := d.RawToken()
+		tok, err := d.Token()
 		if err == io.EOF {
 			return out, nil
 		}
@@ -145,9 +199,9 @@ func (x *fastXLSX) readWorkbook(name string, byID map[string]string) error {
 		return err
 	}
 	defer rc.Close()
-	d := xml.NewDecoder(rc)
+	d := newXMLDecoder(rc)
 	for {
-		tok, err := d.RawToken()
+		tok, err := d.Token()
 		if err == io.EOF {
 			return nil
 		}
@@ -167,7 +221,10 @@ func (x *fastXLSX) readWorkbook(name string, byID map[string]string) error {
 			}
 			s.path = byID[id]
 			if s.path == "" {
-				return fmt.Errorf("%w: sheet %q has no part", errFastUnsupported, s.name)
+				return fmt.Errorf("%w: sheet %q has no part", errCorrupt, fsname.Prefix(s.name, 40))
+			}
+			if _, ok := x.files[s.path]; !ok {
+				return fmt.Errorf("%w: the part of sheet %q is missing", errCorrupt, fsname.Prefix(s.name, 40))
 			}
 			x.sheets = append(x.sheets, s)
 		}
@@ -193,7 +250,7 @@ func (x *fastXLSX) readSST(name string) error {
 		switch tok {
 		case tokEOF:
 			if inSI {
-				return io.ErrUnexpectedEOF
+				return fmt.Errorf("%w: %w", errXMLMalformed, io.ErrUnexpectedEOF)
 			}
 			return nil
 		case tokStart:
@@ -253,23 +310,32 @@ type fastRows struct {
 	x       *fastXLSX
 	rc      io.ReadCloser
 	sc      *xmlScan
+	sheet   string
 	row     int      // last row returned
 	pending []string // a row read ahead (its number is pendRow)
 	pendRow int
 	done    bool
+	limit   int    // cells beyond this column are read but not kept
+	skip    bool   // after the header: rows absent from the XML are not returned
 	v, is   []byte // value buffers of the current cell
 }
 
-func (x *fastXLSX) rows(sheetPath string) (*fastRows, error) {
+func (x *fastXLSX) rows(sheetPath, sheetName string) (*fastRows, error) {
 	rc, err := x.open(sheetPath)
 	if err != nil {
 		return nil, err
 	}
-	return &fastRows{x: x, rc: rc, sc: newXMLScan(rc)}, nil
+	return &fastRows{x: x, rc: rc, sc: newXMLScan(rc), sheet: sheetName, limit: maxColumns}, nil
 }
 
 // Close closes the sheet entry.
 func (r *fastRows) Close() error { return r.rc.Close() }
+
+// setLimit keeps only the first n columns of the following rows. It is
+// called once the header is found: from then on only rows present in the
+// XML are returned (build skips blank rows anyway, and a sheet with one
+// cell at row 1,048,576 costs nothing).
+func (r *fastRows) setLimit(n int) { r.limit, r.skip = min(max(n, 1), maxColumns), true }
 
 // next returns rows numbered 1, 2, 3, ...: rows absent from the XML come
 // back empty, as excelize's iterator does.
@@ -277,7 +343,7 @@ func (r *fastRows) next() ([]string, int, bool, error) {
 	if r.pending == nil && !r.done {
 		cells, num, ok, err := r.readRow()
 		if err != nil {
-			return nil, 0, false, err
+			return nil, 0, false, &sheetError{sheet: r.sheet, row: num, err: corrupt(err)}
 		}
 		if !ok {
 			r.done = true
@@ -289,7 +355,7 @@ func (r *fastRows) next() ([]string, int, bool, error) {
 		return nil, 0, false, nil
 	}
 	r.row++
-	if r.pendRow > r.row {
+	if r.pendRow > r.row && !r.skip {
 		return nil, r.row, true, nil
 	}
 	cells := r.pending
@@ -298,51 +364,60 @@ func (r *fastRows) next() ([]string, int, bool, error) {
 	return cells, r.row, true, nil
 }
 
-// readRow reads the next <row> element.
-func (r *fastRows) readRow() ([]string, int, bool, error) {
+// readRow reads the next <row> element; on an error num is the row being
+// read (or the one after the last row read).
+func (r *fastRows) readRow() (cells []string, num int, ok bool, err error) {
+	num = max(r.row, r.pendRow) + 1
 	for {
 		tok, err := r.sc.next()
 		if err != nil {
-			return nil, 0, false, err
+			return nil, num, false, err
 		}
 		switch tok {
 		case tokEOF:
-			return nil, 0, false, io.ErrUnexpectedEOF // </sheetData> never came
+			return nil, num, false, fmt.Errorf("%w: </sheetData> missing", errXMLMalformed)
 		case tokStart:
 			if string(r.sc.name) != "row" {
 				continue
 			}
-			num := r.row + 1
-			if r.pendRow >= num {
-				num = r.pendRow + 1
-			}
 			if v, ok := r.sc.attr("r"); ok {
 				n, err := strconv.Atoi(v)
 				if err != nil || n <= 0 || n > 1048576 {
-					return nil, 0, false, fmt.Errorf("%w: row number %q", errFastUnsupported, v)
+					return nil, num, false, fmt.Errorf("%w: row number %q", errCorrupt, fsname.Prefix(v, 20))
+				}
+				if n <= max(r.row, r.pendRow) {
+					return nil, num, false, fmt.Errorf("%w: row %d after row %d", errCorrupt, n, max(r.row, r.pendRow))
 				}
 				num = n
-			}
-			if num <= r.row {
-				return nil, 0, false, fmt.Errorf("%w: rows out of order", errFastUnsupported)
 			}
 			if r.sc.selfClosing {
 				return []string{}, num, true, nil
 			}
 			cells, err := r.readCells()
 			if err != nil {
-				return nil, 0, false, err
+				return nil, num, false, err
 			}
 			return cells, num, true, nil
 		case tokEnd:
 			if string(r.sc.name) == "sheetData" {
-				return nil, 0, false, nil
+				// the rest of the part must be sound too (and reading it to
+				// the end checks the zip entry's CRC)
+				for {
+					tok, err := r.sc.next()
+					if err != nil {
+						return nil, num, false, err
+					}
+					if tok == tokEOF {
+						return nil, num, false, nil
+					}
+				}
 			}
 		}
 	}
 }
 
-// readCells reads the cells of a row up to </row>.
+// readCells reads the cells of a row up to </row>, keeping the first
+// r.limit columns: a cell far to the right pads nothing.
 func (r *fastRows) readCells() ([]string, error) {
 	cells := []string{}
 	col := 0
@@ -353,7 +428,7 @@ func (r *fastRows) readCells() ([]string, error) {
 		}
 		switch tok {
 		case tokEOF:
-			return nil, io.ErrUnexpectedEOF
+			return nil, fmt.Errorf("%w: </row> missing", errXMLMalformed)
 		case tokStart:
 			if string(r.sc.name) != "c" {
 				continue
@@ -365,7 +440,13 @@ func (r *fastRows) readCells() ([]string, error) {
 				if err != nil {
 					return nil, err
 				}
+				if c < col {
+					return nil, fmt.Errorf("%w: cell %s out of order", errCorrupt, fsname.Prefix(ref, 20))
+				}
 				col = c
+			}
+			if col > maxColumns {
+				return nil, fmt.Errorf("%w: more than %d columns", errCorrupt, maxColumns)
 			}
 			val, hasF := "", false
 			if !r.sc.selfClosing {
@@ -373,12 +454,9 @@ func (r *fastRows) readCells() ([]string, error) {
 					return nil, err
 				}
 			}
-			if val != "" || hasF {
+			if (val != "" || hasF) && col <= r.limit {
 				for len(cells) < col-1 {
 					cells = append(cells, "")
-				}
-				if len(cells) >= col {
-					return nil, fmt.Errorf("%w: cells out of order", errFastUnsupported)
 				}
 				cells = append(cells, val)
 			}
@@ -403,11 +481,12 @@ func (r *fastRows) readCell(typ string) (string, bool, error) {
 		}
 		switch tok {
 		case tokEOF:
-			return "", false, io.ErrUnexpectedEOF
+			return "", false, fmt.Errorf("%w: </c> missing", errXMLMalformed)
 		case tokStart:
 			self := r.sc.selfClosing
 			switch string(r.sc.name) {
 			case "v":
+				r.v = r.v[:0] // the last <v> counts, as in excelize's unmarshalling
 				if !self {
 					where = 1
 				}
@@ -455,7 +534,7 @@ func cellValue(sst []string, typ, v, is string, hasIS bool) (string, error) {
 		}
 		i, err := strconv.Atoi(strings.TrimSpace(v))
 		if err != nil || i < 0 || i >= len(sst) {
-			return "", fmt.Errorf("%w: shared string index %q", errFastUnsupported, v)
+			return "", fmt.Errorf("%w: shared string index %q of %d", errCorrupt, fsname.Prefix(v, 20), len(sst))
 		}
 		return sst[i], nil
 	case "inlineStr":
@@ -477,11 +556,14 @@ func columnOf(ref string) (int, error) {
 		case c >= 'a' && c <= 'z':
 			col = col*26 + int(c-'a'+1)
 		default:
-			if i == 0 || col > 16384 {
-				return 0, fmt.Errorf("%w: cell reference %q", errFastUnsupported, ref)
+			if i == 0 || col > maxColumns {
+				return 0, fmt.Errorf("%w: cell reference %q", errCorrupt, fsname.Prefix(ref, 20))
 			}
 			return col, nil
 		}
+		if col > maxColumns {
+			return 0, fmt.Errorf("%w: cell reference %q", errCorrupt, fsname.Prefix(ref, 20))
+		}
 	}
-	return 0, fmt.Errorf("%w: cell reference %q", errFastUnsupported, ref)
+	return 0, fmt.Errorf("%w: cell reference %q", errCorrupt, fsname.Prefix(ref, 20))
 }

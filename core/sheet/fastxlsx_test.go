@@ -60,7 +60,7 @@ func sheetRowsBoth(t testing.TB, data []byte) (ex, fast map[string][][]string, o
 		return ex, nil, false
 	}
 	for _, s := range x.sheets {
-		rs, err := x.rows(s.path)
+		rs, err := x.rows(s.path, s.name)
 		if err != nil {
 			return ex, nil, false
 		}

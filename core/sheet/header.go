@@ -92,7 +92,7 @@ func matchHeader(cells []string) *headerInfo {
 	known := 0
 	for i, c := range cells {
 		n := NormalizeHeader(c)
-		col := Column{Index: i, Header: strings.TrimSpace(c)}
+		col := Column{Index: i, Header: contacts.Quote(strings.TrimSpace(c))} // every problem names it: keep it short
 		if l, ok := layoutMarkers[n]; ok {
 			votes[l]++
 		}

@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"exmail-upgrade/core/contacts"
+	"exmail-upgrade/core/fsname"
+	"exmail-upgrade/core/text"
 )
 
 // Default limits of Read.
@@ -61,34 +63,72 @@ type UnreadableError struct {
 	File   string
 	Reason string // "中文 / English"
 	Err    error  // underlying error, may be nil
+	why    text.T // Reason, one language each
 }
 
 // Error describes the failure in Chinese and English, naming the file.
 func (e *UnreadableError) Error() string {
-	s := fmt.Sprintf("无法读取 %s：%s", filepath.Base(e.File), e.Reason)
-	if e.Err != nil {
-		s += fmt.Sprintf(" (%v)", e.Err)
+	s := fmt.Sprintf("无法读取 %s：%s", filepath.Base(filepath.FromSlash(e.File)), e.Reason)
+	return s + e.cause()
+}
+
+// cause quotes the underlying error, if any: parser errors may quote the
+// input, so a short prefix.
+func (e *UnreadableError) cause() string {
+	if e.Err == nil {
+		return ""
 	}
-	return s
+	return " (" + fsname.Prefix(e.Err.Error(), 300) + ")"
+}
+
+// Text describes the failure in each language, naming the file
+// (text.Texter: front ends show one language).
+func (e *UnreadableError) Text() text.T {
+	why, name := e.reason(), filepath.Base(filepath.FromSlash(e.File))
+	return text.New(fmt.Sprintf("无法读取 %s：%s%s", name, why.Zh, e.cause()),
+		fmt.Sprintf("cannot read %s: %s%s", name, why.En, e.cause()))
+}
+
+// reason is Reason in each language.
+func (e *UnreadableError) reason() text.T {
+	if e.why.Complete() {
+		return e.why
+	}
+	if zh, en, ok := strings.Cut(e.Reason, " / "); ok {
+		return text.New(zh, en)
+	}
+	return text.New(e.Reason, e.Reason)
 }
 
 // Unwrap returns the underlying error.
 func (e *UnreadableError) Unwrap() error { return e.Err }
 
-// Problem returns the error as a sheet-level file_unreadable problem.
+// Problem returns the error as a sheet-level file_unreadable problem whose
+// message is the code's text followed by the reason, in each language.
 func (e *UnreadableError) Problem() contacts.Problem {
+	base, why := contacts.DescribeText(contacts.CodeFileUnreadable), e.reason()
+	msg := text.New(base.Zh+"："+why.Zh, base.En+": "+why.En)
 	return contacts.Problem{Code: contacts.CodeFileUnreadable, Severity: contacts.SeverityError,
-		Message: contacts.Describe(contacts.CodeFileUnreadable) + "：" + e.Reason, Value: filepath.Base(e.File)}
+		Message: msg.Joined(), Value: filepath.Base(filepath.FromSlash(e.File))}
 }
 
 func unreadable(file, zh, en string, err error) error {
-	return &UnreadableError{File: file, Reason: zh + " / " + en, Err: err}
+	return &UnreadableError{File: file, Reason: zh + " / " + en, Err: err, why: text.New(zh, en)}
 }
 
 // Read reads a contacts sheet (.xlsx, .csv or .txt). Every failure to read
 // the file is an *UnreadableError; sheet-level problems are in
 // Result.Problems. Rows are numbered as the spreadsheet shows them.
 func Read(path string, opt Options) (*Result, error) {
+	// only a regular file is opened: opening a FIFO would block for ever,
+	// a device would never end
+	pre, err := os.Stat(path)
+	if err != nil {
+		return nil, unreadable(path, "打不开文件", "cannot open the file", err)
+	}
+	if err := regular(path, pre); err != nil {
+		return nil, err
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, unreadable(path, "打不开文件", "cannot open the file", err)
@@ -98,10 +138,23 @@ func Read(path string, opt Options) (*Result, error) {
 	if err != nil {
 		return nil, unreadable(path, "打不开文件", "cannot open the file", err)
 	}
-	if st.IsDir() {
-		return nil, unreadable(path, "这是一个文件夹", "this is a folder", nil)
+	if err := regular(path, st); err != nil {
+		return nil, err
+	}
+	if !os.SameFile(pre, st) {
+		return nil, unreadable(path, "文件在读取时被替换", "the file was replaced while being opened", nil)
 	}
 	return ReadFrom(f, st.Size(), path, opt)
+}
+
+func regular(path string, st os.FileInfo) error {
+	switch {
+	case st.IsDir():
+		return unreadable(path, "这是一个文件夹", "this is a folder", nil)
+	case !st.Mode().IsRegular():
+		return unreadable(path, "不是普通文件（可能是管道或设备）", "not a regular file (a pipe or a device)", nil)
+	}
+	return nil
 }
 
 // ReadFrom reads a contacts sheet from r (size bytes); name gives the file
@@ -164,9 +217,11 @@ func IsUnreadable(err error) bool {
 }
 
 // rowSource yields the rows of a sheet: the cells and the 1-based row
-// number as the spreadsheet shows it.
+// number as the spreadsheet shows it. After setLimit(n) rows hold at most
+// n cells: columns right of the header's last are neither kept nor padded.
 type rowSource interface {
 	next() (cells []string, row int, ok bool, err error)
+	setLimit(n int)
 }
 
 // build turns a row stream into a Result: finds the header, maps the
@@ -191,6 +246,7 @@ func build(res *Result, src rowSource) error {
 			Message: "找不到表头（需要 姓名、部门 等列） / no header row found (columns such as 姓名, 部门 are needed)"})
 		return nil
 	}
+	src.setLimit(len(h.columns))
 	// buffer a few rows to decide what an ambiguous column holds
 	type buffered struct {
 		cells []string

@@ -2,10 +2,15 @@ package sheet
 
 import (
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
+	"syscall"
 
 	"github.com/xuri/excelize/v2"
 
@@ -49,7 +54,7 @@ var templateRules = [][2]string{
 	{"座机", "只能用数字和 - + ,，最多 32 个字符，例如 010-88886666。"},
 	{"邮箱", "成员的个人邮箱，全公司不能重复。"},
 	{"地址", "最多 128 个字。"},
-	{"企业邮箱", "成员的企业邮箱地址，@ 前最多 32 个字符，只能用英文字母、数字和 . - _，不能有 --；@ 后必须是本企业的邮箱域名。"},
+	{"企业邮箱", "成员的企业邮箱地址，共 6 到 63 个字符；@ 前只能用英文字母、数字和 . - _，这三个符号不能在开头、结尾或连续出现；@ 后必须是本企业的邮箱域名。"},
 	{"检查", "填好后用本工具“检查”，它会指出每个有问题的单元格，并自动修正首尾空格、全角字符、+86 前缀等不会改变含义的问题。"},
 }
 
@@ -105,6 +110,9 @@ func WriteTemplate(w io.Writer) error {
 	dv.SetError(excelize.DataValidationErrorStyleStop, "性别", "请从列表中选择 男 或 女")
 	if err := f.AddDataValidation(SheetMembers, dv); err != nil {
 		return fmt.Errorf("template drop-down: %w", err)
+	}
+	if err := addMailboxTypeColumn(f, st); err != nil { // mailboxes.go
+		return err
 	}
 	if err := freezeHeader(f, SheetMembers); err != nil {
 		return err
@@ -188,7 +196,8 @@ func WriteUpload(w io.Writer, d *contacts.Directory, opts contacts.Options) erro
 	if c := x.Counts(); c.Error > 0 {
 		return &BlockedError{Counts: c}
 	}
-	fixed := x.Fixed()
+	// member mailboxes only: the import layout has no type column (mailboxes.go)
+	fixed, others := splitMailboxes(x.Fixed())
 	f := excelize.NewFile()
 	defer f.Close()
 	if err := f.SetSheetName("Sheet1", SheetMembers); err != nil {
@@ -221,6 +230,9 @@ func WriteUpload(w io.Writer, d *contacts.Directory, opts contacts.Options) erro
 	}
 	if err := sw.Flush(); err != nil {
 		return fmt.Errorf("upload sheet: %w", err)
+	}
+	if err := writeOtherMailboxesSheet(f, st, others); err != nil {
+		return err
 	}
 	if err := f.Write(w); err != nil {
 		return fmt.Errorf("upload sheet: %w", err)
@@ -266,58 +278,141 @@ func writeHeader(sw *excelize.StreamWriter, style int) error {
 }
 
 // WriteFileAtomic writes a file through a temporary file in the same
-// folder and renames it into place, so a failed write never leaves half a
-// file under the final name.
+// folder, fsynced, then renamed into place, so a failed write or a crash
+// never leaves half a file under the final name. The file gets mode 0644
+// less the umask (an ordinary document, not CreateTemp's 0600). When the
+// target is held open (Excel or WPS lock it on Windows) the error says to
+// close it there.
 func WriteFileAtomic(path string, write func(io.Writer) error) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	var tmp *os.File
+	var err error
+	for i := 0; i < 100; i++ {
+		name := filepath.Join(dir, fmt.Sprintf(".%s.%d-%d.tmp", base, os.Getpid(), rand.Uint32()))
+		tmp, err = os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		if !errors.Is(err, fs.ErrExist) {
+			break
+		}
+	}
 	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return writeError(path, err)
 	}
 	defer os.Remove(tmp.Name())
 	if err := write(tmp); err != nil {
 		tmp.Close()
 		return err
 	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return writeError(path, err)
+	}
 	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return writeError(path, err)
 	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+	if err := rename(tmp.Name(), path); err != nil {
+		return writeError(path, err)
 	}
+	syncDir(dir)
 	return nil
 }
 
-// csvDangerous are the first characters that make spreadsheet programs
-// treat a CSV cell as a formula.
+// rename is os.Rename (a variable so tests can simulate a locked file).
+var rename = os.Rename
+
+// syncDir makes the rename durable where the platform allows it (a folder
+// cannot be opened for syncing on Windows: nothing to do there).
+func syncDir(dir string) {
+	if d, err := os.Open(dir); err == nil {
+		_ = d.Sync()
+		d.Close()
+	}
+}
+
+// writeError names the file (in the platform's form) and, when the file is
+// held open by another program, says to close it.
+func writeError(path string, err error) error {
+	p := filepath.FromSlash(path)
+	if fileHeld(err) {
+		return fmt.Errorf("无法写入 %s：请在 Excel（或 WPS）中关闭该文件后重试 / cannot write %s: close the file in Excel (or WPS) and try again: %w", p, p, err)
+	}
+	return fmt.Errorf("无法写入 %s / cannot write %s: %w", p, p, err)
+}
+
+// fileHeld reports an error meaning the file is open elsewhere or not
+// writable now: access denied (EACCES, EPERM, Windows ERROR_ACCESS_DENIED),
+// busy (EBUSY), or a Windows sharing or lock violation.
+func fileHeld(err error) bool {
+	if errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EBUSY) {
+		return true
+	}
+	var errno syscall.Errno
+	if errors.As(err, &errno) && runtime.GOOS == "windows" {
+		switch uintptr(errno) {
+		case 5, 32, 33: // ERROR_ACCESS_DENIED, ERROR_SHARING_VIOLATION, ERROR_LOCK_VIOLATION
+			return true
+		}
+	}
+	return false
+}
+
+// csvSafe escapes a CSV cell that a spreadsheet program would read as a
+// formula with a leading apostrophe: one starting with = always, with + - @
+// unless it is a number or phone number (digits with spaces, dots, commas,
+// dashes, e.g. +852 91234567, -5, 010-88886666): such a value can hold no
+// function or reference, and escaping it would make it fail `check`. A
+// leading tab or CR is always escaped.
 func csvSafe(v string) string {
 	if v == "" {
 		return v
 	}
 	switch v[0] {
-	case '=', '+', '-', '@', '\t', '\r':
+	case '=', '@', '\t', '\r':
 		return "'" + v
+	case '+', '-':
+		if !numberLike(v[1:]) {
+			return "'" + v
+		}
 	}
 	return v
 }
 
+// numberLike: at least one digit, and only digits, spaces, . , - after the
+// sign (no letter, so no function name or cell reference).
+func numberLike(s string) bool {
+	digit := false
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= '0' && c <= '9':
+			digit = true
+		case c == ' ' || c == '.' || c == ',' || c == '-':
+		default:
+			return false
+		}
+	}
+	return digit
+}
+
 // WriteCSV writes the directory as UTF-8 CSV (with a BOM so Excel detects
-// the encoding) in the admin import layout, escaping every cell that begins
-// with = + - @ (or tab/CR) with a leading apostrophe against formula
-// injection.
+// the encoding) in the admin import layout, escaping with a leading
+// apostrophe every cell a spreadsheet would read as a formula (csvSafe).
 func WriteCSV(w io.Writer, d *contacts.Directory) error {
 	if _, err := io.WriteString(w, "\uFEFF"); err != nil {
 		return fmt.Errorf("csv: %w", err)
 	}
 	cw := csv.NewWriter(w)
-	rec := make([]string, len(ImportFields))
-	for i, fd := range ImportFields {
+	fields := exportFields(d) // the import layout, plus 邮箱类型 when typed (mailboxes.go)
+	rec := make([]string, len(fields))
+	for i, fd := range fields {
 		rec[i] = fd.Header()
 	}
 	if err := cw.Write(rec); err != nil {
 		return fmt.Errorf("csv header: %w", err)
 	}
 	for i := range d.Members {
-		for j, fd := range ImportFields {
+		for j, fd := range fields {
 			rec[j] = csvSafe(d.Members[i].Get(fd))
 		}
 		if err := cw.Write(rec); err != nil {

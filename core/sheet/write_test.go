@@ -141,7 +141,7 @@ func TestWriteTemplateGolden(t *testing.T) {
 	p := tempPath(t, "t.xlsx")
 	os.WriteFile(p, buf.Bytes(), 0o644)
 	res := mustRead(t, p)
-	if res.Layout != LayoutWeComImport || len(res.Columns) != len(ImportFields) || codes(res.Problems)[0] != "sheet_empty" {
+	if res.Layout != LayoutWeComImport || len(res.Columns) != len(ImportFields)+1 || res.Columns[len(ImportFields)].Field != contacts.FieldMailboxType || codes(res.Problems)[0] != "sheet_empty" {
 		t.Fatalf("template reads as %+v", res)
 	}
 }
@@ -217,12 +217,54 @@ func TestWriteCSVEscapes(t *testing.T) {
 	}
 	for _, r := range recs {
 		for _, c := range r {
-			if c != "" && strings.ContainsRune("=+-@", rune(c[0])) {
+			if c != "" && (strings.ContainsRune("=@", rune(c[0])) || strings.ContainsRune("+-", rune(c[0])) && !numberLike(c[1:])) {
 				t.Errorf("unescaped cell %q", c)
 			}
 		}
 	}
-	if recs[4][0] != "'=HYPERLINK(\"x\")" || recs[1][2] != "'-x" {
-		t.Errorf("escaping: %q %q", recs[4][0], recs[1][2])
+	if recs[4][0] != "'=HYPERLINK(\"x\")" || recs[1][2] != "'-x" || recs[1][3] != "+1" {
+		t.Errorf("escaping: %q %q %q", recs[4][0], recs[1][2], recs[1][3])
+	}
+}
+
+func TestCSVSafe(t *testing.T) {
+	for v, want := range map[string]string{
+		"+852 91234567": "+852 91234567", "+8613800000000": "+8613800000000", "-5": "-5", "-3.5": "-3.5",
+		"+86-10-88886666,801": "+86-10-88886666,801", "010-1": "010-1",
+		"=1+1": "'=1+1", "+SUM(A1)": "'+SUM(A1)", "-A1": "'-A1", "@x": "'@x", "+": "'+", "- ": "'- ",
+		"\tx": "'\tx", "\rx": "'\rx", "+1 (852)": "'+1 (852)", "张三": "张三", "": "",
+	} {
+		if got := csvSafe(v); got != want {
+			t.Errorf("csvSafe(%q) = %q, want %q", v, got, want)
+		}
+	}
+}
+
+// TestCSVExportRoundTrip: valid phone numbers and numbers exported to CSV
+// read back unchanged and pass check.
+func TestCSVExportRoundTrip(t *testing.T) {
+	d := smallCompany()
+	d.Members[0].Mobile = "+852 91234567"
+	d.Members[1].Mobile = "+8613800000000"
+	d.Members[1].Telephone = "+86-10-88886666"
+	d.Members[2].Position = "-5"
+	var buf bytes.Buffer
+	if err := WriteCSV(&buf, d); err != nil {
+		t.Fatal(err)
+	}
+	res, err := ReadFrom(bytes.NewReader(buf.Bytes()), int64(buf.Len()), "export.csv", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := res.Dir.Members
+	if got[0].Mobile != "+852 91234567" || got[1].Telephone != "+86-10-88886666" || got[2].Position != "-5" {
+		t.Fatalf("read back %+v", got[:3])
+	}
+	for _, p := range contacts.Validate(res.Dir, res.ValidationOptions()) {
+		if p.Field == contacts.FieldMobile || p.Field == contacts.FieldTelephone || p.Field == contacts.FieldPosition {
+			if p.Severity == contacts.SeverityError {
+				t.Errorf("row %d: %s %s", p.Row, p.Code, p.Value)
+			}
+		}
 	}
 }

@@ -1,9 +1,16 @@
 package sheet
 
 import (
+	"archive/zip"
+	"encoding/xml"
+	"errors"
 	"fmt"
 	"io"
+	"path"
+	"strconv"
 	"strings"
+
+	"exmail-upgrade/core/fsname"
 
 	"github.com/richardlehane/mscfb"
 	"github.com/xuri/excelize/v2"
@@ -39,10 +46,13 @@ func oleError(r io.ReaderAt, size int64, name string) (err error) {
 
 // xlsxRows adapts excelize's streaming row iterator.
 type xlsxRows struct {
-	rows *excelize.Rows
-	row  int
-	name string
+	rows  *excelize.Rows
+	row   int
+	name  string
+	limit int
 }
+
+func (x *xlsxRows) setLimit(n int) { x.limit = min(max(n, 1), maxColumns) }
 
 func (x *xlsxRows) next() ([]string, int, bool, error) {
 	if !x.rows.Next() {
@@ -56,11 +66,35 @@ func (x *xlsxRows) next() ([]string, int, bool, error) {
 	if err != nil {
 		return nil, 0, false, unreadable(x.name, fmt.Sprintf("第 %d 行无法读取", x.row), fmt.Sprintf("row %d cannot be read", x.row), err)
 	}
+	if x.limit > 0 && len(cells) > x.limit {
+		cells = cells[:x.limit]
+	}
+	for len(cells) > 0 && cells[len(cells)-1] == "" { // as the fast reader: no trailing padding
+		cells = cells[:len(cells)-1]
+	}
 	return cells, x.row, true, nil
 }
 
 // useFastReader switches the streaming sheet reader on (tests compare both).
 var useFastReader = true
+
+// corruptError turns a corrupt-workbook error into file_unreadable, naming
+// the sheet and row where reading stopped.
+func corruptError(name string, err error) error {
+	var se *sheetError
+	if errors.As(err, &se) && se.row > 0 {
+		return unreadable(name,
+			fmt.Sprintf("工作表“%s”在第 %d 行附近损坏，文件可能不完整（下载或复制中断）；请重新获取原文件，或在 Excel（或 WPS）中打开后重新保存", fsname.Prefix(se.sheet, 40), se.row),
+			fmt.Sprintf("sheet %q is corrupt near row %d; the file may be incomplete (an interrupted download or copy): get the original again, or open it in Excel (or WPS) and save it again", fsname.Prefix(se.sheet, 40), se.row), err)
+	}
+	return unreadable(name, "文件内容损坏，可能不完整（下载或复制中断）；请重新获取原文件，或在 Excel（或 WPS）中打开后重新保存",
+		"the file is corrupt and may be incomplete (an interrupted download or copy): get the original again, or open it in Excel (or WPS) and save it again", err)
+}
+
+func tooLargeError(name string, unzip int64, err error) error {
+	return unreadable(name, "解压后超过 "+sizeText(unzip)+" 的限制",
+		"the unzipped content exceeds the "+sizeText(unzip)+" limit", err)
+}
 
 func readXLSX(r io.ReaderAt, size int64, name string, opt Options) (*Result, error) {
 	unzip := opt.MaxUnzipBytes
@@ -68,18 +102,36 @@ func readXLSX(r io.ReaderAt, size int64, name string, opt Options) (*Result, err
 		unzip = DefaultMaxUnzipBytes
 	}
 	if useFastReader {
-		if res, err := readFastXLSX(r, size, name, opt, unzip); err == nil {
+		res, err := readFastXLSX(r, size, name, opt, unzip)
+		switch {
+		case err == nil:
 			return res, nil
+		case errors.Is(err, errTooLarge):
+			return nil, tooLargeError(name, unzip, err)
+		case IsUnreadable(err):
+			return nil, err
+		case !errors.Is(err, errFastUnsupported):
+			return nil, corruptError(name, err)
 		}
-		// anything the fast reader does not handle goes through excelize,
-		// which also gives the precise error for a broken file
+		// a well-formed workbook the fast reader does not handle: excelize
+	}
+	// excelize's row iterator drops XML decoder errors (a sheet cut short
+	// reads as a short sheet), so every XML part is checked first
+	if err := verifyXMLParts(r, size, unzip); err != nil {
+		if errors.Is(err, errTooManyCells) {
+			return nil, unreadable(name, "工作表的单元格太多（有内容的列远在表头右侧），请在 Excel（或 WPS）中删除右侧多余的列后重新保存",
+				"the sheet has too many cells (cells far right of the header): delete the extra columns on the right in Excel (or WPS) and save it again", err)
+		}
+		if errors.Is(err, errTooLarge) {
+			return nil, tooLargeError(name, unzip, err)
+		}
+		return nil, corruptError(name, err)
 	}
 	f, err := excelize.OpenReader(io.NewSectionReader(r, 0, size), excelize.Options{
 		UnzipSizeLimit: unzip, UnzipXMLSizeLimit: min(unzip, DefaultMaxXMLBytes), RawCellValue: true})
 	if err != nil {
 		if strings.Contains(err.Error(), "exceeds") {
-			return nil, unreadable(name, "解压后超过 "+sizeText(unzip)+" 的限制",
-				"the unzipped content exceeds the "+sizeText(unzip)+" limit", err)
+			return nil, tooLargeError(name, unzip, err)
 		}
 		return nil, unreadable(name, "不是有效的 Excel 文件（可能已损坏）", "not a valid Excel file (it may be corrupt)", err)
 	}
@@ -123,14 +175,14 @@ func readXLSXSheet(f *excelize.File, sheetName, name string) (*Result, error) {
 	}
 	defer rows.Close()
 	res := &Result{File: name, Format: "xlsx", Sheet: sheetName}
-	if err := build(res, &xlsxRows{rows: rows, name: name}); err != nil {
+	if err := build(res, &xlsxRows{rows: rows, name: name, limit: maxColumns}); err != nil {
 		return nil, err
 	}
 	return res, nil
 }
 
-// readFastXLSX reads with the fast streaming reader; any error means "use
-// excelize instead".
+// readFastXLSX reads with the fast streaming reader; an error wrapping
+// errFastUnsupported means "use excelize instead", any other is final.
 func readFastXLSX(r io.ReaderAt, size int64, name string, opt Options, unzip int64) (*Result, error) {
 	x, err := openFastXLSX(r, size, unzip)
 	if err != nil {
@@ -150,7 +202,7 @@ func readFastXLSX(r io.ReaderAt, size int64, name string, opt Options, unzip int
 	}
 	var first *Result
 	for _, s := range sheets {
-		rows, err := x.rows(s.path)
+		rows, err := x.rows(s.path, s.name)
 		if err != nil {
 			return nil, err
 		}
@@ -168,4 +220,151 @@ func readFastXLSX(r io.ReaderAt, size int64, name string, opt Options, unzip int
 		}
 	}
 	return first, nil
+}
+
+// verifyXMLParts reads every XML part of the package to its end with a
+// strict encoding/xml decoder (and so checks each entry's CRC), and checks
+// in the worksheets what the fast reader checks: rows and cells in order,
+// valid references, shared-string indexes in range. Any zip, XML, encoding
+// or reference error is returned, wrapping errCorrupt.
+func verifyXMLParts(r io.ReaderAt, size, limit int64) error {
+	zr, err := zip.NewReader(r, size)
+	if err != nil {
+		return corrupt(err)
+	}
+	var total uint64
+	for _, f := range zr.File {
+		total += f.UncompressedSize64
+	}
+	if total > uint64(limit) {
+		return fmt.Errorf("%w: %d bytes, limit %d", errTooLarge, total, limit)
+	}
+	sst := -1 // shared strings, counted first
+	for _, f := range zr.File {
+		if strings.EqualFold(path.Base(f.Name), "sharedStrings.xml") {
+			sst = 0
+			err := verifyXMLPart(f, func(d *xml.Decoder, se xml.StartElement) error {
+				if se.Name.Local == "si" {
+					sst++
+				}
+				return nil
+			})
+			if err != nil {
+				return fmt.Errorf("%w: %s: %w", errCorrupt, fsname.Prefix(f.Name, 60), err)
+			}
+		}
+	}
+	for _, f := range zr.File {
+		n := strings.ToLower(f.Name)
+		if !strings.HasSuffix(n, ".xml") && !strings.HasSuffix(n, ".rels") || strings.EqualFold(path.Base(f.Name), "sharedStrings.xml") {
+			continue
+		}
+		var check func(*xml.Decoder, xml.StartElement) error
+		if strings.Contains(n, "worksheets/") {
+			check = (&sheetCheck{sst: sst}).start
+		}
+		if err := verifyXMLPart(f, check); err != nil {
+			return fmt.Errorf("%w: %s: %w", errCorrupt, fsname.Prefix(f.Name, 60), err)
+		}
+	}
+	return nil
+}
+
+// verifyXMLPart decodes one part to its end, calling start (when not nil)
+// on each start element.
+func verifyXMLPart(f *zip.File, start func(*xml.Decoder, xml.StartElement) error) error {
+	rc, err := f.Open()
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	d := newXMLDecoder(io.LimitReader(rc, int64(f.UncompressedSize64)+1))
+	for {
+		// Token (not RawToken) matches end tags and reports a part that
+		// ends inside an element
+		tok, err := d.Token()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if se, ok := tok.(xml.StartElement); ok && start != nil {
+			if err := start(d, se); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// sheetCheck follows the rows and cells of a worksheet as the fast reader
+// does (readRow, readCells, cellValue).
+type sheetCheck struct {
+	sst      int // shared strings (-1: no part)
+	row, col int
+	inS      bool // in a t="s" cell
+	cells    int  // cells excelize will hand out, padding included
+}
+
+// maxFallbackCells bounds the work of excelize, which pads every row to its
+// last cell: 100,000 rows of 200 columns are fine, a cell at XFD on each of
+// 300,000 rows (5 billion padded cells) is refused.
+const maxFallbackCells = 20_000_000
+
+var errTooManyCells = errors.New("too many cells")
+
+func (c *sheetCheck) start(d *xml.Decoder, se xml.StartElement) error {
+	attr := func(name string) (string, bool) {
+		for i := len(se.Attr) - 1; i >= 0; i-- {
+			if se.Attr[i].Name.Local == name {
+				return se.Attr[i].Value, true
+			}
+		}
+		return "", false
+	}
+	switch se.Name.Local {
+	case "row":
+		num := c.row + 1
+		if v, ok := attr("r"); ok {
+			n, err := strconv.Atoi(v)
+			if err != nil || n <= c.row || n > 1048576 {
+				return fmt.Errorf("row number %q after row %d", fsname.Prefix(v, 20), c.row)
+			}
+			num = n
+		}
+		c.row, c.col = num, 0
+	case "c":
+		c.col++
+		if ref, ok := attr("r"); ok && ref != "" {
+			col, err := columnOf(ref)
+			if err != nil {
+				return err
+			}
+			if col < c.col {
+				return fmt.Errorf("row %d: cell %s out of order", c.row, fsname.Prefix(ref, 20))
+			}
+			c.cells += col - c.col - 1 // the padding before it
+			c.col = col
+		}
+		if c.cells++; c.cells > maxFallbackCells {
+			return fmt.Errorf("%w: more than %d cells with padding (row %d reaches column %d)", errTooManyCells, maxFallbackCells, c.row, c.col)
+		}
+		t, _ := attr("t")
+		c.inS = t == "s"
+	case "v":
+		if !c.inS {
+			return nil
+		}
+		var v string
+		if err := d.DecodeElement(&v, &se); err != nil {
+			return err
+		}
+		if v == "" {
+			return nil
+		}
+		if i, err := strconv.Atoi(strings.TrimSpace(v)); err != nil || i < 0 || i >= c.sst {
+			return fmt.Errorf("row %d: shared string index %q of %d", c.row, fsname.Prefix(v, 20), max(c.sst, 0))
+		}
+	}
+	return nil
 }

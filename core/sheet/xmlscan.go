@@ -6,15 +6,22 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"strconv"
 	"unicode/utf8"
+
+	"exmail-upgrade/core/fsname"
 )
 
 // xmlScan is a minimal, strict, allocation-light XML tokenizer for the
 // regular XML of worksheets and shared strings. It decodes entities and
-// normalises line ends as encoding/xml does, checks characters, and
-// returns an error for anything unusual (DOCTYPE, unknown entities, a
-// non-UTF-8 declaration), in which case the caller falls back to a
+// normalises line ends as encoding/xml does, checks characters, and never
+// accepts what encoding/xml (Strict) rejects (FuzzXMLScanDifferential). Its
+// errors are of two kinds: errXMLMalformed for XML that encoding/xml rejects
+// too (truncation, a mismatched end tag, a control character, a stray &,
+// "]]>" in text, "--" in a comment): the part is corrupt; errScan for well-
+// formed XML it does not handle (DOCTYPE, non-ASCII names, a non-UTF-8
+// declaration, unusual attribute syntax): the caller falls back to a
 // complete XML parser.
 type xmlScan struct {
 	r    *bufio.Reader
@@ -39,7 +46,12 @@ const (
 	tokText
 )
 
-var errScan = errors.New("xml scan: unsupported or malformed XML")
+var (
+	// errScan: XML the scanner does not handle (it may be well-formed).
+	errScan = fmt.Errorf("%w: xml scan: unsupported XML", errFastUnsupported)
+	// errXMLMalformed: XML that no conforming parser accepts.
+	errXMLMalformed = errors.New("malformed XML")
+)
 
 func newXMLScan(r io.Reader) *xmlScan {
 	return &xmlScan{r: bufio.NewReaderSize(r, 64<<10)}
@@ -55,7 +67,7 @@ func (s *xmlScan) readUntil(delim byte) error {
 		}
 		if err != bufio.ErrBufferFull {
 			if err == io.EOF {
-				return io.ErrUnexpectedEOF
+				return fmt.Errorf("%w: %w", errXMLMalformed, io.ErrUnexpectedEOF)
 			}
 			return err
 		}
@@ -81,7 +93,7 @@ func (s *xmlScan) next() (xmlTok, error) {
 		c, err := s.r.ReadByte()
 		if err == io.EOF {
 			if len(s.stackLen) > 0 {
-				return tokEOF, io.ErrUnexpectedEOF
+				return tokEOF, fmt.Errorf("%w: the part ends inside <%s>", errXMLMalformed, s.stack[len(s.stack)-s.stackLen[len(s.stackLen)-1]:])
 			}
 			return tokEOF, nil
 		}
@@ -92,7 +104,7 @@ func (s *xmlScan) next() (xmlTok, error) {
 			s.r.UnreadByte()
 			s.buf = s.buf[:0]
 			err := s.readUntil('<')
-			if err == io.ErrUnexpectedEOF { // trailing text at the end
+			if errors.Is(err, io.ErrUnexpectedEOF) { // trailing text at the end
 				err = nil
 			} else if err == nil {
 				s.buf = s.buf[:len(s.buf)-1]
@@ -101,6 +113,9 @@ func (s *xmlScan) next() (xmlTok, error) {
 			if err != nil {
 				return tokEOF, err
 			}
+			if bytes.Contains(s.buf, []byte("]]>")) {
+				return tokEOF, fmt.Errorf("%w: ]]> outside CDATA", errXMLMalformed)
+			}
 			if s.text, err = decodeText(s.text[:0], s.buf, true); err != nil {
 				return tokEOF, err
 			}
@@ -108,7 +123,7 @@ func (s *xmlScan) next() (xmlTok, error) {
 		}
 		c, err = s.r.ReadByte()
 		if err != nil {
-			return tokEOF, io.ErrUnexpectedEOF
+			return tokEOF, fmt.Errorf("%w: the part ends inside a tag", errXMLMalformed)
 		}
 		switch c {
 		case '/':
@@ -119,7 +134,7 @@ func (s *xmlScan) next() (xmlTok, error) {
 			qname := bytes.TrimRight(s.buf[:len(s.buf)-1], " \t\r\n")
 			n := len(s.stackLen)
 			if n == 0 || !bytes.Equal(s.stack[len(s.stack)-s.stackLen[n-1]:], qname) {
-				return tokEOF, fmt.Errorf("%w: mismatched end tag", errScan)
+				return tokEOF, fmt.Errorf("%w: mismatched end tag </%s>", errXMLMalformed, fsnamePrefix(qname))
 			}
 			s.stack, s.stackLen = s.stack[:len(s.stack)-s.stackLen[n-1]], s.stackLen[:n-1]
 			s.name = localName(qname)
@@ -131,19 +146,21 @@ func (s *xmlScan) next() (xmlTok, error) {
 			if err := s.skipPast("?>"); err != nil {
 				return tokEOF, err
 			}
-			if err := checkDeclaration(s.buf); err != nil {
+			if err := checkProcInst(s.buf[:len(s.buf)-2]); err != nil {
 				return tokEOF, err
 			}
 			continue
 		case '!':
-			pre, err := s.r.Peek(7)
-			if err != nil {
-				return tokEOF, errScan
-			}
+			pre, _ := s.r.Peek(7)
 			switch {
 			case bytes.HasPrefix(pre, []byte("--")):
-				if err := s.skipPast("-->"); err != nil {
+				s.r.Discard(2)
+				// as encoding/xml: the first "--" must end the comment
+				if err := s.skipPast("--"); err != nil {
 					return tokEOF, err
+				}
+				if c, err := s.r.ReadByte(); err != nil || c != '>' {
+					return tokEOF, fmt.Errorf("%w: -- inside a comment", errXMLMalformed)
 				}
 				continue
 			case bytes.Equal(pre, []byte("[CDATA[")):
@@ -196,7 +213,7 @@ func (s *xmlScan) startTag() (xmlTok, error) {
 		i++
 	}
 	if !validName(tag[:i]) {
-		return tokEOF, fmt.Errorf("%w: element name %q", errScan, tag[:i])
+		return tokEOF, fmt.Errorf("%w: element name %q", errScan, fsnamePrefix(tag[:i]))
 	}
 	s.name = localName(tag[:i])
 	if !s.selfClosing {
@@ -216,7 +233,7 @@ func (s *xmlScan) startTag() (xmlTok, error) {
 		}
 		qn := bytes.TrimRight(rest[:eq], " \t\r\n")
 		if !validName(qn) {
-			return tokEOF, fmt.Errorf("%w: attribute name %q", errScan, qn)
+			return tokEOF, fmt.Errorf("%w: attribute name %q", errScan, fsnamePrefix(qn))
 		}
 		name := localName(qn)
 		rest = bytes.TrimLeft(rest[eq+1:], " \t\r\n")
@@ -281,32 +298,29 @@ func localName(n []byte) []byte {
 	return n
 }
 
-// checkDeclaration refuses an XML declaration naming another encoding
-// than UTF-8 (buf is the declaration's text ending in "?>").
-func checkDeclaration(buf []byte) error {
-	if !bytes.HasPrefix(buf, []byte("xml")) {
-		return nil
+// reDeclaration is the XML declaration the scanner accepts: version 1.0,
+// UTF-8, standalone. Anything else is left to encoding/xml (errScan).
+var reDeclaration = regexp.MustCompile(`^(?:[ \t\r\n]+version=(?:"1\.0"|'1\.0'))?(?:[ \t\r\n]+encoding=(?:"(?i:utf-8)"|'(?i:utf-8)'))?(?:[ \t\r\n]+standalone=(?:"(?:yes|no)"|'(?:yes|no)'))?[ \t\r\n]*$`)
+
+// checkProcInst checks a processing instruction (its text between "<?" and
+// "?>"): a valid target name, and for the XML declaration the simple form
+// every spreadsheet program writes.
+func checkProcInst(pi []byte) error {
+	i := 0
+	for i < len(pi) && !isXMLSpace(pi[i]) {
+		i++
 	}
-	i := bytes.Index(buf, []byte("encoding"))
-	if i < 0 {
-		return nil
-	}
-	v := buf[i+len("encoding"):]
-	v = bytes.TrimLeft(v, " \t\r\n=")
-	if len(v) == 0 {
+	if !validName(pi[:i]) {
 		return errScan
 	}
-	q := v[0]
-	end := bytes.IndexByte(v[1:], q)
-	if end < 0 {
-		return errScan
-	}
-	enc := string(bytes.ToLower(v[1 : 1+end]))
-	if enc != "utf-8" && enc != "utf8" {
-		return fmt.Errorf("%w: encoding %q", errScan, enc)
+	if string(pi[:i]) == "xml" && !reDeclaration.Match(pi[i:]) {
+		return fmt.Errorf("%w: XML declaration %q", errScan, fsnamePrefix(pi))
 	}
 	return nil
 }
+
+// fsnamePrefix quotes at most a short prefix of raw XML in an error.
+func fsnamePrefix(b []byte) string { return fsname.Prefix(string(b), 40) }
 
 // decodeText appends raw XML text to dst with entities decoded (when
 // entities is set), CR LF and lone CR turned into LF, and characters
@@ -318,7 +332,7 @@ func decodeText(dst, raw []byte, entities bool) ([]byte, error) {
 		case c == '&' && entities:
 			semi := bytes.IndexByte(raw[i:], ';')
 			if semi < 0 {
-				return nil, errScan
+				return nil, fmt.Errorf("%w: & without ;", errXMLMalformed)
 			}
 			ent := raw[i+1 : i+semi]
 			switch string(ent) {
@@ -334,7 +348,7 @@ func decodeText(dst, raw []byte, entities bool) ([]byte, error) {
 				dst = append(dst, '"')
 			default:
 				if len(ent) < 2 || ent[0] != '#' {
-					return nil, errScan
+					return nil, fmt.Errorf("%w: unknown entity &%s;", errXMLMalformed, fsnamePrefix(ent))
 				}
 				var n uint64
 				var err error
@@ -344,7 +358,12 @@ func decodeText(dst, raw []byte, entities bool) ([]byte, error) {
 					n, err = strconv.ParseUint(string(ent[1:]), 10, 32)
 				}
 				if err != nil || !xmlChar(rune(n)) {
-					return nil, errScan
+					// encoding/xml reads a surrogate reference as U+FFFD
+					// rather than failing: leave that rare case to it
+					if err == nil && n >= 0xD800 && n <= 0xDFFF {
+						return nil, errScan
+					}
+					return nil, fmt.Errorf("%w: character reference &%s;", errXMLMalformed, fsnamePrefix(ent))
 				}
 				dst = utf8.AppendRune(dst, rune(n))
 			}
@@ -357,17 +376,17 @@ func decodeText(dst, raw []byte, entities bool) ([]byte, error) {
 			}
 		case c < utf8.RuneSelf:
 			if c < 0x20 && c != '\t' && c != '\n' {
-				return nil, errScan
+				return nil, fmt.Errorf("%w: control character %#02x", errXMLMalformed, c)
 			}
 			if c == '<' && entities { // allowed in CDATA only
-				return nil, errScan
+				return nil, fmt.Errorf("%w: < inside a value", errXMLMalformed)
 			}
 			dst = append(dst, c)
 			i++
 		default:
 			r, n := utf8.DecodeRune(raw[i:])
 			if r == utf8.RuneError && n == 1 || !xmlChar(r) {
-				return nil, errScan
+				return nil, fmt.Errorf("%w: invalid UTF-8 or character %U", errXMLMalformed, r)
 			}
 			dst = append(dst, raw[i:i+n]...)
 			i += n

@@ -185,16 +185,21 @@ func (s *Store) SavePlan(id string, p StoredPlan) error {
 	if p.ConfirmedAt.IsZero() {
 		p.ConfirmedAt = s.now().UTC()
 	}
-	return s.db.Update(func(tx *bolt.Tx) error {
-		b, err := ProjectBucket(tx, id)
-		if err != nil {
-			return err
-		}
-		if err := putJSON(b, keyPlan, p); err != nil {
-			return err
-		}
-		return TouchTx(tx, id)
-	})
+	return s.db.Update(func(tx *bolt.Tx) error { return SavePlanTx(tx, id, p) })
+}
+
+// SavePlanTx is SavePlan inside tx (core/session amends the plan of failed
+// items in the same transaction as the upgrade state); ConfirmedAt must be
+// set by the caller.
+func SavePlanTx(tx *bolt.Tx, id string, p StoredPlan) error {
+	b, err := ProjectBucket(tx, id)
+	if err != nil {
+		return err
+	}
+	if err := putJSON(b, keyPlan, p); err != nil {
+		return err
+	}
+	return TouchTx(tx, id)
 }
 
 // Plan returns the stored plan; ok is false when none is stored.

@@ -2,6 +2,7 @@ package store
 
 import (
 	"bufio"
+	"bytes"
 	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
@@ -11,7 +12,12 @@ import (
 	"hash"
 	"io"
 	"os"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"exmail-upgrade/core/fsname"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -26,9 +32,26 @@ const (
 	ExportExtension = ".exup"
 )
 
-// maxExportLine bounds one line of an export file (a frozen snapshot of a
-// very large company is the biggest value).
-const maxExportLine = 256 << 20
+// Bounds of an import, checked while reading and before anything is
+// written (a small hostile file can inflate to any size). A 100k-member
+// company exports to about 3.5 MB holding 62 MB, its longest line (a frozen
+// snapshot) 31 MB.
+const (
+	// MaxExportFileSize, MaxExportDataSize and MaxExportLineSize bound an
+	// import.
+	MaxExportFileSize = 256 << 20 // compressed bytes
+	MaxExportDataSize = 1 << 30   // decompressed bytes in all
+	MaxExportLineSize = 128 << 20 // decompressed bytes of one record
+	maxExportDepth    = 16        // nested sub-buckets
+	maxNameRunes      = 200       // company name
+)
+
+// The limits in force (tests lower them).
+var (
+	exportFileLimit int64 = MaxExportFileSize
+	exportDataLimit int64 = MaxExportDataSize
+	exportLineLimit       = MaxExportLineSize
+)
 
 type exportHeader struct {
 	Format     string    `json:"format"`
@@ -146,13 +169,17 @@ func (s *Store) ExportProjectFile(id, path string) error {
 	return nil
 }
 
-// ImportProjectFile imports the project exported to path.
+// ImportProjectFile imports the project exported to path (a regular
+// file; see ImportProject).
 func (s *Store) ImportProjectFile(path string) (Project, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return Project{}, fmt.Errorf("import %s: %w", path, err)
 	}
 	defer f.Close()
+	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
+		return Project{}, fmt.Errorf("import %s: %w", path, badExport("not a regular file"))
+	}
 	p, err := s.ImportProject(f)
 	if err != nil {
 		return Project{}, fmt.Errorf("import %s: %w", path, err)
@@ -164,21 +191,36 @@ func badExport(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrBadExport, fmt.Sprintf(format, args...))
 }
 
-// ImportProject reads an export (see ExportProject) and adds the project,
-// under a new ID when its ID already exists here (Project.ImportedFrom then
-// holds the original). Nothing is written unless the whole file is valid
-// (format, version, record count and checksum). An "import" entry is
-// appended to the project's audit log.
+// ImportProject reads an export (see ExportProject) and adds the project.
+//
+// The whole file is verified before the store is touched: format, version,
+// every ID and name, sizes (MaxExportFileSize compressed, MaxExportDataSize
+// decompressed, one record at most 128 MiB), record count and checksum.
+// Only then is it read a second time into one transaction, so a bad file
+// writes nothing. An import never touches another project: when the ID is
+// already taken here, the project is imported under a new ID
+// (Project.ImportedFrom holds the original). A project whose migration had
+// started stays locked. An "import" entry is appended to its audit log.
 func (s *Store) ImportProject(r io.Reader) (Project, error) {
-	zr, err := gzip.NewReader(r)
+	open, err := replayable(r)
 	if err != nil {
-		return Project{}, badExport("not gzip: %v", err)
+		return Project{}, err
 	}
-	defer zr.Close()
+	src, err := open()
+	if err != nil {
+		return Project{}, err
+	}
+	hdr, _, err := readExport(src, nil)
+	if err != nil {
+		return Project{}, err
+	}
 	var out Project
-	err = s.db.Update(func(tx *bolt.Tx) error {
-		var err error
-		out, err = importTx(tx, zr)
+	err = importUpdate(s.db, func(tx *bolt.Tx) error {
+		src, err := open()
+		if err != nil {
+			return err
+		}
+		out, err = importTx(tx, src, hdr.ProjectID)
 		return err
 	})
 	if err != nil {
@@ -187,162 +229,303 @@ func (s *Store) ImportProject(r io.Reader) (Project, error) {
 	return out, nil
 }
 
-func importTx(tx *bolt.Tx, r io.Reader) (Project, error) {
-	br := bufio.NewReaderSize(r, 64<<10)
-	h := sha256.New()
-	readLine := func() ([]byte, error) {
-		var buf []byte
-		for {
-			chunk, err := br.ReadSlice('\n')
-			buf = append(buf, chunk...)
-			if len(buf) > maxExportLine {
-				return nil, badExport("line longer than %d bytes", maxExportLine)
-			}
-			if err == bufio.ErrBufferFull {
-				continue
-			}
-			if err == io.EOF {
-				if len(buf) == 0 {
-					return nil, io.EOF
+// importUpdate runs the import's one write transaction (a seam for the
+// tests that prove a bad file never gets that far).
+var importUpdate = (*bolt.DB).Update
+
+// replayable returns a function giving r from its start on each call: by
+// seeking when r can, else from a copy in memory (at most
+// MaxExportFileSize bytes).
+func replayable(r io.Reader) (func() (io.Reader, error), error) {
+	if rs, ok := r.(io.ReadSeeker); ok {
+		if start, err := rs.Seek(0, io.SeekCurrent); err == nil {
+			return func() (io.Reader, error) {
+				if _, err := rs.Seek(start, io.SeekStart); err != nil {
+					return nil, fmt.Errorf("import: rewind: %w", err)
 				}
-				return nil, badExport("truncated file (no final newline)")
-			}
-			if err != nil {
-				return nil, badExport("read: %v", err)
-			}
-			return buf, nil
+				return io.LimitReader(rs, exportFileLimit+1), nil
+			}, nil
 		}
 	}
-	first, err := readLine()
+	data, err := io.ReadAll(io.LimitReader(r, exportFileLimit+1))
+	if err != nil {
+		return nil, fmt.Errorf("import: read: %w", err)
+	}
+	if int64(len(data)) > exportFileLimit {
+		return nil, badExport("file larger than %d bytes", exportFileLimit)
+	}
+	return func() (io.Reader, error) { return bytes.NewReader(data), nil }, nil
+}
+
+// limitedReader fails once more than n bytes were read.
+type limitedReader struct {
+	r    io.Reader
+	n    int64
+	what string
+}
+
+func (l *limitedReader) Read(p []byte) (int, error) {
+	n, err := l.r.Read(p)
+	l.n -= int64(n)
+	if l.n < 0 {
+		return n, badExport("%s", l.what)
+	}
+	return n, err
+}
+
+// CheckName refuses a company name that is empty, too long, not UTF-8 or
+// holds control characters.
+func CheckName(name string) error {
+	switch {
+	case strings.TrimSpace(name) == "":
+		return fmt.Errorf("公司名不能为空 / company name is empty")
+	case !utf8.ValidString(name):
+		return fmt.Errorf("公司名不是有效的 UTF-8 / company name is not valid UTF-8")
+	case utf8.RuneCountInString(name) > maxNameRunes:
+		return fmt.Errorf("公司名超过 %d 个字符 / company name is longer than %d characters", maxNameRunes, maxNameRunes)
+	}
+	for _, r := range name {
+		if unicode.IsControl(r) {
+			return fmt.Errorf("公司名含控制字符 / company name holds a control character: %q", fsname.Prefix(name, 40))
+		}
+	}
+	return nil
+}
+
+// exportReader reads the lines of a decompressed export, bounded and
+// hashed.
+type exportReader struct {
+	br *bufio.Reader
+	h  hash.Hash
+}
+
+func (er *exportReader) line() ([]byte, error) {
+	var buf []byte
+	for {
+		chunk, err := er.br.ReadSlice('\n')
+		if len(buf)+len(chunk) > exportLineLimit {
+			return nil, badExport("a record is longer than %d bytes", exportLineLimit)
+		}
+		buf = append(buf, chunk...)
+		if err == bufio.ErrBufferFull {
+			continue
+		}
+		if err == io.EOF {
+			if len(buf) == 0 {
+				return nil, io.EOF
+			}
+			return nil, badExport("truncated file (no final newline)")
+		}
+		if err != nil {
+			if errors.Is(err, ErrBadExport) {
+				return nil, err
+			}
+			return nil, badExport("read: %v", err)
+		}
+		return buf, nil
+	}
+}
+
+// readExport reads and verifies the export in r. With put nil nothing is
+// kept: it only validates (header, IDs, names, bucket structure, project
+// record, sizes, count, checksum). With put set, each record is passed to
+// put as it is read (the caller's transaction rolls back on a later error).
+func readExport(r io.Reader, put func(rec exportRecord) error) (exportHeader, Project, error) {
+	var hdr exportHeader
+	var proj Project
+	zr, err := gzip.NewReader(r)
+	if err != nil {
+		return hdr, proj, badExport("not gzip: %v", err)
+	}
+	defer zr.Close()
+	er := &exportReader{
+		br: bufio.NewReaderSize(&limitedReader{r: zr, n: exportDataLimit,
+			what: fmt.Sprintf("more than %d bytes once decompressed", exportDataLimit)}, 64<<10),
+		h: sha256.New(),
+	}
+	first, err := er.line()
 	if err != nil {
 		if errors.Is(err, io.EOF) {
-			return Project{}, badExport("empty file")
+			return hdr, proj, badExport("empty file")
 		}
-		return Project{}, err
+		return hdr, proj, err
 	}
-	h.Write(first)
-	var hdr exportHeader
+	er.h.Write(first)
 	if err := json.Unmarshal(first, &hdr); err != nil {
-		return Project{}, badExport("header: %v", err)
+		return hdr, proj, badExport("header: %v", err)
 	}
-	if hdr.Format != ExportFormat {
-		return Project{}, badExport("format %q", hdr.Format)
+	switch {
+	case hdr.Format != ExportFormat:
+		return hdr, proj, badExport("format %q", fsname.Prefix(hdr.Format, 40))
+	case hdr.Version != ExportVersion:
+		return hdr, proj, badExport("export version %d, this app reads %d", hdr.Version, ExportVersion)
+	case hdr.Schema != SchemaVersion:
+		return hdr, proj, badExport("state schema %d, this app uses %d: export again with the same app version", hdr.Schema, SchemaVersion)
 	}
-	if hdr.Version != ExportVersion {
-		return Project{}, badExport("export version %d, this app reads %d", hdr.Version, ExportVersion)
+	if err := CheckID(hdr.ProjectID); err != nil {
+		return hdr, proj, badExport("header: %v", err)
 	}
-	if hdr.Schema != SchemaVersion {
-		return Project{}, badExport("state schema %d, this app uses %d: export again with the same app version", hdr.Schema, SchemaVersion)
+	if err := CheckName(hdr.Name); err != nil {
+		return hdr, proj, badExport("header: %v", err)
 	}
-	if hdr.ProjectID == "" {
-		return Project{}, badExport("header without project id")
+	buckets := map[string]bool{"": true} // declared sub-bucket paths
+	pathKey := func(path [][]byte) string {
+		var b strings.Builder
+		for _, p := range path {
+			fmt.Fprintf(&b, "%d:%s/", len(p), p)
+		}
+		return b.String()
 	}
+	n, haveProject := 0, false
+	for {
+		line, err := er.line()
+		if errors.Is(err, io.EOF) {
+			return hdr, proj, badExport("truncated file (no trailer)")
+		}
+		if err != nil {
+			return hdr, proj, err
+		}
+		var rec exportRecord
+		if err := json.Unmarshal(line, &rec); err != nil {
+			return hdr, proj, badExport("record %d: %v", n+1, err)
+		}
+		if rec.End {
+			if rec.Records != n {
+				return hdr, proj, badExport("trailer says %d records, file has %d", rec.Records, n)
+			}
+			if sum := hex.EncodeToString(er.h.Sum(nil)); sum != rec.SHA256 {
+				return hdr, proj, badExport("checksum mismatch (file damaged or edited)")
+			}
+			if _, err := er.line(); !errors.Is(err, io.EOF) {
+				return hdr, proj, badExport("data after the trailer")
+			}
+			break
+		}
+		er.h.Write(line)
+		n++
+		if len(rec.Path) > maxExportDepth {
+			return hdr, proj, badExport("record %d: buckets nested deeper than %d", n, maxExportDepth)
+		}
+		for _, name := range rec.Path {
+			if len(name) == 0 || len(name) > bolt.MaxKeySize {
+				return hdr, proj, badExport("record %d: empty or overlong bucket name", n)
+			}
+		}
+		if rec.Bucket {
+			if len(rec.Path) == 0 {
+				return hdr, proj, badExport("record %d: bucket without a name", n)
+			}
+			if !buckets[pathKey(rec.Path[:len(rec.Path)-1])] {
+				return hdr, proj, badExport("record %d: bucket %q inside an undeclared bucket", n, fsname.Prefix(string(rec.Path[len(rec.Path)-1]), 40))
+			}
+			k := pathKey(rec.Path)
+			if buckets[k] {
+				return hdr, proj, badExport("record %d: bucket %q declared twice", n, fsname.Prefix(string(rec.Path[len(rec.Path)-1]), 40))
+			}
+			buckets[k] = true
+		} else {
+			if len(rec.Key) == 0 || len(rec.Key) > bolt.MaxKeySize {
+				return hdr, proj, badExport("record %d: empty or overlong key", n)
+			}
+			if !buckets[pathKey(rec.Path)] {
+				return hdr, proj, badExport("record %d: key in an undeclared bucket", n)
+			}
+			if len(rec.Path) == 0 && string(rec.Key) == string(keyProject) {
+				if haveProject {
+					return hdr, proj, badExport("two project records")
+				}
+				haveProject = true
+				if err := json.Unmarshal(rec.Value, &proj); err != nil {
+					return hdr, proj, badExport("project record: %v", err)
+				}
+				if proj.ID != hdr.ProjectID {
+					return hdr, proj, badExport("project record id %q differs from header %q", fsname.Prefix(proj.ID, 40), hdr.ProjectID)
+				}
+				if err := CheckName(proj.Name); err != nil {
+					return hdr, proj, badExport("project record: %v", err)
+				}
+			}
+		}
+		if put != nil {
+			if err := put(rec); err != nil {
+				return hdr, proj, err
+			}
+		}
+	}
+	if !haveProject {
+		return hdr, proj, badExport("no project record")
+	}
+	return hdr, proj, nil
+}
+
+// migrationStarted lists the upgrade stages (core/upgrade) from which a
+// project is locked for ever.
+var migrationStarted = map[string]bool{"migrating": true, "failed_items": true, "done": true}
+
+// importTx writes the export in r (already verified once) into tx as a
+// new project bucket: origID when free, else a new ID.
+func importTx(tx *bolt.Tx, r io.Reader, origID string) (Project, error) {
 	root, err := tx.CreateBucketIfNotExists(bucketProjects)
 	if err != nil {
 		return Project{}, err
 	}
-	id := hdr.ProjectID
-	if root.Bucket([]byte(id)) != nil {
+	id := origID
+	if root.Bucket([]byte(id)) != nil || root.Get([]byte(id)) != nil {
 		if id, err = newID(); err != nil {
 			return Project{}, err
 		}
 	}
 	pb, err := root.CreateBucket([]byte(id))
 	if err != nil {
-		return Project{}, badExport("project id %q: %v", id, err)
+		return Project{}, fmt.Errorf("import: create project %s: %w", id, err)
 	}
-	find := func(path [][]byte, create bool) (*bolt.Bucket, error) {
+	find := func(path [][]byte) (*bolt.Bucket, error) {
 		b := pb
-		for i, name := range path {
-			next := b.Bucket(name)
-			if next == nil {
-				if !create || i != len(path)-1 {
-					return nil, badExport("bucket %q used before it was declared", name)
-				}
-				var err error
-				if next, err = b.CreateBucket(name); err != nil {
-					return nil, badExport("bucket %q: %v", name, err)
-				}
-			} else if create && i == len(path)-1 {
-				return nil, badExport("bucket %q declared twice", name)
+		for _, name := range path {
+			if b = b.Bucket(name); b == nil {
+				return nil, badExport("bucket %q used before it was declared", fsname.Prefix(string(name), 40))
 			}
-			b = next
 		}
 		return b, nil
 	}
-	n := 0
-	for {
-		line, err := readLine()
-		if errors.Is(err, io.EOF) {
-			return Project{}, badExport("truncated file (no trailer)")
-		}
-		if err != nil {
-			return Project{}, err
-		}
-		var rec exportRecord
-		if err := json.Unmarshal(line, &rec); err != nil {
-			return Project{}, badExport("record %d: %v", n+1, err)
-		}
-		if rec.End {
-			if rec.Records != n {
-				return Project{}, badExport("trailer says %d records, file has %d", rec.Records, n)
-			}
-			if sum := hex.EncodeToString(h.Sum(nil)); sum != rec.SHA256 {
-				return Project{}, badExport("checksum mismatch (file damaged or edited)")
-			}
-			if _, err := readLine(); !errors.Is(err, io.EOF) {
-				return Project{}, badExport("data after the trailer")
-			}
-			break
-		}
-		h.Write(line)
-		n++
+	hdr, p, err := readExport(r, func(rec exportRecord) error {
 		if rec.Bucket {
-			if len(rec.Path) == 0 {
-				return Project{}, badExport("record %d: bucket without a name", n)
-			}
-			for _, name := range rec.Path {
-				if len(name) == 0 {
-					return Project{}, badExport("record %d: empty bucket name", n)
-				}
-			}
-			nb, err := find(rec.Path, true)
+			parent, err := find(rec.Path[:len(rec.Path)-1])
 			if err != nil {
-				return Project{}, err
+				return err
 			}
-			if err := nb.SetSequence(rec.Seq); err != nil {
-				return Project{}, badExport("record %d: %v", n, err)
+			name := rec.Path[len(rec.Path)-1]
+			nb, err := parent.CreateBucket(name)
+			if err != nil {
+				return badExport("bucket %q: %v", fsname.Prefix(string(name), 40), err)
 			}
-			continue
+			return nb.SetSequence(rec.Seq)
 		}
-		if len(rec.Key) == 0 {
-			return Project{}, badExport("record %d: empty key", n)
-		}
-		b, err := find(rec.Path, false)
+		b, err := find(rec.Path)
 		if err != nil {
-			return Project{}, err
-		}
-		if b.Bucket(rec.Key) != nil {
-			return Project{}, badExport("record %d: key %q is a bucket", n, rec.Key)
+			return err
 		}
 		val := rec.Value
 		if val == nil {
 			val = []byte{}
 		}
 		if err := b.Put(rec.Key, val); err != nil {
-			return Project{}, badExport("record %d: %v", n, err)
+			return badExport("key %q: %v", fsname.Prefix(string(rec.Key), 40), err)
 		}
-	}
-	p, err := readProject(pb)
+		return nil
+	})
 	if err != nil {
-		return Project{}, badExport("no project record")
+		return Project{}, err
 	}
-	if p.ID != hdr.ProjectID {
-		return Project{}, badExport("project record id %q differs from header %q", p.ID, hdr.ProjectID)
+	if hdr.ProjectID != origID {
+		return Project{}, badExport("the file changed while it was imported")
 	}
 	if id != p.ID {
 		p.ImportedFrom = p.ID
 		p.ID = id
+	}
+	if migrationStarted[p.Stage] {
+		p.Locked = true
 	}
 	if err := putJSON(pb, keyProject, p); err != nil {
 		return Project{}, err

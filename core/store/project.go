@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"exmail-upgrade/core/fsname"
+
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -83,8 +85,8 @@ func readProject(b *bolt.Bucket) (Project, error) {
 // "snapshots", "audit", "docs" belong to the store.
 func ProjectBucket(tx *bolt.Tx, id string) (*bolt.Bucket, error) {
 	root := tx.Bucket(bucketProjects)
-	if root == nil || id == "" {
-		return nil, fmt.Errorf("project %q: %w", id, ErrNotFound)
+	if root == nil || CheckID(id) != nil {
+		return nil, fmt.Errorf("project %q: %w", fsname.Prefix(id, 40), ErrNotFound)
 	}
 	b := root.Bucket([]byte(id))
 	if b == nil {
@@ -231,21 +233,51 @@ func (s *Store) UpdateProject(id string, fn func(*Project) error) (Project, erro
 	return out, err
 }
 
-// ListProjects returns every project, most recent activity first (ties by
-// name, then ID).
+// DamagedProject is a project entry of the state file that cannot be read
+// (record missing or undecodable, or an ID that is not a safe path
+// element). It is reported, never returned as a project.
+type DamagedProject struct {
+	ID     string // the bucket key, quoted when not printable
+	Reason string
+}
+
+// ListProjects returns every readable project, most recent activity first
+// (ties by name, then ID). Damaged entries are skipped: ScanProjects lists
+// them.
 func (s *Store) ListProjects() ([]Project, error) {
+	out, _, err := s.ScanProjects()
+	return out, err
+}
+
+// ScanProjects returns every readable project (ordered as ListProjects) and
+// the damaged entries, so one damaged record never hides the others.
+func (s *Store) ScanProjects() ([]Project, []DamagedProject, error) {
 	var out []Project
+	var bad []DamagedProject
 	err := s.db.View(func(tx *bolt.Tx) error {
 		root := tx.Bucket(bucketProjects)
 		if root == nil {
 			return nil
 		}
-		return root.ForEachBucket(func(k []byte) error {
-			p, err := readProject(root.Bucket(k))
-			if err != nil {
-				return fmt.Errorf("project %s: %w", k, err)
+		return root.ForEach(func(k, v []byte) error {
+			id := string(k)
+			if err := CheckID(id); err != nil {
+				bad = append(bad, DamagedProject{ID: fmt.Sprintf("%q", fsname.Prefix(id, 40)), Reason: err.Error()})
+				return nil
 			}
-			out = append(out, p)
+			if v != nil {
+				bad = append(bad, DamagedProject{ID: id, Reason: "a value where a project bucket belongs"})
+				return nil
+			}
+			p, err := readProject(root.Bucket(k))
+			switch {
+			case err != nil:
+				bad = append(bad, DamagedProject{ID: id, Reason: err.Error()})
+			case p.ID != id:
+				bad = append(bad, DamagedProject{ID: id, Reason: fmt.Sprintf("record names project %q", fsname.Prefix(p.ID, 40))})
+			default:
+				out = append(out, p)
+			}
 			return nil
 		})
 	})
@@ -259,7 +291,29 @@ func (s *Store) ListProjects() ([]Project, error) {
 		}
 		return a.ID < b.ID
 	})
-	return out, err
+	return out, bad, err
+}
+
+// maxIDLen bounds a project ID (ours are 17 characters).
+const maxIDLen = 64
+
+// CheckID refuses a project ID that could not safely become a path element
+// (other packages join it into file paths): 1–64 ASCII letters, digits, '-'
+// or '_', and accepted by fsname.Component. IDs this store creates always
+// pass; imports and reads are checked with it.
+func CheckID(id string) error {
+	if id == "" || len(id) > maxIDLen {
+		return fmt.Errorf("项目 ID 无效 / invalid project id %q: empty or longer than %d", fsname.Prefix(id, 40), maxIDLen)
+	}
+	for _, r := range id {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return fmt.Errorf("项目 ID 无效 / invalid project id %q: only letters, digits, - and _", fsname.Prefix(id, 40))
+		}
+	}
+	if _, err := fsname.Component(id); err != nil {
+		return fmt.Errorf("项目 ID 无效 / invalid project id: %w", err)
+	}
+	return nil
 }
 
 // DeleteProject removes project id and everything in it. A Locked project

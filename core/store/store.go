@@ -75,13 +75,16 @@ type Options struct {
 	// NoSync skips fsync on commit: only for tests and throwaway rehearsal
 	// state, never for a real project.
 	NoSync bool
+	// NoBackup skips the last-good copy Open saves after a clean check.
+	NoBackup bool
 }
 
 // Store is an open state file. It is safe for concurrent use.
 type Store struct {
-	db   *bolt.DB
-	path string
-	now  func() time.Time
+	db        *bolt.DB
+	path      string
+	now       func() time.Time
+	backupErr error
 }
 
 // DefaultPath returns the default state file:
@@ -97,6 +100,13 @@ func DefaultPath() (string, error) {
 // Open opens (creating when missing) the state file at path, creating its
 // directory, and upgrades its schema in place. A file held by another
 // instance yields ErrLocked after opts.Timeout.
+//
+// An existing file is checked before use: its structure with plain reads
+// (so a damaged file can never crash the process, see checkFile), then
+// bbolt's consistency check. A damaged file yields a *DamagedError
+// (errors.Is(err, ErrDamaged)) naming the last-good copies to Restore. After
+// a clean check of a file opened for writing, a last-good copy is saved
+// (see Backups) unless opts.NoBackup.
 func Open(path string, opts Options) (*Store, error) {
 	if path == "" {
 		p, err := DefaultPath()
@@ -114,15 +124,42 @@ func Open(path string, opts Options) (*Store, error) {
 	if timeout <= 0 {
 		timeout = DefaultTimeout
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout, ReadOnly: opts.ReadOnly})
-	if err != nil {
-		if errors.Is(err, berrors.ErrTimeout) {
-			return nil, fmt.Errorf("open %s: %w", path, ErrLocked)
+	var db *bolt.DB
+	var backupErr error
+	st, err := os.Stat(path)
+	switch {
+	case err == nil && !st.Mode().IsRegular():
+		return nil, fmt.Errorf("open state file %s: not a regular file", path)
+	case err == nil && st.Size() == 0:
+		// bbolt would silently start a new state in an emptied file.
+		if d := damaged(path, "the file is empty"); opts.ReadOnly || len(d.Backups) > 0 {
+			return nil, d
 		}
-		return nil, fmt.Errorf("open state file %s: %w", path, err)
+	case err == nil:
+		vdb, m, err := verifyOpen(path, timeout)
+		if err != nil {
+			return nil, err
+		}
+		if opts.ReadOnly {
+			db = vdb
+			break
+		}
+		if !opts.NoBackup {
+			backupErr = writeBackup(vdb, path, m)
+		}
+		vdb.Close()
+	}
+	if db == nil {
+		db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout, ReadOnly: opts.ReadOnly})
+		if err != nil {
+			if errors.Is(err, berrors.ErrTimeout) {
+				return nil, fmt.Errorf("open %s: %w", path, ErrLocked)
+			}
+			return nil, fmt.Errorf("open state file %s: %w", path, err)
+		}
 	}
 	db.NoSync = opts.NoSync
-	s := &Store{db: db, path: path, now: time.Now}
+	s := &Store{db: db, path: path, now: time.Now, backupErr: backupErr}
 	if !opts.ReadOnly {
 		if err := s.upgradeSchema(); err != nil {
 			db.Close()
@@ -137,6 +174,11 @@ func Open(path string, opts Options) (*Store, error) {
 	}
 	return s, nil
 }
+
+// BackupError is why the last-good copy could not be saved at Open (nil
+// when it was saved, unchanged, or not asked for). The store works anyway;
+// the app may warn.
+func (s *Store) BackupError() error { return s.backupErr }
 
 // Close closes the file and releases its lock.
 func (s *Store) Close() error { return s.db.Close() }
@@ -194,6 +236,12 @@ var migrations = []migration{
 }
 
 func (s *Store) upgradeSchema() error {
+	// A file already at this version is not written at all: every commit
+	// is a new transaction, and an unchanged file must keep its last-good
+	// copies (see writeBackup) from rotating.
+	if v, err := s.readSchema(); err == nil && v == SchemaVersion {
+		return nil
+	}
 	return s.db.Update(func(tx *bolt.Tx) error {
 		v, err := schemaOf(tx)
 		if err != nil {

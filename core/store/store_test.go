@@ -482,7 +482,7 @@ func TestImportRejectsDamagedFiles(t *testing.T) {
 }
 
 func FuzzImport(f *testing.F) {
-	src, err := Open(filepath.Join(f.TempDir(), "src.db"), Options{})
+	src, err := Open(filepath.Join(f.TempDir(), "src.db"), Options{NoSync: true, NoBackup: true})
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -494,7 +494,7 @@ func FuzzImport(f *testing.F) {
 	f.Add(buf.Bytes())
 	f.Add(regzip(`{"format":"exmail-upgrade-project","version":1,"schema":2,"project_id":"x"}` + "\n"))
 	f.Add(regzip(`{"format":"exmail-upgrade-project","version":1,"schema":2,"project_id":"x"}` + "\n" + `{"b":true}` + "\n"))
-	dst, err := Open(filepath.Join(f.TempDir(), "dst.db"), Options{})
+	dst, err := Open(filepath.Join(f.TempDir(), "dst.db"), Options{NoSync: true, NoBackup: true})
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -16,6 +16,8 @@ package upgrade
 import (
 	"errors"
 	"fmt"
+
+	"exmail-upgrade/core/text"
 )
 
 // Stage is a step of the upgrade. Its string value is stored in
@@ -66,25 +68,13 @@ func (s Stage) Index() int {
 // Valid reports whether s is a known stage.
 func (s Stage) Valid() bool { return s.Index() >= 0 }
 
-// Label is the bilingual name of the stage ("迁移中 / migrating").
-func (s Stage) Label() string {
+// Text is the name of the stage for people.
+func (s Stage) Text() text.T {
 	l, ok := stageLabels[s]
 	if !ok {
-		return string(s)
+		return text.New(string(s), string(s))
 	}
-	return l[0] + " / " + l[1]
-}
-
-// ParseStage converts a stored stage string ("" is new).
-func ParseStage(s string) (Stage, error) {
-	if s == "" {
-		return StageNew, nil
-	}
-	st := Stage(s)
-	if !st.Valid() {
-		return "", fmt.Errorf("未知阶段 %q / unknown stage %q", s, s)
-	}
-	return st, nil
+	return text.New(l[0], l[1])
 }
 
 // ContactsEditable reports whether the contacts may be edited at stage s:
@@ -130,16 +120,20 @@ const (
 	MethodBind Method = "bind" // 绑定已有企业微信
 )
 
-// Label is the bilingual name of the method.
-func (m Method) Label() string {
+// Text is the name of the method for people.
+func (m Method) Text() text.T {
 	switch m {
 	case MethodNew:
-		return "开通新的企业微信 / open a new WeCom"
+		return text.New("开通新的企业微信", "open a new WeCom")
 	case MethodBind:
-		return "绑定已有企业微信 / bind an existing WeCom"
+		return text.New("绑定已有企业微信", "bind an existing WeCom")
 	}
-	return string(m)
+	return text.New(string(m), string(m))
 }
+
+// Label is Text joined ("开通新的企业微信 / open a new WeCom"), for the phone
+// confirmation page, which shows both.
+func (m Method) Label() string { return m.Text().Joined() }
 
 // Valid reports whether m is a known method.
 func (m Method) Valid() bool { return m == MethodNew || m == MethodBind }
@@ -190,10 +184,11 @@ func (t Target) validate() error {
 // NoticePoint is one point of the upgrade notice (升级须知) the creator
 // must tick before anything else.
 type NoticePoint struct {
-	Key string
-	ZH  string
-	EN  string
+	Key  string
+	Text text.T
 }
+
+func point(key, zh, en string) NoticePoint { return NoticePoint{Key: key, Text: text.New(zh, en)} }
 
 // NoticeKeys returns the key of every notice point: what a caller passes to
 // AcknowledgeNotice once the user has ticked them all.
@@ -209,16 +204,16 @@ func NoticeKeys() []string {
 // must be ticked for AcknowledgeNotice.
 func NoticePoints() []NoticePoint {
 	return []NoticePoint{
-		{"once_only", "升级只能进行一次。", "The upgrade can be done only once."},
-		{"irreversible", "升级开始后不可撤销、不可回退。", "Once started, the upgrade cannot be undone or rolled back."},
-		{"old_console_gone", "升级后无法再登录原腾讯企业邮箱管理后台，升级入口也会消失。",
-			"Afterwards the old Exmail admin console cannot be logged into and the upgrade entry disappears."},
-		{"confirm_target", "开始前必须反复确认目标企业是否正确。", "The target company must be confirmed again and again before starting."},
-		{"no_contact_edits", "迁移期间任何人不得修改通讯录，否则可能丢失数据。",
-			"Nobody may edit the contacts during migration, or data may be lost."},
-		{"what_changes", "升级后管理员不能再设置或重置成员密码；RTX 关联、强制定期改密、网盘等功能不再支持；部分功能（公告、企业签名、公共通讯录、名片、旧单点登录接口）暂不支持。",
-			"After upgrading admins can no longer set or reset member passwords; RTX linking, forced password changes and the network disk are gone; notices, company signature, public address book, business cards and the old SSO API are not yet supported."},
-		{"bind_deletes_mail", "若绑定已有企业微信：该企业微信原有的邮箱数据将被永久删除，请先备份。",
-			"When binding an existing WeCom, that WeCom's previous mailbox data is deleted permanently: back it up first."},
+		point("once_only", "升级只能进行一次。", "The upgrade can be done only once."),
+		point("irreversible", "升级开始后不可撤销、不可回退。", "Once started, the upgrade cannot be undone or rolled back."),
+		point("old_console_gone", "升级后无法再登录原腾讯企业邮箱管理后台，升级入口也会消失。",
+			"Afterwards the old Exmail admin console cannot be logged into and the upgrade entry disappears."),
+		point("confirm_target", "开始前必须反复确认目标企业是否正确。", "The target company must be confirmed again and again before starting."),
+		point("no_contact_edits", "迁移期间任何人不得修改通讯录，否则可能丢失数据。",
+			"Nobody may edit the contacts during migration, or data may be lost."),
+		point("what_changes", "升级后管理员不能再设置或重置成员密码；RTX 关联、强制定期改密、网盘等功能不再支持；部分功能（公告、企业签名、公共通讯录、名片、旧单点登录接口）暂不支持。",
+			"After upgrading admins can no longer set or reset member passwords; RTX linking, forced password changes and the network disk are gone; notices, company signature, public address book, business cards and the old SSO API are not yet supported."),
+		point("bind_deletes_mail", "若绑定已有企业微信：该企业微信原有的邮箱数据将被永久删除，请先备份。",
+			"When binding an existing WeCom, that WeCom's previous mailbox data is deleted permanently: back it up first."),
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"exmail-upgrade/core/contacts"
 	"exmail-upgrade/core/store"
+	"exmail-upgrade/core/text"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -19,19 +20,19 @@ import (
 // transition is a *TransitionError naming the action and both stages.
 var (
 	// ErrLocked: the upgrade is done; nothing may follow.
-	ErrLocked = errors.New("升级已完成，项目已永久锁定 / the upgrade is done; the project is locked for ever")
+	ErrLocked = text.NewError("升级已完成，项目已永久锁定", "the upgrade is done; the project is locked for ever")
 	// ErrIllegalTransition: the action is not allowed at the current stage.
-	ErrIllegalTransition = errors.New("当前阶段不允许此步骤 / this step is not allowed at the current stage")
+	ErrIllegalTransition = text.NewError("当前阶段不允许此步骤", "this step is not allowed at the current stage")
 	// ErrNoticeIncomplete: not every notice point was ticked.
-	ErrNoticeIncomplete = errors.New("请勾选全部升级须知 / tick every point of the upgrade notice")
+	ErrNoticeIncomplete = text.NewError("请勾选全部升级须知", "tick every point of the upgrade notice")
 	// ErrContactsHaveErrors: the contacts still contain errors.
-	ErrContactsHaveErrors = errors.New("通讯录仍有错误 / the contacts still contain errors")
+	ErrContactsHaveErrors = text.NewError("通讯录仍有错误", "the contacts still contain errors")
 	// ErrNameMismatch: the typed company name differs from the project's.
-	ErrNameMismatch = errors.New("输入的公司名与项目不一致 / the typed company name does not match")
+	ErrNameMismatch = text.NewError("输入的公司名与项目不一致", "the typed company name does not match")
 	// ErrPlanMismatch: the confirmed plan hash differs from the stored plan.
-	ErrPlanMismatch = errors.New("计划已变化，请重新确认 / the plan changed; confirm it again")
+	ErrPlanMismatch = text.NewError("计划已变化，请重新确认", "the plan changed; confirm it again")
 	// ErrInvalidInput: an argument is missing or malformed.
-	ErrInvalidInput = errors.New("参数无效 / invalid input")
+	ErrInvalidInput = text.NewError("参数无效", "invalid input")
 )
 
 // TransitionError is a refused transition.
@@ -43,14 +44,18 @@ type TransitionError struct {
 	Err    error  // one of the Err* values above
 }
 
-func (e *TransitionError) Error() string {
-	msg := fmt.Sprintf("%s: 不能从「%s」到「%s」/ cannot go from %s to %s: %v",
-		e.Action, stageLabels[e.From][0], stageLabels[e.To][0], e.From, e.To, e.Err)
+// Text is the refusal in both languages.
+func (e *TransitionError) Text() text.T {
+	t := text.Sprintf("%s：不能从「%s」到「%s」：", "%s: cannot go from %s to %s: ",
+		e.Action, e.From.Text().Zh, e.To.Text().Zh).Append("", text.Of(e.Err))
+	t.En = fmt.Sprintf("%s: cannot go from %s to %s: %s", e.Action, e.From, e.To, text.Of(e.Err).En)
 	if e.Reason != "" {
-		msg += " (" + e.Reason + ")"
+		t = t.Append("", text.New("（"+e.Reason+"）", " ("+e.Reason+")"))
 	}
-	return msg
+	return t
 }
+
+func (e *TransitionError) Error() string { return e.Text().Joined() }
 
 // Unwrap returns the Err* cause.
 func (e *TransitionError) Unwrap() error { return e.Err }
@@ -136,9 +141,6 @@ func (u *Upgrade) Reload() error {
 	u.mu.Unlock()
 	return nil
 }
-
-// ProjectID is the project this upgrade belongs to.
-func (u *Upgrade) ProjectID() string { return u.id }
 
 // SetActor overrides the actor recorded in the audit log (default: the OS
 // user name).
@@ -320,14 +322,11 @@ func targetDetails(t Target) map[string]string {
 		"members": strconv.Itoa(t.Members), "departments": strconv.Itoa(t.Departments)}
 }
 
-// ConfirmTarget records one explicit confirmation of the identified target
-// (the GUI shows its name and counts each time). Method bind needs two:
-// the first stays at target_identified, the second moves to
-// target_confirmed; method new needs one. See Confirmations.
-func (u *Upgrade) ConfirmTarget() error { return u.ConfirmTargetVia("") }
-
-// ConfirmTargetVia is ConfirmTarget recording how the confirmation was
-// given ("phone", "local", "typed") in the audit log.
+// ConfirmTargetVia records one explicit confirmation of the identified
+// target (the front end shows its name and counts each time) and how it was
+// given ("phone", "local", "typed", "cli --confirm") in the audit log.
+// Method bind needs two: the first stays at target_identified, the second
+// moves to target_confirmed; method new needs one. See Confirmations.
 func (u *Upgrade) ConfirmTargetVia(via string) error {
 	return u.do(step{action: "ConfirmTarget", to: StageTargetConfirmed, from: []Stage{StageTargetIdentified},
 		apply: func(_ *bolt.Tx, _ *store.Project, s *State) (map[string]string, error) {
@@ -356,59 +355,33 @@ func (u *Upgrade) Confirmations() (given, needed int) {
 	return u.state.TargetConfirmations, u.state.Method.RequiredConfirmations()
 }
 
-// FreezeContacts declares the contacts ready: errs must be 0 and hash must
-// be the content hash of a snapshot already frozen in the store
-// (store.FreezeSnapshot). target_confirmed or contacts_ready →
-// contacts_ready. FreezeDirectory does both steps in one transaction.
-func (u *Upgrade) FreezeContacts(hash string, errs int) error {
-	return u.freeze(hash, nil, errs, nil)
-}
-
-// FreezeDirectory freezes d as a snapshot and declares the contacts ready
-// in one transaction (errs must be 0); it returns the snapshot.
-func (u *Upgrade) FreezeDirectory(d *contacts.Directory, errs int) (store.Snapshot, error) {
+// FreezeDirectory declares the contacts ready: it validates d with opts
+// (the rules of core/contacts) and refuses with ErrContactsHaveErrors while
+// any error remains, then freezes d as a snapshot and records its hash, in
+// one transaction. target_confirmed or contacts_ready → contacts_ready. It
+// returns the snapshot.
+func (u *Upgrade) FreezeDirectory(d *contacts.Directory, opts contacts.Options) (store.Snapshot, error) {
 	var snap store.Snapshot
 	if d == nil {
 		return snap, &TransitionError{Action: "FreezeContacts", From: u.Stage(), To: StageContactsReady,
 			Err: ErrInvalidInput, Reason: "no directory"}
 	}
-	err := u.freeze("", d, errs, &snap)
-	return snap, err
-}
-
-func (u *Upgrade) freeze(hash string, d *contacts.Directory, errs int, out *store.Snapshot) error {
-	return u.do(step{action: "FreezeContacts", to: StageContactsReady,
+	errs := contacts.NewIndex(d, opts).Counts().Error
+	err := u.do(step{action: "FreezeContacts", to: StageContactsReady,
 		from: []Stage{StageTargetConfirmed, StageContactsReady},
 		apply: func(tx *bolt.Tx, _ *store.Project, s *State) (map[string]string, error) {
 			if errs > 0 {
 				return nil, refuse(ErrContactsHaveErrors, fmt.Sprintf("%d errors", errs))
 			}
-			if errs < 0 {
-				return nil, refuse(ErrInvalidInput, "negative error count")
-			}
-			var snap store.Snapshot
-			if d != nil {
-				var err error
-				if snap, err = store.FreezeSnapshotTx(tx, u.id, d); err != nil {
-					return nil, err
-				}
-				*out = snap
-			} else {
-				var ok bool
-				var err error
-				if strings.TrimSpace(hash) == "" {
-					return nil, refuse(ErrInvalidInput, "snapshot hash missing")
-				}
-				if snap, ok, err = store.SnapshotByHashTx(tx, u.id, hash); err != nil {
-					return nil, err
-				} else if !ok {
-					return nil, refuse(ErrInvalidInput, "no frozen snapshot with hash "+hash)
-				}
+			var err error
+			if snap, err = store.FreezeSnapshotTx(tx, u.id, d); err != nil {
+				return nil, err
 			}
 			s.Stage, s.SnapshotHash = StageContactsReady, snap.Hash
 			return map[string]string{"snapshot_hash": snap.Hash, "snapshot_seq": strconv.FormatUint(snap.Seq, 10),
 				"members": strconv.Itoa(snap.Members)}, nil
 		}})
+	return snap, err
 }
 
 // ConfirmPlan records the typed confirmation: typedName must equal the
@@ -481,6 +454,29 @@ func (u *Upgrade) RetryFailed() error {
 		apply: func(_ *bolt.Tx, _ *store.Project, s *State) (map[string]string, error) {
 			d := map[string]string{"failed": strconv.Itoa(s.Failed)}
 			s.Stage, s.MigrationRuns = StageMigrating, s.MigrationRuns+1
+			return d, nil
+		}})
+}
+
+// CorrectFailures records a correction of failed items before they are
+// retried: write runs inside the transition's transaction and stores the
+// corrected plan (and whatever else belongs to it); it returns the new plan
+// hash and the audit details (what changed). failed_items → failed_items.
+func (u *Upgrade) CorrectFailures(write func(tx *bolt.Tx) (planHash string, details map[string]string, err error)) error {
+	return u.do(step{action: "CorrectFailures", to: StageFailedItems, from: []Stage{StageFailedItems},
+		apply: func(tx *bolt.Tx, _ *store.Project, s *State) (map[string]string, error) {
+			h, d, err := write(tx)
+			if err != nil {
+				return nil, err
+			}
+			if strings.TrimSpace(h) == "" {
+				return nil, refuse(ErrInvalidInput, "plan hash missing")
+			}
+			if d == nil {
+				d = map[string]string{}
+			}
+			d["plan_hash"], d["previous_plan_hash"] = h, s.PlanHash
+			s.PlanHash = h
 			return d, nil
 		}})
 }

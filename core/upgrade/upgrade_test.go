@@ -37,12 +37,19 @@ func allKeys() []string {
 }
 
 func dirA() *contacts.Directory {
-	return &contacts.Directory{Members: []contacts.Member{{Name: "张三", Account: "zhangsan", Departments: []string{"研发部"}}}}
+	return &contacts.Directory{Members: []contacts.Member{{Name: "张三", Account: "zhangsan", Mobile: "13800000001", Departments: []string{"研发部"}}}}
+}
+
+// badDir holds a row the contacts rules refuse (a malformed mobile).
+func badDir() *contacts.Directory {
+	d := dirA()
+	d.Members[0].Mobile = "12"
+	return d
 }
 
 func dirB() *contacts.Directory {
 	d := dirA()
-	d.Members = append(d.Members, contacts.Member{Name: "李四", Account: "lisi", Departments: []string{"市场部"}})
+	d.Members = append(d.Members, contacts.Member{Name: "李四", Account: "lisi", Mobile: "13800000002", Departments: []string{"市场部"}})
 	return d
 }
 
@@ -101,9 +108,11 @@ var actions = []struct {
 	{"ack", func(u *Upgrade) error { return u.AcknowledgeNotice(allKeys()) }},
 	{"method", func(u *Upgrade) error { return u.ChooseMethod(MethodBind) }},
 	{"identify", func(u *Upgrade) error { return u.IdentifyTarget(bindTarget) }},
-	{"confirm", func(u *Upgrade) error { return u.ConfirmTarget() }},
-	{"freeze", func(u *Upgrade) error { _, err := u.FreezeDirectory(dirB(), 0); return err }},
-	{"freezehash", func(u *Upgrade) error { return u.FreezeContacts(dirA().Hash(), 0) }},
+	{"confirm", func(u *Upgrade) error { return u.ConfirmTargetVia("") }},
+	{"freeze", func(u *Upgrade) error { _, err := u.FreezeDirectory(dirB(), contacts.Options{}); return err }},
+	{"correct", func(u *Upgrade) error {
+		return u.CorrectFailures(func(*bolt.Tx) (string, map[string]string, error) { return "plan3", nil, nil })
+	}},
 	{"plan", func(u *Upgrade) error { return u.ConfirmPlan("plan2", " "+company+" ") }},
 	{"start", func(u *Upgrade) error { return u.StartMigration() }},
 	{"resume", func(u *Upgrade) error { return u.ResumeMigration() }},
@@ -120,11 +129,11 @@ var legal = map[Stage]map[string]Stage{
 	StageNoticeAcknowledged: {"method": StageMethodChosen},
 	StageMethodChosen:       {"method": StageMethodChosen, "identify": StageTargetIdentified},
 	StageTargetIdentified:   {"identify": StageTargetIdentified, "confirm": StageTargetIdentified}, // bind: 1 of 2
-	StageTargetConfirmed:    {"freeze": StageContactsReady, "freezehash": StageContactsReady},
-	StageContactsReady:      {"freeze": StageContactsReady, "freezehash": StageContactsReady, "plan": StagePlanConfirmed},
+	StageTargetConfirmed:    {"freeze": StageContactsReady},
+	StageContactsReady:      {"freeze": StageContactsReady, "plan": StagePlanConfirmed},
 	StagePlanConfirmed:      {"start": StageMigrating},
 	StageMigrating:          {"resume": StageMigrating, "finish0": StageDone, "finish3": StageFailedItems},
-	StageFailedItems:        {"retry": StageMigrating, "accept": StageDone},
+	StageFailedItems:        {"retry": StageMigrating, "accept": StageDone, "correct": StageFailedItems},
 	StageDone:               {},
 }
 
@@ -246,7 +255,7 @@ func TestFullPathBind(t *testing.T) {
 		func() error { return u.AcknowledgeNotice(allKeys()) },
 		func() error { return u.ChooseMethod(MethodBind) },
 		func() error { return u.IdentifyTarget(bindTarget) },
-		func() error { return u.ConfirmTarget() },
+		func() error { return u.ConfirmTargetVia("") },
 	}
 	for i, f := range steps {
 		if err := f(); err != nil {
@@ -259,13 +268,13 @@ func TestFullPathBind(t *testing.T) {
 	if err := u.ConfirmTargetVia("phone"); err != nil || u.Stage() != StageTargetConfirmed {
 		t.Fatalf("second confirmation: %v at %s", err, u.Stage())
 	}
-	if _, err := u.FreezeDirectory(dirA(), 2); !errors.Is(err, ErrContactsHaveErrors) {
+	if _, err := u.FreezeDirectory(badDir(), contacts.Options{}); !errors.Is(err, ErrContactsHaveErrors) {
 		t.Fatalf("freeze with errors: %v", err)
 	}
 	if _, ok, _ := st.LatestSnapshot(id); ok {
 		t.Fatal("refused freeze left a snapshot")
 	}
-	snap, err := u.FreezeDirectory(dirA(), 0)
+	snap, err := u.FreezeDirectory(dirA(), contacts.Options{})
 	if err != nil || snap.Hash != dirA().Hash() || u.State().SnapshotHash != snap.Hash {
 		t.Fatalf("freeze: %+v %v", snap, err)
 	}
@@ -349,7 +358,7 @@ func TestMethodNewNeedsOneConfirmation(t *testing.T) {
 	s := stateAt(StageTargetIdentified)
 	s.Method = MethodNew
 	u := force(t, st, id, s)
-	if err := u.ConfirmTarget(); err != nil || u.Stage() != StageTargetConfirmed {
+	if err := u.ConfirmTargetVia(""); err != nil || u.Stage() != StageTargetConfirmed {
 		t.Fatalf("confirm (new): %v at %s", err, u.Stage())
 	}
 }
@@ -372,10 +381,11 @@ func TestInputChecks(t *testing.T) {
 		{"name mismatch", StageContactsReady, func(u *Upgrade) error { return u.ConfirmPlan("p", "甲公 司") }, ErrNameMismatch},
 		{"name empty", StageContactsReady, func(u *Upgrade) error { return u.ConfirmPlan("p", "") }, ErrNameMismatch},
 		{"plan hash empty", StageContactsReady, func(u *Upgrade) error { return u.ConfirmPlan(" ", company) }, ErrInvalidInput},
-		{"freeze unknown hash", StageTargetConfirmed, func(u *Upgrade) error { return u.FreezeContacts("feed", 0) }, ErrInvalidInput},
-		{"freeze empty hash", StageTargetConfirmed, func(u *Upgrade) error { return u.FreezeContacts(" ", 0) }, ErrInvalidInput},
-		{"freeze with errors", StageTargetConfirmed, func(u *Upgrade) error { return u.FreezeContacts(dirA().Hash(), 1) }, ErrContactsHaveErrors},
-		{"freeze nil dir", StageTargetConfirmed, func(u *Upgrade) error { _, err := u.FreezeDirectory(nil, 0); return err }, ErrInvalidInput},
+		{"freeze with errors", StageTargetConfirmed, func(u *Upgrade) error { _, err := u.FreezeDirectory(badDir(), contacts.Options{}); return err }, ErrContactsHaveErrors},
+		{"freeze nil dir", StageTargetConfirmed, func(u *Upgrade) error { _, err := u.FreezeDirectory(nil, contacts.Options{}); return err }, ErrInvalidInput},
+		{"correct without plan hash", StageFailedItems, func(u *Upgrade) error {
+			return u.CorrectFailures(func(*bolt.Tx) (string, map[string]string, error) { return " ", nil, nil })
+		}, ErrInvalidInput},
 		{"negative failures", StageMigrating, func(u *Upgrade) error { return u.FinishMigration(-1) }, ErrInvalidInput},
 	}
 	for _, c := range cases {
@@ -444,24 +454,15 @@ func TestContactsEditable(t *testing.T) {
 	}
 }
 
-func TestParseStageAndLabels(t *testing.T) {
-	if s, err := ParseStage(""); err != nil || s != StageNew {
-		t.Fatalf("ParseStage(\"\") = %v %v", s, err)
-	}
-	if _, err := ParseStage("weird"); err == nil {
-		t.Fatal("unknown stage accepted")
-	}
+func TestStageLabels(t *testing.T) {
 	for _, s := range Stages {
-		if got, err := ParseStage(string(s)); err != nil || got != s {
-			t.Errorf("ParseStage(%s) = %v %v", s, got, err)
-		}
-		if !strings.Contains(s.Label(), " / ") {
-			t.Errorf("label of %s not bilingual: %q", s, s.Label())
+		if !s.Text().Complete() || s.Text().Zh == s.Text().En {
+			t.Errorf("label of %s not bilingual: %+v", s, s.Text())
 		}
 	}
 	keys := map[string]bool{}
 	for _, p := range NoticePoints() {
-		if p.Key == "" || p.ZH == "" || p.EN == "" || keys[p.Key] {
+		if p.Key == "" || !p.Text.Complete() || keys[p.Key] {
 			t.Errorf("bad notice point %+v", p)
 		}
 		keys[p.Key] = true

@@ -145,3 +145,75 @@ func BenchmarkRateLimitCompliance(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkClientRate runs c.MaxInFlight() goroutines creating members for
+// 10 s against the simulator on 127.0.0.1 with a fixed latency per call, a
+// limit of 6,000 calls/min per API (WeCom's per-minute window, scaled down)
+// and a cap of 40 concurrent calls per API (45033), with the client
+// configured at the same 6,000/min. It reports the achieved rate as a
+// percentage of the allowed one, the share of calls refused with 45033,
+// the 45009 answers and the client's final bound of calls in flight.
+// %allowed covers the whole run, including the bound's ramp from 8 and the
+// last calls' drain; %steady counts only the answers between 3 s and 10 s.
+// At 500 ms the cap allows at most 40 / 0.5 s = 80 calls/s (80 %); the
+// last case lifts the cap.
+// Run: go test ./core/wecom -run X -bench ClientRate -benchtime 1x
+func BenchmarkClientRate(b *testing.B) {
+	const allowed = 6000 // per minute
+	const run = 10 * time.Second
+	for _, tc := range []struct {
+		lat time.Duration
+		cap int
+	}{{0, 40}, {50 * time.Millisecond, 40}, {200 * time.Millisecond, 40}, {500 * time.Millisecond, 40}, {500 * time.Millisecond, 0}} {
+		lat := tc.lat
+		b.Run(fmt.Sprintf("latency=%s/cap=%d", lat, tc.cap), func(b *testing.B) {
+			for n := 0; n < b.N; n++ {
+				s, _ := startSim(b, wecomsim.Options{})
+				c := simClient(b, s, wecom.Config{RatePerMinute: allowed})
+				ctx := context.Background()
+				if err := c.Check(ctx); err != nil {
+					b.Fatal(err)
+				}
+				s.SetKnobs(wecomsim.Knobs{Latency: lat, RateLimit: allowed, RateWindow: time.Minute, MaxConcurrent: tc.cap})
+				before := s.Stats()
+				const settle = 3 * time.Second
+				var ok, steady, failed, next atomic.Int64
+				start := time.Now()
+				var wg sync.WaitGroup
+				for w := 0; w < c.MaxInFlight(); w++ {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						for time.Since(start) < run {
+							i := next.Add(1)
+							u := &wecom.User{UserID: fmt.Sprintf("u%08d", i), Name: "用户", Mobile: fmt.Sprintf("139%08d", i),
+								Department: []int{1}}
+							if err := c.CreateUser(ctx, u); err != nil {
+								failed.Add(1)
+							} else {
+								ok.Add(1)
+								if t := time.Since(start); t >= settle && t < run {
+									steady.Add(1)
+								}
+							}
+						}
+					}()
+				}
+				wg.Wait()
+				el := time.Since(start)
+				st := s.Stats()
+				calls := st.Calls["user/create"] - before.Calls["user/create"]
+				refused := st.ByCode[wecom.CodeConcurrency] - before.ByCode[wecom.CodeConcurrency]
+				b.ReportMetric(float64(ok.Load())/el.Minutes()/allowed*100, "%allowed")
+				b.ReportMetric(float64(steady.Load())/(run-settle).Minutes()/allowed*100, "%steady")
+				b.ReportMetric(float64(refused)/float64(max(calls, 1))*100, "%45033")
+				b.ReportMetric(float64(st.ByCode[wecom.CodeRateLimit]), "45009s")
+				b.ReportMetric(float64(c.Stats()["user/create"].Limit), "bound")
+				b.ReportMetric(float64(ok.Load())/el.Seconds(), "members/s")
+				if failed.Load() > 0 {
+					b.Fatalf("%d creates failed", failed.Load())
+				}
+			}
+		})
+	}
+}

@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -148,8 +150,10 @@ type faultCase struct {
 	code     int  // final code, 0 for success
 	calls    int  // API calls the server must see
 	waits    []time.Duration
-	retry    bool // IsRetryable of the final error
+	retry    bool // Transient of the final error
 	cfgTweak func(*Config)
+	// maybeApplied is the final error's MaybeApplied.
+	maybeApplied bool
 }
 
 func hijackCut(w http.ResponseWriter) {
@@ -165,18 +169,35 @@ func hijackCut(w http.ResponseWriter) {
 
 var b = 500 * time.Millisecond // default first back-off
 
+// bo returns the first n back-offs: b, 2b, 4b, … capped at maxBackoff.
+func bo(n int) []time.Duration {
+	var out []time.Duration
+	for i := 0; i < n; i++ {
+		out = append(out, min(b<<i, maxBackoff))
+	}
+	return out
+}
+
+func repeat(d time.Duration, n int) []time.Duration {
+	var out []time.Duration
+	for i := 0; i < n; i++ {
+		out = append(out, d)
+	}
+	return out
+}
+
 var faultCases = []faultCase{
-	{name: "busy then ok", handle: failThenOK(-1, 3), calls: 4, waits: []time.Duration{b, 2 * b, 4 * b}},
-	{name: "busy 4 times", handle: failThenOK(-1, 4), code: -1, calls: 4, waits: []time.Duration{b, 2 * b, 4 * b}, retry: true},
+	{name: "busy then ok", handle: failThenOK(-1, 3), calls: 4, waits: bo(3)},
+	{name: "busy beyond the bound", handle: failThenOK(-1, 100), code: -1, calls: DefaultMaxAttempts, waits: bo(DefaultMaxAttempts - 1), retry: true},
 	{name: "busy on write is retried", handle: failThenOK(-1, 1), write: true, calls: 2, waits: []time.Duration{b}},
 	{name: "45009 storm then ok", handle: failThenOK(45009, 3), calls: 4, waits: []time.Duration{time.Minute, time.Minute, time.Minute}},
-	{name: "45009 forever", handle: failThenOK(45009, 100), code: 45009, calls: 6, retry: true,
-		waits: []time.Duration{time.Minute, time.Minute, time.Minute, time.Minute, time.Minute}},
+	{name: "45009 forever", handle: failThenOK(45009, 100), code: 45009, calls: 6, retry: true, waits: repeat(time.Minute, 5)},
 	{name: "45033 then ok", handle: failThenOK(45033, 2), calls: 3, waits: []time.Duration{b, 2 * b}},
-	{name: "45033 forever", handle: failThenOK(45033, 100), code: 45033, calls: 6, retry: true,
-		waits: []time.Duration{b, 2 * b, 4 * b, 8 * b, 16 * b}},
+	{name: "45033 beyond the bound", handle: failThenOK(45033, 100), code: 45033, calls: DefaultMaxAttempts, retry: true, waits: bo(DefaultMaxAttempts - 1)},
 	{name: "token expired once", handle: failThenOK(42001, 1), calls: 2},
-	{name: "token invalid twice", handle: failThenOK(40014, 2), code: 40014, calls: 2},
+	{name: "token invalid several times", handle: failThenOK(40014, 4), calls: 5},
+	{name: "token invalid beyond the bound", handle: failThenOK(40014, 100), code: 40014, calls: DefaultMaxAttempts, retry: true},
+	{name: "token invalid on write is retried", handle: failThenOK(40014, 2), write: true, calls: 3},
 	{name: "final answer not retried", handle: answer(60102), write: true, code: 60102, calls: 1},
 	{name: "untrusted ip", handle: answer(60020), code: 60020, calls: 1},
 	{name: "malformed JSON", handle: func(_ string, _ int, w http.ResponseWriter, _ *http.Request) {
@@ -187,19 +208,26 @@ var faultCases = []faultCase{
 	}, code: CodeBadResponse, calls: 1},
 	{name: "HTTP 502 read retried", handle: func(_ string, _ int, w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "bad gateway "+r.URL.String(), http.StatusBadGateway)
-	}, code: CodeHTTPStatus, calls: 4, retry: true, waits: []time.Duration{b, 2 * b, 4 * b}},
-	{name: "HTTP 503 write not retried", handle: func(_ string, _ int, w http.ResponseWriter, r *http.Request) {
-		http.Error(w, "unavailable "+r.URL.String(), http.StatusServiceUnavailable)
-	}, write: true, code: CodeHTTPStatus, calls: 1, retry: true},
+	}, code: CodeHTTPStatus, calls: DefaultMaxAttempts, retry: true, waits: bo(DefaultMaxAttempts - 1)},
+	{name: "HTTP 502 write not re-sent", handle: func(_ string, _ int, w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "bad gateway "+r.URL.String(), http.StatusBadGateway)
+	}, write: true, code: CodeHTTPStatus, calls: 1, retry: true, maybeApplied: true},
+	{name: "HTTP 503 write retried (refused before any effect)", handle: func(_ string, n int, w http.ResponseWriter, r *http.Request) {
+		if n <= 2 {
+			http.Error(w, "unavailable "+r.URL.String(), http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprint(w, `{"errcode":0,"errmsg":"created"}`)
+	}, write: true, calls: 3, waits: bo(2)},
 	{name: "HTTP 404", handle: func(_ string, _ int, w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 	}, code: CodeHTTPStatus, calls: 1},
 	{name: "connection cut mid-response", handle: func(_ string, _ int, w http.ResponseWriter, _ *http.Request) {
 		hijackCut(w)
-	}, code: CodeTransport, calls: 4, retry: true, waits: []time.Duration{b, 2 * b, 4 * b}},
+	}, code: CodeTransport, calls: DefaultMaxAttempts, retry: true, waits: bo(DefaultMaxAttempts - 1)},
 	{name: "connection cut on write", handle: func(_ string, _ int, w http.ResponseWriter, _ *http.Request) {
 		hijackCut(w)
-	}, write: true, code: CodeTransport, calls: 1, retry: true},
+	}, write: true, code: CodeTransport, calls: 1, retry: true, maybeApplied: true},
 	{name: "slow server times out", handle: func(_ string, n int, w http.ResponseWriter, r *http.Request) {
 		if n == 1 {
 			select {
@@ -209,13 +237,13 @@ var faultCases = []faultCase{
 			return
 		}
 		fmt.Fprint(w, `{"errcode":0,"errmsg":"ok","department_id":[]}`)
-	}, calls: 2, waits: []time.Duration{b}, cfgTweak: func(c *Config) { c.Timeout = 50 * time.Millisecond }},
+	}, calls: 2, waits: []time.Duration{b}, cfgTweak: func(c *Config) { c.Timeout = 400 * time.Millisecond }},
 	{name: "slow write times out", handle: func(_ string, _ int, w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-r.Context().Done():
 		case <-time.After(5 * time.Second):
 		}
-	}, write: true, code: CodeTransport, calls: 1, retry: true, cfgTweak: func(c *Config) { c.Timeout = 50 * time.Millisecond }},
+	}, write: true, code: CodeTransport, calls: 1, retry: true, maybeApplied: true, cfgTweak: func(c *Config) { c.Timeout = 400 * time.Millisecond }},
 }
 
 func runFault(t *testing.T, fc faultCase, logs *logSink) (*script, *fakeTime, error) {
@@ -254,8 +282,14 @@ func TestFaults(t *testing.T) {
 				if !errors.As(err, &e) || e.API != api {
 					t.Fatalf("not a typed error for %s: %#v", api, err)
 				}
-				if IsRetryable(err) != fc.retry {
-					t.Fatalf("IsRetryable %v, want %v", IsRetryable(err), fc.retry)
+				if Transient(err) != fc.retry {
+					t.Fatalf("Transient %v, want %v", Transient(err), fc.retry)
+				}
+				if e.MaybeApplied != fc.maybeApplied {
+					t.Fatalf("MaybeApplied %v, want %v", e.MaybeApplied, fc.maybeApplied)
+				}
+				if e.Attempts != fc.calls {
+					t.Fatalf("Attempts %d, want %d", e.Attempts, fc.calls)
 				}
 				if e.Explain() == "" || !strings.Contains(e.Explain(), " / ") {
 					t.Fatalf("explanation missing: %q", e.Explain())
@@ -327,13 +361,47 @@ func TestRateLimiterSpacing(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// 11 calls (gettoken included) spaced 100 ms apart: 10 waits of 100 ms.
+	// 10 calls of one API spaced 100 ms apart: 9 waits of 100 ms
+	// (gettoken is another API with its own allowance).
 	var total time.Duration
 	for _, w := range ft.Waits() {
 		total += w
 	}
-	if total != time.Second {
-		t.Fatalf("waited %v in %v, want 1s", total, ft.Waits())
+	if total != 900*time.Millisecond {
+		t.Fatalf("waited %v in %v, want 900ms", total, ft.Waits())
+	}
+}
+
+// TestRateAllAPIs: each API has its own allowance, and all APIs together
+// keep to the per-IP one.
+func TestRateAllAPIs(t *testing.T) {
+	for _, tc := range []struct {
+		all  int
+		want time.Duration
+	}{
+		{-1, 1900 * time.Millisecond},  // two APIs at 600/min each: 19 waits of 100 ms each, interleaved
+		{600, 3900 * time.Millisecond}, // 600/min for both together: 39 waits of 100 ms
+	} {
+		s := newScript(t, failThenOK(0, 0))
+		ft := newFakeTime()
+		c := newTestClient(t, s.srv.URL, ft, &logSink{}, func(c *Config) {
+			c.RatePerMinute, c.RateAllPerMinute, c.RateAllPerHour = 600, tc.all, -1
+		})
+		if err := c.Check(context.Background()); err != nil { // the token first
+			t.Fatal(err)
+		}
+		start := ft.Now()
+		for i := 0; i < 20; i++ {
+			if _, err := c.ListDepartmentIDs(context.Background(), 0); err != nil {
+				t.Fatal(err)
+			}
+			if err := c.UpdateUser(context.Background(), &User{UserID: "u"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := ft.Now().Sub(start); got < tc.want || got > tc.want+100*time.Millisecond {
+			t.Errorf("all APIs at %d/min: 40 calls took %v, want %v", tc.all, got, tc.want)
+		}
 	}
 }
 
@@ -345,7 +413,8 @@ func TestNewValidates(t *testing.T) {
 		}
 	}
 	c, err := New(Config{CorpID: "x", Secret: "y"})
-	if err != nil || c.base != DefaultBaseURL || c.limiter == nil {
+	if err != nil || c.base != DefaultBaseURL || c.cfg.RatePerMinute != DefaultRatePerMinute ||
+		c.cfg.RatePerHour != DefaultRatePerHour || c.MaxInFlight() != DefaultMaxInFlight {
 		t.Fatalf("defaults: %v", err)
 	}
 }
@@ -372,6 +441,62 @@ func TestErrorHelpers(t *testing.T) {
 	}
 	if CodeOf(nil) != 0 || CodeOf(errors.New("x")) != CodeTransport {
 		t.Fatal("CodeOf")
+	}
+}
+
+func TestTransient(t *testing.T) {
+	mk := func(code int) error { return fmt.Errorf("wrapped: %w", &Error{API: "user/create", Code: code}) }
+	var opErr error = &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}
+	cases := []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"nil", nil, false},
+		{"40014 token replaced", mk(CodeInvalidToken), true},
+		{"42001 token expired", mk(CodeTokenExpired), true},
+		{"-1 busy", mk(CodeBusy), true},
+		{"45009 rate", mk(CodeRateLimit), true},
+		{"45033 concurrency", mk(CodeConcurrency), true},
+		{"network", mk(CodeTransport), true},
+		{"HTTP 502", &Error{Code: CodeHTTPStatus, HTTPStatus: 502}, true},
+		{"HTTP 429", &Error{Code: CodeHTTPStatus, HTTPStatus: 429}, true},
+		{"HTTP 404", &Error{Code: CodeHTTPStatus, HTTPStatus: 404}, false},
+		{"raw net error", fmt.Errorf("post: %w", opErr), true},
+		{"raw unexpected EOF", fmt.Errorf("read: %w", io.ErrUnexpectedEOF), true},
+		{"60104 mobile owned by another", mk(CodeMobileExists), false},
+		{"60102 userid exists", mk(CodeUserIDExists), false},
+		{"60103 mobile invalid", mk(CodeMobileInvalid), false},
+		{"60111 not found", mk(CodeUserNotFound), false},
+		{"40001 bad secret", mk(CodeBadSecret), false},
+		{"60020 untrusted IP", mk(CodeUntrustedIP), false},
+		{"bad response", mk(CodeBadResponse), false},
+		{"plain error", errors.New("row 3: bad"), false},
+	}
+	for _, tc := range cases {
+		if got := Transient(tc.err); got != tc.want {
+			t.Errorf("%s: Transient %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
+func TestSummaryAndExplainCode(t *testing.T) {
+	for code := range explanations {
+		if s := Summary(code); !strings.Contains(s, " / ") || strings.HasPrefix(s, "错误码") {
+			t.Errorf("Summary(%d) = %q: no short text", code, s)
+		}
+		if ExplainCode(code) != (&Error{Code: code}).Explain() {
+			t.Errorf("ExplainCode(%d) differs from Explain", code)
+		}
+	}
+	if s := Summary(99999); !strings.Contains(s, "99999") {
+		t.Errorf("unknown code summary %q", s)
+	}
+	// A replaced token is transient, not a settings problem.
+	for _, code := range []int{CodeInvalidToken, CodeTokenExpired} {
+		if ex := ExplainCode(code); strings.Contains(ex, "检查企业 ID 与 Secret 是否匹配") || !strings.Contains(ex, "自动重新获取") {
+			t.Errorf("advice for %d: %q", code, ex)
+		}
 	}
 }
 

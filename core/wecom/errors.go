@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"regexp"
 	"strings"
+	"syscall"
 )
 
 // WeCom error codes the client and its callers act on. The list follows
@@ -17,11 +20,11 @@ const (
 	CodeBadSecret          = 40001  // invalid secret (gettoken)
 	CodeInvalidUserID      = 40003  // invalid userid
 	CodeInvalidCorpID      = 40013  // invalid corpid
-	CodeInvalidToken       = 40014  // access_token invalid: refetch once
+	CodeInvalidToken       = 40014  // access_token invalid (maybe replaced early): refetch and retry
 	CodeInvalidParam       = 40058  // invalid parameter
 	CodeMissingToken       = 41001  // access_token missing
 	CodeMissingUserID      = 41009  // userid missing
-	CodeTokenExpired       = 42001  // access_token expired: refetch once
+	CodeTokenExpired       = 42001  // access_token expired: refetch and retry
 	CodeRateLimit          = 45009  // frequency limit (a minute block lasts 60 s)
 	CodeAccountCap         = 45024  // account cap reached
 	CodeConcurrency        = 45033  // too many concurrent calls
@@ -69,6 +72,19 @@ type Error struct {
 	HTTPStatus int    // HTTP status when Code is CodeHTTPStatus
 	Item       string // the item concerned (userid, department name) when known
 	Err        error  // underlying cause (redacted) for client-side failures
+	// MaybeApplied is set on a network failure, timeout or 5xx of a write
+	// (create): the request may have reached WeCom and been applied
+	// without an answer, so the caller must check before re-sending.
+	MaybeApplied bool
+	// Attempts is how many HTTP attempts the client made for the call.
+	Attempts int
+
+	timeout bool // a per-attempt timeout (not the caller's context)
+}
+
+func isTimeout(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.timeout
 }
 
 // Error implements error.
@@ -134,6 +150,38 @@ func IsRetryable(err error) bool {
 	return false
 }
 
+// Transient reports whether err is not a final answer for the item: the
+// same call may succeed later without any change to the item. True for
+// token replacement (40014, 42001), busy (-1), rate and concurrency limits
+// (45009, 45033), network failures and timeouts (also raw net errors and
+// io.ErrUnexpectedEOF), the caller's own cancellation (the call got no
+// answer at all), and HTTP 5xx/429. False for nil and for every answer
+// about the item itself (60102, 60104, 60103, …) and for wrong connection
+// settings (40001, 40013, 60020, 48009), which need a change first.
+//
+// The client has retried a transient failure as far as its bounds allow
+// when it returns one; a later pass may retry again. After a transient
+// failure of a write (Error.MaybeApplied) the write may have been applied,
+// so a retry may answer "exists" (60102, 60008) for the caller's own item.
+func Transient(err error) bool {
+	if err == nil {
+		return false
+	}
+	var e *Error
+	if !errors.As(err, &e) {
+		var ne net.Error
+		return errors.As(err, &ne) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) ||
+			isContextErr(err) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ECONNREFUSED)
+	}
+	switch e.Code {
+	case CodeInvalidToken, CodeTokenExpired, CodeBusy, CodeRateLimit, CodeConcurrency, CodeTransport:
+		return true
+	case CodeHTTPStatus:
+		return e.HTTPStatus >= 500 || e.HTTPStatus == http.StatusTooManyRequests
+	}
+	return false
+}
+
 // IsRateLimit reports whether err is a frequency (45009) or concurrency
 // (45033) limit.
 func IsRateLimit(err error) bool {
@@ -171,8 +219,8 @@ var explanations = map[int]string{
 	CodeBusy:          "企业微信系统繁忙，已自动重试仍未成功，请稍后再试。 / WeCom is busy; the call was retried and still failed. Try again later.",
 	CodeBadSecret:     "Secret 不正确：请在企业微信管理后台 →「管理工具 → 通讯录同步」中查看并复制通讯录同步 Secret，注意不要多复制空格。多次使用错误的 Secret 会使本网络的 IP 被封禁一小时。 / The secret is wrong: copy the contact-sync secret from the WeCom admin console (Management Tools → Contact Sync) without extra spaces. Repeated wrong secrets block this network's IP for an hour.",
 	CodeInvalidCorpID: "企业 ID (CorpID) 不正确：请在企业微信管理后台「我的企业 → 企业信息」页面底部复制企业 ID。 / The corp ID is wrong: copy it from the WeCom admin console (My Company → Company Info, at the bottom).",
-	CodeInvalidToken:  "访问凭证失效，已自动重新获取仍失败；请检查企业 ID 与 Secret 是否匹配。 / The access token was invalid even after refetching; check that the corp ID and secret belong together.",
-	CodeTokenExpired:  "访问凭证过期，已自动重新获取仍失败；请检查本机时间与网络后重试。 / The access token expired even after refetching; check this computer's clock and network, then retry.",
+	CodeInvalidToken:  "访问凭证 (access token) 在调用途中被企业微信更换（企业微信可能提前作废凭证）。这是暂时现象：程序会自动重新获取凭证并重试，稍后继续即可，无需修改企业 ID 或 Secret（只有完全无法获取凭证时才需要检查它们）。 / The access token was replaced by WeCom while calls were in flight (WeCom may invalidate tokens early). This is transient: the tool fetches a new token and retries by itself; continue later — the corp ID and secret need checking only when no token can be fetched at all.",
+	CodeTokenExpired:  "访问凭证 (access token) 已过期。这是暂时现象：程序会自动重新获取凭证并重试，稍后继续即可；若反复出现，请检查本机时间是否准确。 / The access token expired. This is transient: the tool fetches a new token and retries by itself; continue later. If it keeps happening, check this computer's clock.",
 	CodeMissingToken:  "请求缺少访问凭证，这是程序错误，请联系技术支持。 / The request lacked an access token: a program error, please contact support.",
 	CodeRateLimit:     "调用频率超过企业微信限制（每分钟 10,000 次 / 每小时 150,000 次），已按限制等待并重试仍未成功；请降低速度或稍后继续，迁移可以续传。 / WeCom's call frequency limit was exceeded (10,000/min, 150,000/h) even after waiting out the block; lower the rate or continue later — the migration resumes where it stopped.",
 	CodeConcurrency:   "同时进行的调用过多，已退避重试仍未成功；请减少并发数后继续。 / Too many concurrent calls even after backing off; lower the number of workers and continue.",
@@ -214,6 +262,66 @@ var explanations = map[int]string{
 	CodeHTTPStatus:  "企业微信服务器返回异常状态，请稍后重试。 / The WeCom server answered with an error status; retry later.",
 	CodeBadResponse: "企业微信服务器返回了无法识别的内容，请检查 API 地址设置后重试。 / The WeCom server's answer could not be read; check the API address setting and retry.",
 }
+
+// summaries are one-line Chinese / English names of the codes, for lists
+// and report columns (Explain gives the full advice).
+var summaries = map[int]string{
+	CodeBusy:               "企业微信繁忙（暂时） / WeCom busy (transient)",
+	CodeBadSecret:          "Secret 不正确 / wrong secret",
+	CodeInvalidUserID:      "帐号不合法 / invalid account (userid)",
+	CodeInvalidCorpID:      "企业 ID 不正确 / wrong corp ID",
+	CodeInvalidToken:       "访问凭证被更换（暂时，自动重试） / access token replaced (transient, retried)",
+	CodeInvalidParam:       "参数不合法 / invalid parameter",
+	CodeMissingToken:       "缺少访问凭证（程序错误） / access token missing (program error)",
+	CodeMissingUserID:      "缺少帐号 / account (userid) missing",
+	CodeTokenExpired:       "访问凭证过期（暂时，自动重试） / access token expired (transient, retried)",
+	CodeRateLimit:          "超过调用频率（暂时） / call frequency limit (transient)",
+	CodeAccountCap:         "帐号数已达上限 / account cap reached",
+	CodeConcurrency:        "并发调用过多（暂时） / too many concurrent calls (transient)",
+	CodeBadJSON:            "请求格式错误（程序错误） / malformed request (program error)",
+	CodeNoPermission:       "本网络无权读取详情 / details not readable from this network",
+	CodeUntrustedIP:        "本网络 IP 不是企业可信 IP / this IP is not a trusted IP",
+	CodeDeptNameLength:     "部门名称长度不符 / department name length",
+	CodeDeptTooDeep:        "部门层级超过 15 层 / departments deeper than 15 levels",
+	CodeDeptNotFound:       "部门不存在 / department not found",
+	CodeParentNotFound:     "上级部门不存在 / parent department not found",
+	CodeTooManyDepts:       "部门数量超过上限 / too many departments",
+	CodeDeptExists:         "部门已存在 / department exists",
+	CodeDeptNameChars:      "部门名称含非法字符 / forbidden character in department name",
+	CodeUserIDExists:       "帐号已存在 / account (userid) exists",
+	CodeMobileInvalid:      "手机号不合法 / invalid mobile",
+	CodeMobileExists:       "手机号已被其他成员使用 / mobile used by another member",
+	CodeEmailInvalid:       "邮箱不合法 / invalid email",
+	CodeEmailExists:        "邮箱已被其他成员使用 / email used by another member",
+	CodeMemberTooManyDepts: "所属部门过多 / too many departments for the member",
+	CodeUserNotFound:       "成员不存在 / member not found",
+	CodeNameInvalid:        "姓名不合法 / invalid name",
+	CodeGenderInvalid:      "性别不合法 / invalid gender",
+	CodeDeptNameInvalid:    "部门名称不合法 / invalid department name",
+	CodeContactMissing:     "手机号和邮箱均为空 / mobile and email both empty",
+	CodeLeaderLength:       "部门领导标记个数不符 / is_leader_in_dept length differs",
+	CodeBizMailInvalid:     "企业邮箱不合法或域名不符 / invalid business mail or foreign domain",
+	CodeBizMailFixed:       "企业邮箱不能再修改 / business mail can no longer change",
+	CodeBizMailExists:      "企业邮箱已被其他成员使用 / business mail used by another member",
+	CodePositionTooLong:    "职务过长 / position too long",
+	CodeTelephoneInvalid:   "座机号码不合法 / invalid telephone",
+	CodeTransport:          "网络失败或超时（暂时） / network failure or timeout (transient)",
+	CodeHTTPStatus:         "服务器状态异常 / server error status",
+	CodeBadResponse:        "无法识别的回答 / unreadable answer",
+}
+
+// Summary returns a one-line Chinese / English name of a WeCom or
+// client-side code ("错误码 N / errcode N" for codes not listed).
+func Summary(code int) string {
+	if s, ok := summaries[code]; ok {
+		return s
+	}
+	return fmt.Sprintf("错误码 %d / errcode %d", code, code)
+}
+
+// ExplainCode returns the full Chinese / English advice for a code, the
+// same text Error.Explain gives; "" for codes without specific advice.
+func ExplainCode(code int) string { return explanations[code] }
 
 // Explain returns plain Chinese and English text saying what went wrong and
 // what the user should do.

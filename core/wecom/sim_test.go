@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"net/http"
 	"os"
 	"reflect"
 	"sort"
@@ -46,14 +47,32 @@ func startSim(t testing.TB, opts wecomsim.Options) (*wecomsim.Server, *wecom.Cli
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { stop(); s.Close() })
+	// Idle client connections are closed first: a connection dialled but
+	// never used would hold the server's Shutdown for 5 s.
+	tr := &http.Transport{MaxIdleConns: 256, MaxIdleConnsPerHost: 256, IdleConnTimeout: 30 * time.Second}
+	t.Cleanup(func() { tr.CloseIdleConnections(); stop(); s.Close() })
 	simBase[s] = base
 	c, err := wecom.New(wecom.Config{BaseURL: base, CorpID: s.CorpID(), Secret: s.Secret(), RatePerMinute: -1,
-		RetryBackoff: time.Millisecond, RateLimitWait: 10 * time.Millisecond})
+		RetryBackoff: time.Millisecond, RateLimitWait: 10 * time.Millisecond, HTTPClient: &http.Client{Transport: tr}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return s, c
+}
+
+// simClient returns a client of s configured by cfg (base URL and
+// credentials filled in) whose idle connections close before the server
+// stops.
+func simClient(t testing.TB, s *wecomsim.Server, cfg wecom.Config) *wecom.Client {
+	t.Helper()
+	tr := &http.Transport{MaxIdleConns: 256, MaxIdleConnsPerHost: 256, IdleConnTimeout: 30 * time.Second}
+	t.Cleanup(tr.CloseIdleConnections) // runs before startSim's cleanup
+	cfg.BaseURL, cfg.CorpID, cfg.Secret, cfg.HTTPClient = simBase[s], s.CorpID(), s.Secret(), &http.Client{Transport: tr}
+	c, err := wecom.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
 
 // createDepartments creates every path of d in order and returns the IDs.

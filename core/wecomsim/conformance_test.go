@@ -3,6 +3,7 @@ package wecomsim
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -11,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"exmail-upgrade/core/contacts"
 )
 
 // fakeClock is a settable clock for token expiry and rate windows.
@@ -155,6 +158,11 @@ func TestConformance(t *testing.T) {
 		code    int
 		check   func(*State) string
 		prepare func(t *testing.T, f *fixture)
+		// csv, when set, is uploaded first; "$media" in body becomes its
+		// media_id, and the started job's rows must answer rowCodes.
+		csv      string
+		rowCodes []int
+		server   func(*Server) string // further checks on the server
 	}{
 		// gettoken
 		{name: "gettoken bad secret", token: "-", method: "GET", api: "gettoken",
@@ -294,6 +302,67 @@ func TestConformance(t *testing.T) {
 		{name: "media type missing", method: "POST", api: "media/upload", body: "", code: 40004, check: unchanged},
 		{name: "syncuser unknown media", method: "POST", api: "batch/syncuser", body: `{"media_id":"nope"}`, code: 40007, check: unchanged},
 		{name: "getresult unknown job", method: "GET", api: "batch/getresult", query: url.Values{"jobid": {"nope"}}, code: 40058, check: unchanged},
+
+		// batch rows with unknown department IDs go to 其他(待设置部门)
+		{name: "batch row unknown department placed under 其他(待设置部门)", method: "POST", api: "batch/syncuser",
+			csv:  "姓名,帐号,手机号,所在部门,是否部门内领导\n李四,lisi,13900000002,42,1\n王五,wangwu,13900000003,2;43;44,0;1;0\n",
+			body: `{"media_id":"$media","to_invite":false}`, code: 0, rowCodes: []int{0, 0},
+			check: func(st *State) string {
+				pending := 0
+				for _, d := range st.Departments {
+					if d.Name == PendingDeptName && d.ParentID == 1 {
+						pending = d.ID
+					}
+				}
+				if pending == 0 || len(st.Departments) != 4 {
+					return "其他(待设置部门) not created once under the root"
+				}
+				ls, _ := st.User("lisi")
+				ww, _ := st.User("wangwu")
+				if fmt.Sprint(ls.Department, ls.IsLeaderInDept) != fmt.Sprintf("[%d] [1]", pending) ||
+					fmt.Sprint(ww.Department, ww.IsLeaderInDept) != fmt.Sprintf("[2 %d] [0 1]", pending) {
+					return fmt.Sprintf("placed wrongly: lisi %v %v, wangwu %v %v", ls.Department, ls.IsLeaderInDept, ww.Department, ww.IsLeaderInDept)
+				}
+				return ""
+			}},
+		{name: "batch row known department unchanged", method: "POST", api: "batch/syncuser",
+			csv:  "姓名,帐号,手机号,所在部门\n李四,lisi,13900000002,3\n",
+			body: `{"media_id":"$media"}`, code: 0, rowCodes: []int{0},
+			check: user("lisi", func(u User) string {
+				if fmt.Sprint(u.Department) != "[3]" {
+					return fmt.Sprint("departments ", u.Department)
+				}
+				return ""
+			})},
+
+		// the deleting APIs answer in WeCom's JSON form and refuse
+		{name: "user delete refused", method: "GET", api: "user/delete", query: url.Values{"userid": {"zhangsan"}}, code: CodeDeleteRefused, check: unchanged},
+		{name: "user batchdelete refused", method: "POST", api: "user/batchdelete", body: `{"useridlist":["zhangsan"]}`, code: CodeDeleteRefused, check: unchanged},
+		{name: "department delete refused", method: "GET", api: "department/delete", query: url.Values{"id": {"3"}}, code: CodeDeleteRefused, check: unchanged},
+		{name: "replaceuser guarded by 45026", method: "POST", api: "batch/replaceuser", body: `{"media_id":"x"}`, code: 45026, check: unchanged},
+		{name: "replaceparty guarded by 45026", method: "POST", api: "batch/replaceparty", body: `{"media_id":"x"}`, code: 45026, check: unchanged},
+		{name: "delete with a bad token", token: "bad", method: "GET", api: "user/delete", query: url.Values{"userid": {"zhangsan"}}, code: 40014, check: unchanged},
+
+		// a method-2 tenant knows its mail domains
+		{name: "biz mail outside the seeded company's domains", method: "POST", api: "user/create", prepare: seedOld,
+			body: `{"userid":"lisi","name":"李四","mobile":"13800000009","biz_mail":"lisi@other.com"}`, code: 60143, check: memberCount(2)},
+		{name: "biz mail inside the seeded company's domains", method: "POST", api: "user/create", prepare: seedOld,
+			body: `{"userid":"lisi","name":"李四","mobile":"13800000009","biz_mail":"lisi@Corp.CN"}`, code: 0, check: memberCount(3)},
+		{name: "biz mail domains set explicitly", method: "POST", api: "user/create",
+			prepare: func(t *testing.T, f *fixture) { f.s.SetMailDomains([]string{"example.net"}) },
+			body:    `{"userid":"lisi","name":"李四","mobile":"13800000009","biz_mail":"lisi@example.com"}`, code: 60143, check: unchanged},
+
+		// test knobs
+		{name: "duplicate create refused and not counted", method: "POST", api: "user/create",
+			body: `{"userid":"zhangsan","name":"张三","mobile":"13800000001"}`, code: 60102, check: unchanged,
+			server: creates("zhangsan", 1, 0, "研发部", 1)},
+		{name: "duplicate user create accepted by knob", knobs: Knobs{AcceptDuplicateCreates: true}, method: "POST", api: "user/create",
+			body: `{"userid":"ZhangSan","name":"张三","mobile":"13800000001"}`, code: 0, check: unchanged,
+			server: creates("zhangsan", 2, 1, "研发部", 1)},
+		{name: "duplicate department create accepted by knob", knobs: Knobs{AcceptDuplicateCreates: true}, method: "POST", api: "department/create",
+			body: `{"name":"研发部","parentid":1}`, code: 0, check: unchanged,
+			server: creates("zhangsan", 1, 1, "研发部", 2)},
+		{name: "token invalidated early by knob", knobs: Knobs{TokenInvalidateEvery: 1}, method: "GET", api: "department/simplelist", code: 40014, check: unchanged},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -314,9 +383,32 @@ func TestConformance(t *testing.T) {
 			for k, v := range tc.query {
 				q[k] = v
 			}
-			code, body := f.call(t, tc.method, tc.api, q, tc.body, token, tc.remote)
+			reqBody := tc.body
+			if tc.csv != "" {
+				reqBody = strings.ReplaceAll(reqBody, "$media", upload(t, f, []byte(tc.csv)))
+			}
+			code, body := f.call(t, tc.method, tc.api, q, reqBody, token, tc.remote)
 			if code != tc.code {
 				t.Fatalf("errcode %d, want %d: %s", code, tc.code, body)
+			}
+			if tc.csv != "" {
+				var a struct {
+					JobID string `json:"jobid"`
+				}
+				json.Unmarshal([]byte(body), &a)
+				res := waitJob(t, f, a.JobID)
+				var got []int
+				for _, r := range res.Result {
+					got = append(got, r.ErrCode)
+				}
+				if fmt.Sprint(got) != fmt.Sprint(tc.rowCodes) {
+					t.Fatalf("row codes %v, want %v: %+v", got, tc.rowCodes, res.Result)
+				}
+			}
+			if tc.server != nil {
+				if msg := tc.server(f.s); msg != "" {
+					t.Fatal(msg)
+				}
 			}
 			if tc.check == nil {
 				tc.check = ok
@@ -325,6 +417,30 @@ func TestConformance(t *testing.T) {
 				t.Fatal(msg)
 			}
 		})
+	}
+}
+
+// seedOld pre-fills the tenant as a method-2 (bind) rehearsal does: an
+// existing member whose business mail is on corp.cn.
+func seedOld(t *testing.T, f *fixture) {
+	t.Helper()
+	_, err := f.s.Seed(&contacts.Directory{Members: []contacts.Member{{Name: "老员工", Account: "old1",
+		Mobile: "13700000001", BizMail: "old1@corp.cn", Departments: []string{"原有部门"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// creates checks the create counters of the fixture's member and of 研发部
+// under the root (department 2), and the duplicates the counters report.
+func creates(userid string, users, dups int, dept string, depts int) func(*Server) string {
+	return func(s *Server) string {
+		c := s.Creates()
+		if c.UserCreates(userid) != users || c.DepartmentCreates(1, dept) != depts || len(c.Duplicates()) != dups {
+			return fmt.Sprintf("creates: %s %d (want %d), %s %d (want %d), duplicates %v (want %d)",
+				userid, c.UserCreates(userid), users, dept, c.DepartmentCreates(1, dept), depts, c.Duplicates(), dups)
+		}
+		return ""
 	}
 }
 
@@ -384,9 +500,15 @@ func TestConcurrencyLimit(t *testing.T) {
 		time.Sleep(time.Millisecond)
 	}
 	code, body := f.call(t, "GET", "department/simplelist", nil, "", f.token, "")
+	// WeCom counts concurrency per API: another API is not held back.
+	f.s.SetKnobs(Knobs{MaxConcurrent: 1})
+	other, obody := f.call(t, "POST", "user/list_id", nil, `{}`, f.token, "")
 	cancel()
 	<-done
 	if code != 45033 {
 		t.Fatalf("errcode %d, want 45033: %s", code, body)
+	}
+	if other != 0 {
+		t.Fatalf("other API: %s", obody)
 	}
 }

@@ -209,10 +209,17 @@ func (s *Server) runJob(j *job, rows []csvRow) {
 		if e == nil {
 			if rows[i].in.UserID == nil {
 				e = fail(41009, "missing userid")
-			} else if old, ok := s.t.users[strings.ToLower(*rows[i].in.UserID)]; ok {
-				_, e = s.t.applyUser(&rows[i].in, old)
 			} else {
-				_, e = s.t.applyUser(&rows[i].in, nil)
+				key := strings.ToLower(*rows[i].in.UserID)
+				s.t.placeUnknownDepts(&rows[i].in)
+				old, ok := s.t.users[key]
+				_, e = s.t.applyUser(&rows[i].in, old)
+				if e == nil {
+					s.creates.SyncRows[key]++
+					if !ok {
+						s.creates.Users[key]++
+					}
+				}
 			}
 		}
 		if e != nil {

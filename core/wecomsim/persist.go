@@ -13,6 +13,9 @@ var (
 	bucketDepts = []byte("departments")
 	bucketUsers = []byte("users")
 	bucketJobs  = []byte("jobs")
+	bucketMeta  = []byte("meta")
+
+	keyMailDomains = []byte("mail_domains")
 )
 
 func deptKey(id int) []byte {
@@ -24,7 +27,7 @@ func deptKey(id int) []byte {
 // load reads the tenant and finished jobs from db (creating the buckets).
 func load(db *bolt.DB, t *tenant, jobs map[string]*job) error {
 	return db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketDepts, bucketUsers, bucketJobs} {
+		for _, b := range [][]byte{bucketDepts, bucketUsers, bucketJobs, bucketMeta} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return fmt.Errorf("create bucket %s: %w", b, err)
 			}
@@ -75,8 +78,14 @@ func load(db *bolt.DB, t *tenant, jobs map[string]*job) error {
 		if err != nil {
 			return err
 		}
+		if v := tx.Bucket(bucketMeta).Get(keyMailDomains); v != nil {
+			if err := json.Unmarshal(v, &t.ownDomains); err != nil {
+				return fmt.Errorf("mail domains: %w", err)
+			}
+		}
 		clear(t.dirtyDepts)
 		clear(t.dirtyUsers)
+		t.dirtyMeta = false
 		return nil
 	})
 }
@@ -104,6 +113,12 @@ func (s *Server) Flush() error {
 		v, _ := json.Marshal(s.jobs[id])
 		jobs = append(jobs, kv{[]byte(id), v})
 	}
+	var meta []kv
+	if s.t.dirtyMeta {
+		v, _ := json.Marshal(s.t.ownDomains)
+		meta = append(meta, kv{keyMailDomains, v})
+		s.t.dirtyMeta = false
+	}
 	clear(s.t.dirtyDepts)
 	clear(s.t.dirtyUsers)
 	clear(s.dirtyJobs)
@@ -116,14 +131,14 @@ func (s *Server) Flush() error {
 		v, _ := json.Marshal(u)
 		users = append(users, kv{[]byte(strings.ToLower(u.UserID)), v})
 	}
-	if len(depts)+len(users)+len(jobs) == 0 {
+	if len(depts)+len(users)+len(jobs)+len(meta) == 0 {
 		return nil
 	}
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		for _, set := range []struct {
 			b   []byte
 			kvs []kv
-		}{{bucketDepts, depts}, {bucketUsers, users}, {bucketJobs, jobs}} {
+		}{{bucketDepts, depts}, {bucketUsers, users}, {bucketJobs, jobs}, {bucketMeta, meta}} {
 			b := tx.Bucket(set.b)
 			for _, e := range set.kvs {
 				if err := b.Put(e.k, e.v); err != nil {
@@ -144,6 +159,9 @@ func (s *Server) Flush() error {
 		}
 		for _, e := range jobs {
 			s.dirtyJobs[string(e.k)] = true
+		}
+		if len(meta) > 0 {
+			s.t.dirtyMeta = true
 		}
 		s.mu.Unlock()
 		return fmt.Errorf("wecomsim: save state: %w", err)

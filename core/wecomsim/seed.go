@@ -12,6 +12,9 @@ import (
 // existing"): every department path of d (parents first) and every member,
 // with the API's validation (the account cap is not applied). Departments
 // that already exist are reused. Members without an account get "seedN".
+// The business-mail domains of the seeded members become the tenant's own
+// mail domains (see SetMailDomains): from then on a biz_mail outside them
+// is refused with 60143, as WeCom refuses it for a company with domains.
 // It returns the ID of every department path.
 func (s *Server) Seed(d *contacts.Directory) (map[string]int, error) {
 	s.mu.Lock()
@@ -33,6 +36,15 @@ func (s *Server) Seed(d *contacts.Directory) (map[string]int, error) {
 			return nil, fmt.Errorf("seed department %q: %w", p, e)
 		}
 		ids[p] = id
+	}
+	var domains []string
+	for i := range d.Members {
+		if at := strings.LastIndexByte(d.Members[i].BizMail, '@'); at > 0 {
+			domains = append(domains, d.Members[i].BizMail[at+1:])
+		}
+	}
+	if len(domains) > 0 {
+		s.t.setOwnDomains(append(domains, s.t.ownDomains...))
 	}
 	cap := s.t.accountCap
 	s.t.accountCap = 0
@@ -60,6 +72,38 @@ func (s *Server) Seed(d *contacts.Directory) (map[string]int, error) {
 		}
 	}
 	return ids, nil
+}
+
+// SetMailDomains sets the company's own mail domains (kept in the tenant
+// file): a biz_mail outside them (and outside Knobs.MailDomains) is then
+// refused with 60143. No domains means none are checked.
+func (s *Server) SetMailDomains(domains []string) {
+	s.mu.Lock()
+	s.t.setOwnDomains(domains)
+	s.mu.Unlock()
+}
+
+// MailDomains returns the company's own mail domains, sorted.
+func (s *Server) MailDomains() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.t.ownDomains...)
+}
+
+// setOwnDomains stores domains lower-cased, sorted and without repeats.
+func (t *tenant) setOwnDomains(domains []string) {
+	seen := map[string]bool{}
+	var out []string
+	for _, d := range domains {
+		d = strings.ToLower(strings.TrimSpace(d))
+		if d != "" && !seen[d] {
+			seen[d] = true
+			out = append(out, d)
+		}
+	}
+	sort.Strings(out)
+	t.ownDomains = out
+	t.dirtyMeta = true
 }
 
 // State is a full read of the tenant, for verification in tests and the

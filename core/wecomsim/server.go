@@ -1,9 +1,21 @@
 // Package wecomsim is the rehearsal WeCom: an http.Handler that speaks the
 // contacts API of ../shared/reference/wecom-api.md (same paths, JSON and
 // error codes, same validation) over a tenant kept in bbolt, with knobs for
-// latency, rate and concurrency limits, token lifetime, random faults, an
-// account cap, an untrusted-IP mode (60020) and a details-denied mode
+// latency, rate limits (45009) and per-API concurrency caps (45033), token
+// lifetime and early token invalidation (40014), random busy answers (-1),
+// an account cap, an untrusted-IP mode (60020) and a details-denied mode
 // (48009). The app starts it on 127.0.0.1 so rehearsals run the real client.
+//
+// Where WeCom's documents say so, it behaves like WeCom rather than
+// refusing: a batch row whose department ID does not exist lands in
+// 其他(待设置部门); a biz_mail outside the company's domains is refused
+// once the tenant knows them (Seed, SetMailDomains); the deleting APIs
+// answer in WeCom's JSON form with a refusal (48002; replace jobs 45026).
+//
+// For tests that prove exactly-once creation, Creates counts every
+// successful create per key (member by userid, department by parent and
+// name), and Knobs.AcceptDuplicateCreates accepts a repeated create (counted
+// again) instead of hiding it behind 60102/60008.
 //
 // Durability: every accepted write is applied in memory before the answer
 // is sent and written to the bbolt file by a background flush every
@@ -45,19 +57,35 @@ const (
 // Knobs shape the simulator's behaviour; change them at run time with
 // SetKnobs. The zero value is a fast, faultless, unlimited server.
 type Knobs struct {
-	Latency time.Duration // added to every call
+	Latency       time.Duration // added to every call
+	LatencyJitter time.Duration // plus a random delay in [0, LatencyJitter) (seeded)
 
 	RateLimit  int           // calls per RateWindow per API (0: unlimited) → 45009
 	RateWindow time.Duration // default 1 minute
 	BlockFor   time.Duration // how long 45009 lasts once the limit is hit (default 60 s)
 
-	MaxConcurrent int // calls in flight at once (0: unlimited) → 45033
+	MaxConcurrent int // calls of one API in flight at once (0: unlimited) → 45033, as WeCom counts per API
 
 	TokenLifetime time.Duration // default 7200 s → 42001 after it
-	FaultRate     float64       // probability of -1 (busy) per call, before any effect
+	// TokenInvalidateEvery invalidates every issued token after each N-th
+	// API call (gettoken not counted), as WeCom may do before a token's
+	// lifetime ends: calls in flight with the old token answer 40014.
+	TokenInvalidateEvery int
+	// TokenInvalidateRate is the probability per API call (seeded by
+	// Options.RandSeed) that every issued token is invalidated: random
+	// replacements, so a retried call can be hit again.
+	TokenInvalidateRate float64
+	FaultRate           float64 // probability of -1 (busy) per call, before any effect
 
 	AccountCap  int      // members allowed (0: unlimited) → 45024
-	MailDomains []string // when set, biz_mail must use one of them → 60143
+	MailDomains []string // when set, biz_mail must use one of them → 60143 (with the tenant's own, see SetMailDomains)
+
+	// AcceptDuplicateCreates is a test knob: user/create of an existing
+	// userid and department/create of an existing name under the same
+	// parent succeed (the member is overwritten, the department's ID is
+	// answered) instead of 60102/60008, so a create sent twice shows as a
+	// count of 2 in Creates rather than being hidden by the refusal.
+	AcceptDuplicateCreates bool
 
 	TrustedIPs  []string // when set, API calls (not gettoken) from other IPs → 60020
 	DenyDetails bool     // department/list → 48009, as for a contact-sync secret from a new IP
@@ -104,9 +132,13 @@ type Server struct {
 	rng    *mrand.Rand
 	epoch  time.Time
 
-	inflight atomic.Int64
+	inflight atomic.Int64 // all APIs
+	apiMu    sync.Mutex
+	apiIn    map[string]*atomic.Int64 // calls in flight per API
+	calls    atomic.Int64             // API calls, for TokenInvalidateEvery
 	statsMu  sync.Mutex
 	stats    Stats
+	creates  Creates
 
 	stop    chan struct{}
 	wg      sync.WaitGroup
@@ -130,6 +162,9 @@ type route struct {
 type Stats struct {
 	Calls  map[string]int64 // by API path below /cgi-bin/
 	ByCode map[int]int64    // by errcode (0 for success)
+	// TokenInvalidations counts InvalidateTokens (knobs included);
+	// TokensIssued counts successful gettoken answers.
+	TokenInvalidations, TokensIssued int64
 }
 
 // New opens (or creates) the tenant and starts the background flush.
@@ -152,7 +187,8 @@ func New(opts Options) (*Server, error) {
 	s := &Server{opts: opts, t: newTenant(), jobs: map[string]*job{}, dirtyJobs: map[string]bool{},
 		media: map[string][]byte{}, tokens: map[string]time.Time{}, rates: map[string]*window{},
 		rng: mrand.New(mrand.NewSource(opts.RandSeed)), stop: make(chan struct{}), epoch: opts.Clock(),
-		stats: Stats{Calls: map[string]int64{}, ByCode: map[int]int64{}}}
+		stats: Stats{Calls: map[string]int64{}, ByCode: map[int]int64{}}, apiIn: map[string]*atomic.Int64{},
+		creates: newCreates()}
 	s.SetKnobs(opts.Knobs)
 	path := opts.DBPath
 	if path == "" {
@@ -187,6 +223,13 @@ func New(opts Options) (*Server, error) {
 		"media/upload":          {http.MethodPost, s.mediaUpload},
 		"batch/syncuser":        {http.MethodPost, s.batchSyncUser},
 		"batch/getresult":       {http.MethodGet, s.batchGetResult},
+		// The rehearsal never deletes: the deleting APIs answer in WeCom's
+		// JSON form with a refusal instead of a bare 404.
+		"user/delete":        {http.MethodGet, refuseDelete},
+		"user/batchdelete":   {http.MethodPost, refuseDelete},
+		"department/delete":  {http.MethodGet, refuseDelete},
+		"batch/replaceuser":  {http.MethodPost, refuseReplace},
+		"batch/replaceparty": {http.MethodPost, refuseReplace},
 	}
 	s.wg.Add(1)
 	go s.flushLoop()
@@ -246,13 +289,34 @@ func (s *Server) InvalidateTokens() {
 	s.tokMu.Lock()
 	clear(s.tokens)
 	s.tokMu.Unlock()
+	s.statsMu.Lock()
+	s.stats.TokenInvalidations++
+	s.statsMu.Unlock()
+}
+
+// jitter draws a delay in [0, max) from the seeded generator.
+func (s *Server) jitter(max time.Duration) time.Duration {
+	if max <= 0 {
+		return 0
+	}
+	s.rateMu.Lock()
+	defer s.rateMu.Unlock()
+	return time.Duration(s.rng.Int63n(int64(max)))
+}
+
+// chance draws from the seeded fault generator.
+func (s *Server) chance(p float64) bool {
+	s.rateMu.Lock()
+	defer s.rateMu.Unlock()
+	return s.rng.Float64() < p
 }
 
 // Stats returns a copy of the call counters.
 func (s *Server) Stats() Stats {
 	s.statsMu.Lock()
 	defer s.statsMu.Unlock()
-	out := Stats{Calls: map[string]int64{}, ByCode: map[int]int64{}}
+	out := Stats{Calls: map[string]int64{}, ByCode: map[int]int64{}, TokenInvalidations: s.stats.TokenInvalidations,
+		TokensIssued: s.stats.TokensIssued}
 	for k, v := range s.stats.Calls {
 		out.Calls[k] = v
 	}
@@ -339,8 +403,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	k := s.Knobs()
-	n := s.inflight.Add(1)
+	s.inflight.Add(1)
 	defer s.inflight.Add(-1)
+	in := s.apiInflight(api)
+	n := in.Add(1)
+	defer in.Add(-1)
 	if r.Method != rt.method {
 		if rt.method == http.MethodGet {
 			s.writeErr(w, api, fail(43001, "require GET method"))
@@ -353,9 +420,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.writeErr(w, api, fail(45033, "api concurrent out of limit"))
 		return
 	}
-	if k.Latency > 0 {
+	if d := k.Latency + s.jitter(k.LatencyJitter); d > 0 {
 		select {
-		case <-time.After(k.Latency):
+		case <-time.After(d):
 		case <-r.Context().Done():
 			return
 		}
@@ -365,6 +432,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if api != "gettoken" {
+		if k.TokenInvalidateEvery > 0 && s.calls.Add(1)%int64(k.TokenInvalidateEvery) == 0 ||
+			k.TokenInvalidateRate > 0 && s.chance(k.TokenInvalidateRate) {
+			s.InvalidateTokens()
+		}
 		if e := s.checkToken(r.URL.Query().Get("access_token")); e != nil {
 			s.writeErr(w, api, e)
 			return
@@ -381,6 +452,31 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s.count(api, 0)
 	writeJSON(w, out)
+}
+
+func (s *Server) apiInflight(api string) *atomic.Int64 {
+	s.apiMu.Lock()
+	defer s.apiMu.Unlock()
+	c := s.apiIn[api]
+	if c == nil {
+		c = new(atomic.Int64)
+		s.apiIn[api] = c
+	}
+	return c
+}
+
+// CodeDeleteRefused is the errcode the rehearsal answers to user/delete,
+// user/batchdelete and department/delete: WeCom's 48002 "api forbidden".
+const CodeDeleteRefused = 48002
+
+func refuseDelete(r *http.Request) (any, *apiErr) {
+	return nil, fail(CodeDeleteRefused, "api forbidden: the rehearsal WeCom never deletes (an upgrade must not delete members or departments)")
+}
+
+// refuseReplace answers batch/replaceuser and batch/replaceparty with
+// WeCom's 45026, the guard against deleting what the file lacks.
+func refuseReplace(r *http.Request) (any, *apiErr) {
+	return nil, fail(45026, "trigger delete user protection: the rehearsal WeCom refuses replace jobs")
 }
 
 // admit applies the per-API frequency limit and the random busy fault.
@@ -467,6 +563,9 @@ func (s *Server) getToken(r *http.Request) (any, *apiErr) {
 	}
 	s.tokens[tok] = now.Add(life)
 	s.tokMu.Unlock()
+	s.statsMu.Lock()
+	s.stats.TokensIssued++
+	s.statsMu.Unlock()
 	secs := int(life / time.Second)
 	if secs < 1 {
 		secs = 1
@@ -504,8 +603,17 @@ func (s *Server) departmentCreate(r *http.Request) (any, *apiErr) {
 	if e := decodeBody(r, &in); e != nil {
 		return nil, e
 	}
+	accept := s.Knobs().AcceptDuplicateCreates
 	s.mu.Lock()
 	id, e := s.t.createDept(in.Name, in.NameEn, in.ParentID, in.Order, in.ID)
+	if e != nil && e.code == 60008 && accept {
+		if old, ok := s.t.children[in.ParentID][in.Name]; ok {
+			id, e = old, nil
+		}
+	}
+	if e == nil {
+		s.creates.Departments[DeptKey{Parent: in.ParentID, Name: in.Name}]++
+	}
 	s.mu.Unlock()
 	if e != nil {
 		return nil, e
@@ -583,8 +691,16 @@ func (s *Server) userCreate(r *http.Request) (any, *apiErr) {
 	if e := decodeBody(r, &in); e != nil {
 		return nil, e
 	}
+	accept := s.Knobs().AcceptDuplicateCreates
 	s.mu.Lock()
-	_, e := s.t.applyUser(&in, nil)
+	var old *User
+	if accept && in.UserID != nil {
+		old = s.t.users[strings.ToLower(*in.UserID)]
+	}
+	_, e := s.t.applyUser(&in, old)
+	if e == nil {
+		s.creates.Users[strings.ToLower(*in.UserID)]++
+	}
 	s.mu.Unlock()
 	if e != nil {
 		return nil, e

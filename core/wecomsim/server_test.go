@@ -332,3 +332,59 @@ func TestJobInterruptedByRestart(t *testing.T) {
 		t.Fatalf("interrupted job %+v", res)
 	}
 }
+
+// TestMailDomainsPersist: the domains a bind tenant learned from its seed
+// survive a restart and keep refusing foreign business mail.
+func TestMailDomainsPersist(t *testing.T) {
+	path := t.TempDir() + "/sim.db"
+	s, err := New(Options{DBPath: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &contacts.Directory{Members: []contacts.Member{
+		{Name: "甲", Account: "a1", Mobile: "13700000001", BizMail: "a1@Corp.cn", Departments: []string{"部"}},
+		{Name: "乙", Account: "a2", Mobile: "13700000002", BizMail: "a2@corp.cn"},
+		{Name: "丙", Account: "a3", Mobile: "13700000003", BizMail: "a3@sub.corp.cn"},
+	}}
+	if _, err := s.Seed(d); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s, err = New(Options{DBPath: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if got := s.MailDomains(); fmt.Sprint(got) != "[corp.cn sub.corp.cn]" {
+		t.Fatalf("domains after restart %v", got)
+	}
+	f := &fixture{s: s}
+	f.token = f.getToken(t)
+	for body, want := range map[string]int{
+		`{"userid":"b1","name":"丁","mobile":"13700000004","biz_mail":"b1@other.cn"}`:    60143,
+		`{"userid":"b2","name":"戊","mobile":"13700000005","biz_mail":"b2@sub.corp.cn"}`: 0,
+	} {
+		if code, answer := f.call(t, "POST", "user/create", nil, body, f.token, ""); code != want {
+			t.Fatalf("%s: %s, want %d", body, answer, want)
+		}
+	}
+}
+
+// TestTokenInvalidateEvery: every N-th call invalidates the tokens issued
+// so far; a fresh token works again.
+func TestTokenInvalidateEvery(t *testing.T) {
+	f := newFixture(t, Knobs{TokenInvalidateEvery: 3})
+	var codes []int
+	for i := 0; i < 6; i++ {
+		code, _ := f.call(t, "GET", "department/simplelist", nil, "", f.token, "")
+		codes = append(codes, code)
+		if code == 40014 {
+			f.token = f.getToken(t)
+		}
+	}
+	if fmt.Sprint(codes) != "[0 0 40014 0 0 40014]" {
+		t.Fatalf("codes %v", codes)
+	}
+}

@@ -105,7 +105,9 @@ type tenant struct {
 
 	accountCap  int
 	deptCap     int
-	mailDomains []string
+	mailDomains []string // from Knobs.MailDomains
+	ownDomains  []string // the company's own mail domains (SetMailDomains, Seed); persisted
+	dirtyMeta   bool
 
 	dirtyDepts map[int]bool
 	dirtyUsers map[string]bool
@@ -292,12 +294,14 @@ func (t *tenant) validBizMail(b string) bool {
 	if !reBizLocal.MatchString(local) || strings.Contains(local, "--") {
 		return false
 	}
-	if len(t.mailDomains) == 0 {
-		return true
+	if len(t.mailDomains) == 0 && len(t.ownDomains) == 0 {
+		return true // the tenant does not know its domains (a new company)
 	}
-	for _, d := range t.mailDomains {
-		if strings.EqualFold(d, domain) {
-			return true
+	for _, list := range [][]string{t.mailDomains, t.ownDomains} {
+		for _, d := range list {
+			if strings.EqualFold(d, domain) {
+				return true
+			}
 		}
 	}
 	return false
@@ -488,4 +492,52 @@ func (t *tenant) sortedKeys() []string {
 		sort.Strings(t.sorted)
 	}
 	return t.sorted
+}
+
+// PendingDeptName is the department WeCom's import puts a member in when
+// the row's department ID does not exist.
+const PendingDeptName = "其他(待设置部门)"
+
+// placeUnknownDepts replaces the department IDs of a batch row that do not
+// exist by 其他(待设置部门) (created under the root when missing), as
+// WeCom's import does, keeping is_leader_in_dept and order aligned.
+func (t *tenant) placeUnknownDepts(in *userIn) {
+	pending, havePending := 0, false
+	for _, d := range in.Department {
+		if _, ok := t.depts[d]; !ok {
+			id, exists := t.children[rootID][PendingDeptName]
+			if !exists {
+				var e *apiErr
+				if id, e = t.createDept(PendingDeptName, "", rootID, 0, 0); e != nil {
+					return // e.g. the department cap: the row answers 60003
+				}
+			}
+			pending = id
+			break
+		}
+	}
+	if pending == 0 {
+		return
+	}
+	aligned := func(a []int) bool { return a == nil || len(a) == len(in.Department) }
+	if !aligned(in.IsLeaderInDept) || !aligned(in.Order) {
+		return // the row answers 60132/40058 for its lengths first
+	}
+	var depts, leaders, orders []int
+	for i, d := range in.Department {
+		if _, ok := t.depts[d]; !ok || d == pending {
+			if havePending {
+				continue
+			}
+			d, havePending = pending, true
+		}
+		depts = append(depts, d)
+		if in.IsLeaderInDept != nil {
+			leaders = append(leaders, in.IsLeaderInDept[i])
+		}
+		if in.Order != nil {
+			orders = append(orders, in.Order[i])
+		}
+	}
+	in.Department, in.IsLeaderInDept, in.Order = depts, leaders, orders
 }

@@ -8,6 +8,7 @@
 package i18n
 
 import (
+	"embed"
 	"encoding/json"
 	"fmt"
 	"io/fs"
@@ -89,6 +90,41 @@ func SetLanguage(l string) {
 		l = English
 	}
 	current = l
+	syncFyne(l)
+}
+
+// fyneTexts are Fyne's own texts (dialog buttons, file chooser, entry
+// menu) in our two languages, keyed as fyne.io/fyne/v2/lang keys them.
+//
+//go:embed fyne/*.json
+var fyneTexts embed.FS
+
+// fyneLocales are the locales whose Fyne texts are replaced by ours.
+// Fyne's lang package picks the translation closest to the system locale
+// and offers no way to choose another; writing ours under the system
+// locale itself (an exact match wins) and under English (Fyne's fallback
+// when nothing matches) makes whichever Fyne picks say what the app says.
+func fyneLocales() []fyne.Locale {
+	sys := lang.SystemLocale()
+	if sys == "" || sys == "en" {
+		return []fyne.Locale{"en"}
+	}
+	return []fyne.Locale{sys, "en"}
+}
+
+// syncFyne makes Fyne's own texts follow language l.
+func syncFyne(l string) {
+	data, err := fyneTexts.ReadFile("fyne/" + l + ".json")
+	if err != nil {
+		fyne.LogError("Fyne texts for "+l, err)
+		return
+	}
+	for _, loc := range fyneLocales() {
+		if err := lang.AddTranslationsForLocale(data, loc); err != nil {
+			fyne.LogError("Fyne texts for "+l, err)
+			return
+		}
+	}
 }
 
 // Language returns the current language.

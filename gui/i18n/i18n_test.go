@@ -1,9 +1,12 @@
 package i18n
 
 import (
+	"encoding/json"
 	"regexp"
 	"strings"
 	"testing"
+
+	"fyne.io/fyne/v2/lang"
 )
 
 func TestEveryKeyInEveryLanguage(t *testing.T) {
@@ -62,5 +65,53 @@ func TestSwitchLanguage(t *testing.T) {
 	}
 	if got := T("no.such.key"); got != "no.such.key" {
 		t.Fatalf("missing key should show itself, got %q", got)
+	}
+}
+
+// Fyne's own texts (dialog buttons, the file chooser) follow the app's
+// language, whatever the system's, and switch with it.
+func TestFyneTextsFollowLanguage(t *testing.T) {
+	for _, sys := range []string{"C", "en_US.UTF-8", "zh_CN.UTF-8", "de_DE.UTF-8", "zh_TW.UTF-8"} {
+		t.Run(sys, func(t *testing.T) { fyneTextsFollow(t, sys) })
+	}
+}
+
+func fyneTextsFollow(t *testing.T, sys string) {
+	for _, v := range []string{"LANGUAGE", "LC_ALL", "LC_MESSAGES"} {
+		t.Setenv(v, "")
+	}
+	t.Setenv("LANG", sys)
+	defer SetLanguage(Chinese)
+	for _, c := range []struct{ l, no, yes, save string }{
+		{Chinese, "否", "是", "保存"}, {English, "No", "Yes", "Save"}, {Chinese, "否", "是", "保存"},
+	} {
+		SetLanguage(c.l)
+		if got := []string{lang.L("No"), lang.L("Yes"), lang.L("Save")}; got[0] != c.no || got[1] != c.yes || got[2] != c.save {
+			t.Errorf("%s: Fyne says %v, want %s %s %s", c.l, got, c.no, c.yes, c.save)
+		}
+	}
+}
+
+// Both files of Fyne's texts hold the same keys.
+func TestFyneTextsComplete(t *testing.T) {
+	cats := map[string]map[string]any{}
+	for _, l := range []string{Chinese, English} {
+		data, err := fyneTexts.ReadFile("fyne/" + l + ".json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := map[string]any{}
+		if err := json.Unmarshal(data, &m); err != nil {
+			t.Fatalf("%s: %v", l, err)
+		}
+		cats[l] = m
+	}
+	for k := range cats[English] {
+		if _, ok := cats[Chinese][k]; !ok {
+			t.Errorf("zh lacks Fyne text %q", k)
+		}
+	}
+	if len(cats[English]) != len(cats[Chinese]) {
+		t.Errorf("zh has %d Fyne texts, en %d", len(cats[Chinese]), len(cats[English]))
 	}
 }
