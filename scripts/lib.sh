@@ -58,7 +58,7 @@ need_go() {
 # need_modules downloads the Go modules (once; a few seconds when cached).
 need_modules() {
   if ! go list -m -f '{{.Dir}}' fyne.io/fyne/v2 2>/dev/null | grep -q .; then
-    step "downloading Go modules (first run only, about a minute)…"
+    step "downloading Go modules (first run only, under a minute)…"
   fi
   go mod download
 }
