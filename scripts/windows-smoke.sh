@@ -139,7 +139,9 @@ expect demo "200"
 exists "$folder\\演练 状态\\report.xlsx"
 
 phase "GUI under Xvfb"
-export DISPLAY=:${SMOKE_DISPLAY:-93}
+n=${SMOKE_DISPLAY:-93}
+while [ -e "/tmp/.X$n-lock" ]; do n=$((n + 1)); done # a display no other X server holds
+export DISPLAY=:$n
 Xvfb "$DISPLAY" -screen 0 1280x800x24 >/dev/null 2>&1 & xvfb=$!
 sleep 2
 # As a double-click: no arguments, state in %AppData%\exmail-upgrade.
