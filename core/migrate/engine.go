@@ -31,6 +31,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"exmail-upgrade/core/plan"
+	"exmail-upgrade/core/text"
 	"exmail-upgrade/core/wecom"
 )
 
@@ -712,13 +713,13 @@ func (e *Engine) failOpen() {
 		case r.Code != 0 || r.Error != "":
 		case o.kind == kindDept:
 			r.Code, r.Error = plan.CodeParentNotFound, "the parent department was not created"
-			r.Explain = "上级部门未能创建,此部门未创建 / the parent department could not be created, so this one was not"
+			r.Explain = text.New("上级部门未能创建,此部门未创建", "the parent department could not be created, so this one was not")
 		default:
 			r.Code, r.Error = plan.CodeDeptNotFound, "a department of this member was not created"
-			r.Explain = "此成员所在的部门未能创建,成员未创建 / a department of this member could not be created, so the member was not created"
+			r.Explain = text.New("此成员所在的部门未能创建,成员未创建", "a department of this member could not be created, so the member was not created")
 		}
 		r.State = StateFailed
-		r.Explain += fmt.Sprintf(" (已重试%d轮,仍为临时错误;稍后选择重试失败项 / still transient after %d final passes; retry the failed items later)", e.opt.RetryRounds, e.opt.RetryRounds)
+		r.Explain = r.Explain.Append(" ", text.Sprintf("(已重试%d轮,仍为临时错误;稍后选择重试失败项)", "(still transient after %d final passes; retry the failed items later)", e.opt.RetryRounds))
 		e.setState(o.key, r)
 	}
 }
@@ -849,9 +850,9 @@ func containsInt(s []int, v int) bool {
 func (e *Engine) failExisting(o *op, diff string) {
 	e.setState(o.key, Record{State: StateFailed, Code: wecom.CodeUserIDExists,
 		Error: fmt.Sprintf("userid %s exists in the target and differs from the member to create (%s)", o.user.UserID, diff),
-		Explain: fmt.Sprintf("企业微信中已有账号%s,但与要创建的成员不一致(%s),可能是另一个人;请核对后在通讯录中为此成员换一个账号,或确认是同一人后在企业微信中修改。 / "+
+		Explain: text.Sprintf("企业微信中已有账号%s,但与要创建的成员不一致(%s),可能是另一个人;请核对后在通讯录中为此成员换一个账号,或确认是同一人后在企业微信中修改。",
 			"The target already has userid %s and it differs from the member to create (%s): it may be someone else. Check it, then give this member another account in the contacts, or correct the member in WeCom if it is the same person.",
-			o.user.UserID, diff, o.user.UserID, diff)})
+			o.user.UserID, diff)})
 }
 
 // checkExisting settles a create answered 60102 (userid exists): read the
@@ -895,7 +896,7 @@ func (e *Engine) fail(key string, err error) {
 }
 
 func (e *Engine) failExplained(key string, err error, zh, en string) {
-	e.setState(key, Record{State: StateFailed, Code: plan.CodeOf(err), Error: err.Error(), Explain: zh + " / " + en})
+	e.setState(key, Record{State: StateFailed, Code: plan.CodeOf(err), Error: err.Error(), Explain: text.New(zh, en)})
 }
 
 // deptPresent reads department/simplelist and reports whether d exists
@@ -1289,7 +1290,7 @@ type Failure struct {
 	Row     int    `json:"row,omitempty"`
 	Code    int    `json:"code"`
 	Error   string `json:"error"`
-	Explain string `json:"explain"`
+	Explain text.T `json:"explain"`
 }
 
 // Result is the outcome of a run.

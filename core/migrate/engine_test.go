@@ -117,7 +117,7 @@ func TestFailuresAndRetry(t *testing.T) {
 		t.Fatalf("result %+v %+v", res, res.Verification)
 	}
 	for _, fl := range res.Failures {
-		if fl.Kind != "create" || (fl.Code != 60104 && fl.Code != 60145) || !strings.Contains(fl.Explain, "/") {
+		if fl.Kind != "create" || (fl.Code != 60104 && fl.Code != 60145) || !fl.Explain.Complete() {
 			t.Errorf("failure %+v", fl)
 		}
 	}

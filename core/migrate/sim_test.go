@@ -148,7 +148,7 @@ func TestSimulatorBind(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Failed != 1 || res.Failures[0].Code != 60104 || res.Failures[0].Key != dir.Members[60].Account || res.Failures[0].Explain == "" {
+	if res.Failed != 1 || res.Failures[0].Code != 60104 || res.Failures[0].Key != dir.Members[60].Account || res.Failures[0].Explain.IsZero() {
 		t.Fatalf("failures %+v", res.Failures)
 	}
 	if len(sim.State().Users) != 200 {
@@ -157,7 +157,7 @@ func TestSimulatorBind(t *testing.T) {
 	if _, ok := sim.State().User("someone.else"); !ok {
 		t.Error("the target's own member was touched")
 	}
-	fmt.Fprint(testWriter{t}, res.Failures[0].Explain)
+	fmt.Fprint(testWriter{t}, res.Failures[0].Explain.Joined())
 }
 
 type testWriter struct{ t testing.TB }

@@ -32,7 +32,7 @@ func TestTransientIsNeverFinal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Failed != 1 || len(res.Failures) != 1 || res.Failures[0].Key != "user00009" || res.Failures[0].Code != wecom.CodeMobileExists || res.Failures[0].Explain == "" {
+	if res.Failed != 1 || len(res.Failures) != 1 || res.Failures[0].Key != "user00009" || res.Failures[0].Code != wecom.CodeMobileExists || res.Failures[0].Explain.IsZero() {
 		t.Fatalf("failures %+v", res.Failures)
 	}
 	if res.MembersCreated != 29 || res.DeptsCreated != 6 || f.creates != 29 {
@@ -125,7 +125,7 @@ func TestUserIDTakenMeanwhile(t *testing.T) {
 		t.Fatal(err)
 	}
 	if res.Failed != 1 || res.Failures[0].Key != "user00002" || res.Failures[0].Code != wecom.CodeUserIDExists ||
-		!strings.Contains(res.Failures[0].Explain, "user00002") {
+		!strings.Contains(res.Failures[0].Explain.En, "user00002") {
 		t.Fatalf("failures %+v", res.Failures)
 	}
 	recs, _ := Records(e.st.DB(), e.project, p)

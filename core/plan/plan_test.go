@@ -2,6 +2,8 @@ package plan
 
 import (
 	"context"
+	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -274,6 +276,8 @@ func TestBuild(t *testing.T) {
 				t.Fatalf("prepare: %v %v", err, checks)
 			}
 			tc.check(t, p)
+			bothLanguages(t, p)
+			bothLanguages(t, checks)
 			// Deterministic: the same input plans the same, hash included.
 			p2, _, _ := Prepare(ctx, tc.target, opt, Input{Method: tc.method, Company: "示例公司", Contacts: &tc.dir})
 			if p.Hash() != p2.Hash() {
@@ -288,6 +292,39 @@ func TestBuild(t *testing.T) {
 			}
 		})
 	}
+}
+
+// bothLanguages fails when a message anywhere in v (a plan, checks) exists
+// in one language only: every text built at run time is checked where it
+// is used.
+func bothLanguages(t *testing.T, v any) {
+	t.Helper()
+	var walk func(path string, x reflect.Value)
+	walk = func(path string, x reflect.Value) {
+		switch x.Kind() {
+		case reflect.Pointer, reflect.Interface:
+			if !x.IsNil() {
+				walk(path, x.Elem())
+			}
+		case reflect.Slice, reflect.Array:
+			for i := 0; i < x.Len(); i++ {
+				walk(fmt.Sprintf("%s[%d]", path, i), x.Index(i))
+			}
+		case reflect.Struct:
+			if m, ok := x.Interface().(Msg); ok {
+				if (m.Code != "" || m.ZH != "" || m.EN != "") && !m.Text().Complete() {
+					t.Errorf("%s: %+v exists in one language only", path, m)
+				}
+				return
+			}
+			for i := 0; i < x.NumField(); i++ {
+				if x.Type().Field(i).IsExported() {
+					walk(path+"."+x.Type().Field(i).Name, x.Field(i))
+				}
+			}
+		}
+	}
+	walk("", reflect.ValueOf(v))
 }
 
 func mustMarshal(t *testing.T, p *Plan) []byte {
@@ -326,6 +363,7 @@ func TestPreflight(t *testing.T) {
 			if ok || snap != nil {
 				t.Fatal("preflight must fail")
 			}
+			bothLanguages(t, checks)
 			last := checks[len(checks)-1]
 			if last.Name != tc.wantName || last.OK || last.Msg.Code != tc.wantCode || last.Advice.ZH == "" {
 				t.Errorf("checks %+v", checks)

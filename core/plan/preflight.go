@@ -39,7 +39,7 @@ func Preflight(ctx context.Context, r Reader, opt ReadOptions, newMembers int) (
 				Advice: Msg{"secret_bad", "在管理后台 → 管理工具 → 通讯录同步 中查看secret,复制完整后重试;多次错误会导致IP被封禁一小时", "copy the full secret from 管理工具 → 通讯录同步 and try again; repeated bad secrets block the IP for an hour"}})
 		default:
 			checks = append(checks, Check{Name: "secret", Known: true,
-				Msg:    Msg{"read_failed", "读取目标企业失败: " + detail, "reading the target failed: " + detail},
+				Msg:    Msg{"read_failed", "读取目标企业失败: " + detail.Zh, "reading the target failed: " + detail.En},
 				Advice: Msg{"read_failed", "检查网络与企业ID后重试", "check the network and the corp id, then try again"}})
 		}
 		return nil, checks, false

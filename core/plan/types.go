@@ -12,6 +12,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+
+	"exmail-upgrade/core/text"
 )
 
 // Method is how the company upgrades: into a new WeCom or by binding an
@@ -27,23 +29,19 @@ const (
 // RootID is the id of the root department of every WeCom company.
 const RootID = 1
 
-// Msg is a user-facing message in Chinese and English with a stable code.
+// Msg is a user-facing message with a stable code; its words are a
+// core/text value (Text), shown in one language at a time.
 type Msg struct {
 	Code string `json:"code"`
 	ZH   string `json:"zh"`
 	EN   string `json:"en"`
 }
 
-// String renders the message Chinese first: "中文 / English".
-func (m Msg) String() string {
-	if m.ZH == "" && m.EN == "" {
-		return ""
-	}
-	if m.EN == "" {
-		return m.ZH
-	}
-	return m.ZH + " / " + m.EN
-}
+// Text returns the message's words in both languages.
+func (m Msg) Text() text.T { return text.T{Zh: m.ZH, En: m.EN} }
+
+// String renders the message for logs and bilingual files: "中文 / English".
+func (m Msg) String() string { return m.Text().Joined() }
 
 // Department is one department the plan creates. The plan assigns its id
 // (WeCom's department/create accepts one) so that a re-run after a crash can

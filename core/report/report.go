@@ -76,7 +76,7 @@ func Members(in Input) []Row {
 		row := Row{SheetRow: m.Row, Name: m.User.Name, UserID: m.User.UserID, Action: action,
 			Result: resultLabel(r.State), Note: noteLabel(r.Note)}
 		if r.State == migrate.StateFailed {
-			row.Code, row.Error, row.Advice = r.Code, r.Error, r.Explain
+			row.Code, row.Error, row.Advice = r.Code, r.Error, r.Explain.Joined()
 		}
 		if row.Note == "" {
 			row.Note = m.Reason.String()
@@ -325,7 +325,7 @@ func WriteXLSX(w io.Writer, in Input) error {
 		r := in.Records[migrate.DeptKey(d.ID)]
 		row := []any{d.Path, d.ID, d.ParentID, "新建 / create", resultLabel(r.State)}
 		if r.State == migrate.StateFailed {
-			row = append(row, r.Code, r.Error, r.Explain)
+			row = append(row, r.Code, r.Error, r.Explain.Joined())
 		}
 		drows = append(drows, row)
 	}

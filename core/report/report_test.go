@@ -13,6 +13,7 @@ import (
 	"exmail-upgrade/core/contacts"
 	"exmail-upgrade/core/migrate"
 	"exmail-upgrade/core/plan"
+	"exmail-upgrade/core/text"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -35,7 +36,7 @@ func fixture(t *testing.T) Input {
 		migrate.DeptKey(3):            {State: migrate.StateDone, Note: "created"},
 		migrate.DeptKey(4):            {State: migrate.StateDone, Note: "created"},
 		migrate.CreateKey("zhangsan"): {State: migrate.StateDone, Note: "created"},
-		migrate.CreateKey("lisi"):     {State: migrate.StateFailed, Code: 60104, Error: "user/create: errcode 60104", Explain: "手机号已被使用 / mobile exists"},
+		migrate.CreateKey("lisi"):     {State: migrate.StateFailed, Code: 60104, Error: "user/create: errcode 60104", Explain: text.New("手机号已被使用", "mobile exists")},
 	}
 	meta := &migrate.Meta{Runs: 2, Elapsed: 1500 * time.Millisecond, Commits: 7, Mode: "per-member",
 		Verification: &migrate.Verification{DepartmentsExpected: 3, DepartmentsFound: 3, MembersExpected: 2, MembersFound: 1, MissingMembers: []string{"lisi"}}}

@@ -280,7 +280,7 @@ func TestAuthErrorsFromSim(t *testing.T) {
 	}
 	s.SetKnobs(wecomsim.Knobs{TrustedIPs: []string{"203.0.113.7"}})
 	err := c.Check(ctx)
-	if wecom.CodeOf(err) != wecom.CodeUntrustedIP || !strings.Contains(wecom.Explain(err), "企业可信IP") {
+	if wecom.CodeOf(err) != wecom.CodeUntrustedIP || !strings.Contains(wecom.Explain(err).Zh, "企业可信IP") {
 		t.Fatalf("60020: %v", err)
 	}
 	s.SetKnobs(wecomsim.Knobs{})
