@@ -452,22 +452,24 @@ func (b *builder) merge(m *contacts.Member, t *TargetUser, want User) {
 		Reason: Msg{"merge_member", "合并到目标企业已有成员(只补充,不覆盖,不删除)", "merged into the existing target member (fills gaps, never overwrites or deletes)"}})
 }
 
+// limits turns the account limits (capLimits, the rule CapChecks shows)
+// into the plan's conflicts, and an unknown cap into a warning.
 func (b *builder) limits() {
-	cap := b.snap.AccountCap
-	if cap <= 0 {
-		b.p.Warnings = append(b.p.Warnings, Item{Kind: KindCompany, Key: "account_cap",
-			Reason: Msg{"cap_unknown", "账号上限未知,无法预先检查", "the account cap is unknown; not checked in advance"}})
-		return
-	}
-	total := len(b.snap.Users) + len(b.p.Create)
-	if total > cap {
-		b.conflict(KindCompany, "account_cap", 0,
-			Msg{"cap_exceeded", fmt.Sprintf("迁移后共%d个账号,超过账号上限%d", total, cap), fmt.Sprintf("%d accounts after the migration exceed the account cap of %d", total, cap)},
-			Msg{"cap_exceeded", "先在企业微信管理后台提高账号上限,或减少通讯录中的成员", "raise the account cap in the WeCom admin console first, or remove members from the contacts"})
-	}
-	if m := b.snap.CreatedThisMonth; m >= 0 && m+len(b.p.Create) > 3*cap {
-		b.conflict(KindCompany, "monthly_allowance", 0,
-			Msg{"monthly_exceeded", fmt.Sprintf("本月已新建%d个账号,再新建%d个将超过每月上限(3×账号上限=%d)", m, len(b.p.Create), 3*cap), fmt.Sprintf("%d accounts created this month plus %d new exceed the monthly allowance (3 × cap = %d)", m, len(b.p.Create), 3*cap)},
-			Msg{"monthly_exceeded", "下个月再迁移,或分批迁移", "migrate next month, or in parts"})
+	for _, l := range capLimits(b.snap, len(b.p.Create)) {
+		switch {
+		case !l.Known && l.Name == capAccount:
+			b.p.Warnings = append(b.p.Warnings, Item{Kind: KindCompany, Key: capAccount,
+				Reason: Msg{"cap_unknown", "账号上限未知,无法预先检查", "the account cap is unknown; not checked in advance"}})
+			return
+		case !l.Exceeded():
+		case l.Name == capAccount:
+			b.conflict(KindCompany, l.Name, 0,
+				Msg{"cap_exceeded", fmt.Sprintf("迁移后共%d个账号,超过账号上限%d", l.Total, l.Limit), fmt.Sprintf("%d accounts after the migration exceed the account cap of %d", l.Total, l.Limit)},
+				l.advice())
+		default:
+			b.conflict(KindCompany, l.Name, 0,
+				Msg{"monthly_exceeded", fmt.Sprintf("本月已新建%d个账号,再新建%d个将超过每月上限(3×账号上限=%d)", l.Base, l.New, l.Limit), fmt.Sprintf("%d accounts created this month plus %d new exceed the monthly allowance (3 × cap = %d)", l.Base, l.New, l.Limit)},
+				l.advice())
+		}
 	}
 }

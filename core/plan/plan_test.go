@@ -391,3 +391,55 @@ func FuzzGenerateUserID(f *testing.F) {
 		}
 	})
 }
+
+// TestCapRuleOneAnswer: the pre-flight checks and the plan's conflicts give
+// the same answer for the account cap and the monthly allowance, an unknown
+// month count (-1) included.
+func TestCapRuleOneAnswer(t *testing.T) {
+	dir := contacts.Directory{Members: []contacts.Member{
+		mem("甲", "a", "13800000001", "", "X"), mem("乙", "b", "13800000002", "", "X"), mem("丙", "c", "13800000003", "", "X")}}
+	cases := []struct {
+		name             string
+		cap, month       int
+		capBad, monthBad bool
+	}{
+		{"cap unknown", 0, 0, false, false},
+		{"fits", 10, 0, false, false},
+		{"cap exceeded", 2, 0, true, false},
+		{"exactly at the cap", 3, 0, false, false},
+		{"month exceeded", 4, 10, false, true},
+		{"month unknown", 4, -1, false, false},
+	}
+	for _, tc := range cases {
+		snap := &Snapshot{Departments: []TargetDept{{ID: 1, Name: "X"}}, AccountCap: tc.cap, CreatedThisMonth: tc.month}
+		p, err := Build(Input{Method: MethodNew, Contacts: &dir, Target: snap})
+		if err != nil {
+			t.Fatal(err)
+		}
+		checks, ok := CapChecks(snap, len(p.Create))
+		if ok == (tc.capBad || tc.monthBad) {
+			t.Errorf("%s: checks ok=%v %+v", tc.name, ok, checks)
+		}
+		for _, c := range []struct {
+			key string
+			bad bool
+		}{{"account_cap", tc.capBad}, {"monthly_allowance", tc.monthBad}} {
+			inPlan := false
+			for _, it := range p.Conflicts {
+				inPlan = inPlan || it.Key == c.key
+			}
+			var check Check
+			for _, ch := range checks {
+				if ch.Name == c.key {
+					check = ch
+				}
+			}
+			if inPlan != c.bad || check.OK == c.bad || check.Name == "" {
+				t.Errorf("%s: %s conflict %v, check %+v, want exceeded %v", tc.name, c.key, inPlan, check, c.bad)
+			}
+		}
+		if tc.cap == 0 && !has(p.Warnings, "cap_unknown", "account_cap") {
+			t.Errorf("%s: no warning for the unknown cap: %v", tc.name, codes(p.Warnings))
+		}
+	}
+}
