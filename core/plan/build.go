@@ -12,6 +12,7 @@ import (
 	"golang.org/x/text/width"
 
 	"exmail-upgrade/core/contacts"
+	"exmail-upgrade/core/upgrade"
 )
 
 // FormatVersion is the version of the plan format.
@@ -19,7 +20,7 @@ const FormatVersion = 1
 
 // Input is what a plan is built from.
 type Input struct {
-	Method   Method
+	Method   upgrade.Method
 	Company  string              // company name; a first path level equal to it is stripped
 	Contacts *contacts.Directory // clean contacts (no rule errors)
 	Target   *Snapshot           // the target as read; an empty snapshot for a brand-new company
@@ -44,7 +45,7 @@ func Build(in Input) (*Plan, error) {
 	if in.Contacts == nil {
 		return nil, fmt.Errorf("build plan: no contacts")
 	}
-	if in.Method != MethodNew && in.Method != MethodBind {
+	if in.Method != upgrade.MethodNew && in.Method != upgrade.MethodBind {
 		return nil, fmt.Errorf("build plan: unknown method %q", in.Method)
 	}
 	snap := in.Target
@@ -358,7 +359,7 @@ func (b *builder) members(dir *contacts.Directory) {
 		}
 		seen[strings.ToLower(t.UserID)] = true
 		u.UserID = t.UserID
-		if b.in.Method == MethodNew {
+		if b.in.Method == upgrade.MethodNew {
 			b.p.Update = append(b.p.Update, MemberOp{Row: m.Row, User: u,
 				Reason: Msg{"update_member", "目标企业已有此账号,按通讯录更新", "the userid exists in the target; updated from the contacts"}})
 			continue
@@ -371,7 +372,7 @@ func (b *builder) members(dir *contacts.Directory) {
 				Reason: Msg{"target_only", "目标企业已有的成员,不在通讯录中,保持不变(不会删除)", "exists only in the target; kept as it is (never deleted)"}})
 		}
 	}
-	if b.in.Method == MethodBind && len(b.snap.Users) > 0 && b.snap.DetailsSource == "" {
+	if b.in.Method == upgrade.MethodBind && len(b.snap.Users) > 0 && b.snap.DetailsSource == "" {
 		b.p.Warnings = append(b.p.Warnings, Item{Kind: KindCompany, Key: "details",
 			Reason: Msg{"details_unknown", "目标企业成员的手机、邮箱未知,冲突将在迁移时以失败项列出(60104/60106)", "the target members' mobiles and emails are unknown; conflicts will show as failed items during the migration (60104/60106)"},
 			Advice: Msg{"details_unknown", "提供目标企业导出的通讯录表格可提前发现冲突", "provide the target's exported contacts sheet to find conflicts now"}})

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"exmail-upgrade/core/contacts"
+	"exmail-upgrade/core/upgrade"
 	"exmail-upgrade/core/wecom"
 )
 
@@ -82,14 +83,14 @@ func TestBuild(t *testing.T) {
 	ctx := context.Background()
 	cases := []struct {
 		name   string
-		method Method
+		method upgrade.Method
 		target *fakeReader
 		opt    ReadOptions
 		dir    contacts.Directory
 		check  func(t *testing.T, p *Plan)
 	}{
 		{
-			name: "new company: departments parent first, ids assigned, userids generated", method: MethodNew,
+			name: "new company: departments parent first, ids assigned, userids generated", method: upgrade.MethodNew,
 			target: &fakeReader{depts: []TargetDept{{ID: 1, Name: "X"}}},
 			dir: contacts.Directory{Members: []contacts.Member{
 				mem("张三", "zhangsan", "13800000001", "", "研发部/后端组"),
@@ -125,7 +126,7 @@ func TestBuild(t *testing.T) {
 			},
 		},
 		{
-			name: "company name as first level is stripped", method: MethodNew,
+			name: "company name as first level is stripped", method: upgrade.MethodNew,
 			target: &fakeReader{depts: []TargetDept{{ID: 1}}},
 			dir: contacts.Directory{Members: []contacts.Member{
 				mem("张三", "zs", "13800000001", "", "示例公司/研发部"),
@@ -141,7 +142,7 @@ func TestBuild(t *testing.T) {
 			},
 		},
 		{
-			name: "bind with names: match, create below, merge, untouched", method: MethodBind, target: existing(),
+			name: "bind with names: match, create below, merge, untouched", method: upgrade.MethodBind, target: existing(),
 			dir: contacts.Directory{Members: []contacts.Member{
 				mem("Alice", "alice", "13800000001", "", "研发部/后端组", "研发部/前端组"),
 				mem("Bob", "BOB", "13800000002", "", "Sales"),
@@ -172,7 +173,7 @@ func TestBuild(t *testing.T) {
 			},
 		},
 		{
-			name: "bind: target-only members and departments are left untouched", method: MethodBind, target: existing(),
+			name: "bind: target-only members and departments are left untouched", method: upgrade.MethodBind, target: existing(),
 			dir: contacts.Directory{Members: []contacts.Member{mem("Carol", "carol", "13800000003", "", "新部门")}},
 			check: func(t *testing.T, p *Plan) {
 				for _, k := range []string{"alice", "bob"} {
@@ -186,7 +187,7 @@ func TestBuild(t *testing.T) {
 			},
 		},
 		{
-			name: "bind, 48009 and no sheet: names unknown block", method: MethodBind,
+			name: "bind, 48009 and no sheet: names unknown block", method: upgrade.MethodBind,
 			target: func() *fakeReader { f := existing(); f.namesErr = &wecom.Error{Code: 48009}; return f }(),
 			dir:    contacts.Directory{Members: []contacts.Member{mem("Carol", "carol", "13800000003", "", "研发部")}},
 			check: func(t *testing.T, p *Plan) {
@@ -199,7 +200,7 @@ func TestBuild(t *testing.T) {
 			},
 		},
 		{
-			name: "bind, 48009 with the target's sheet: names deduced, mobile conflict found", method: MethodBind,
+			name: "bind, 48009 with the target's sheet: names deduced, mobile conflict found", method: upgrade.MethodBind,
 			target: func() *fakeReader { f := existing(); f.namesErr = &wecom.Error{Code: 48009}; return f }(),
 			opt: ReadOptions{TargetSheet: &contacts.Directory{Members: []contacts.Member{
 				{Name: "Alice", Account: "alice", Mobile: "13900000001", Departments: []string{"老公司/研发部/后端组"}},
@@ -226,7 +227,7 @@ func TestBuild(t *testing.T) {
 			},
 		},
 		{
-			name: "department name clash with the target and among siblings", method: MethodBind, target: existing(),
+			name: "department name clash with the target and among siblings", method: upgrade.MethodBind, target: existing(),
 			dir: contacts.Directory{Members: []contacts.Member{
 				mem("Carol", "carol", "13800000003", "", "SALES"),
 				mem("Eve", "eve", "13800000005", "", "市场部/ａ组"),
@@ -242,7 +243,7 @@ func TestBuild(t *testing.T) {
 			},
 		},
 		{
-			name: "account cap and monthly allowance", method: MethodNew,
+			name: "account cap and monthly allowance", method: upgrade.MethodNew,
 			target: &fakeReader{depts: []TargetDept{{ID: 1}}, users: []TargetUser{{UserID: "boss", Departments: []int{1}}}},
 			opt:    ReadOptions{AccountCap: 2, CreatedThisMonth: 5},
 			dir: contacts.Directory{Members: []contacts.Member{
@@ -255,7 +256,7 @@ func TestBuild(t *testing.T) {
 			},
 		},
 		{
-			name: "generated userid avoids a target userid without proof of identity", method: MethodBind,
+			name: "generated userid avoids a target userid without proof of identity", method: upgrade.MethodBind,
 			target: existing(),
 			dir:    contacts.Directory{Members: []contacts.Member{mem("Alice2", "", "13800000009", "alice@example.com", "Sales")}},
 			check: func(t *testing.T, p *Plan) {
@@ -337,9 +338,9 @@ func mustMarshal(t *testing.T, p *Plan) []byte {
 
 func TestHashChangesWithContacts(t *testing.T) {
 	dir := contacts.Directory{Members: []contacts.Member{mem("A", "a", "13800000001", "", "X")}}
-	p1, _ := Build(Input{Method: MethodNew, Contacts: &dir})
+	p1, _ := Build(Input{Method: upgrade.MethodNew, Contacts: &dir})
 	dir.Members[0].Position = "经理"
-	p2, _ := Build(Input{Method: MethodNew, Contacts: &dir})
+	p2, _ := Build(Input{Method: upgrade.MethodNew, Contacts: &dir})
 	if p1.Hash() == p2.Hash() || p1.ContactsHash == p2.ContactsHash {
 		t.Fatal("a changed member must change the plan and contacts hashes")
 	}
@@ -412,7 +413,7 @@ func TestCapRuleOneAnswer(t *testing.T) {
 	}
 	for _, tc := range cases {
 		snap := &Snapshot{Departments: []TargetDept{{ID: 1, Name: "X"}}, AccountCap: tc.cap, CreatedThisMonth: tc.month}
-		p, err := Build(Input{Method: MethodNew, Contacts: &dir, Target: snap})
+		p, err := Build(Input{Method: upgrade.MethodNew, Contacts: &dir, Target: snap})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -14,16 +14,7 @@ import (
 	"errors"
 
 	"exmail-upgrade/core/text"
-)
-
-// Method is how the company upgrades: into a new WeCom or by binding an
-// existing one.
-type Method string
-
-// The two upgrade methods of the seed.
-const (
-	MethodNew  Method = "new"  // 开通新的企业微信
-	MethodBind Method = "bind" // 绑定已有企业微信
+	"exmail-upgrade/core/upgrade"
 )
 
 // RootID is the id of the root department of every WeCom company.
@@ -106,20 +97,20 @@ type Item struct {
 
 // Plan is the complete, deterministic description of a migration.
 type Plan struct {
-	Version      int          `json:"version"`
-	Method       Method       `json:"method"`
-	Company      string       `json:"company"`
-	ContactsHash string       `json:"contacts_hash"` // contacts.Directory.Hash() of the input
-	StrippedRoot bool         `json:"stripped_root,omitempty"`
-	Departments  []Department `json:"departments"` // to create, parents first
-	Matched      []DeptMatch  `json:"matched"`     // planned paths that already exist
-	Create       []MemberOp   `json:"create"`
-	Update       []MemberOp   `json:"update"`
-	Conflicts    []Item       `json:"conflicts"` // block the migration
-	Warnings     []Item       `json:"warnings"`  // do not block
-	Untouched    []Item       `json:"untouched"` // left as they are, with the reason
-	TargetUsers  int          `json:"target_users"`
-	AccountCap   int          `json:"account_cap,omitempty"`
+	Version      int            `json:"version"`
+	Method       upgrade.Method `json:"method"`
+	Company      string         `json:"company"`
+	ContactsHash string         `json:"contacts_hash"` // contacts.Directory.Hash() of the input
+	StrippedRoot bool           `json:"stripped_root,omitempty"`
+	Departments  []Department   `json:"departments"` // to create, parents first
+	Matched      []DeptMatch    `json:"matched"`     // planned paths that already exist
+	Create       []MemberOp     `json:"create"`
+	Update       []MemberOp     `json:"update"`
+	Conflicts    []Item         `json:"conflicts"` // block the migration
+	Warnings     []Item         `json:"warnings"`  // do not block
+	Untouched    []Item         `json:"untouched"` // left as they are, with the reason
+	TargetUsers  int            `json:"target_users"`
+	AccountCap   int            `json:"account_cap,omitempty"`
 	// Mailboxes (mailboxes.go): other mailboxes are never created as
 	// members; mail groups become tags; other mailboxes use advanced seats.
 	OtherMailboxes []OtherMailbox `json:"other_mailboxes,omitempty"`

@@ -14,6 +14,7 @@ import (
 	"exmail-upgrade/core/migrate"
 	"exmail-upgrade/core/plan"
 	"exmail-upgrade/core/text"
+	"exmail-upgrade/core/upgrade"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -28,7 +29,7 @@ func fixture(t *testing.T) Input {
 	snap := &plan.Snapshot{CreatedThisMonth: -1, NameSource: plan.SourceDeptList,
 		Departments: []plan.TargetDept{{ID: 1}, {ID: 2, ParentID: 1, Name: "销售部"}},
 		Users:       []plan.TargetUser{{UserID: "old", Departments: []int{2}}, {UserID: "boss", Departments: []int{1}}}}
-	p, err := plan.Build(plan.Input{Method: plan.MethodBind, Company: "示例公司", Contacts: dir, Target: snap})
+	p, err := plan.Build(plan.Input{Method: upgrade.MethodBind, Company: "示例公司", Contacts: dir, Target: snap})
 	if err != nil {
 		t.Fatal(err)
 	}
