@@ -712,10 +712,10 @@ func (e *Engine) failOpen() {
 		switch {
 		case r.Code != 0 || r.Error != "":
 		case o.kind == kindDept:
-			r.Code, r.Error = plan.CodeParentNotFound, "the parent department was not created"
+			r.Code, r.Error = wecom.CodeParentNotFound, "the parent department was not created"
 			r.Explain = text.New("上级部门未能创建,此部门未创建", "the parent department could not be created, so this one was not")
 		default:
-			r.Code, r.Error = plan.CodeDeptNotFound, "a department of this member was not created"
+			r.Code, r.Error = wecom.CodeDeptNotFound, "a department of this member was not created"
 			r.Explain = text.New("此成员所在的部门未能创建,成员未创建", "a department of this member could not be created, so the member was not created")
 		}
 		r.State = StateFailed
@@ -944,7 +944,7 @@ func (e *Engine) departments(ctx context.Context) {
 		if pk := DeptKey(o.dept.ParentID); e.byKey[pk] != nil {
 			switch e.state(pk) {
 			case StateFailed:
-				e.failExplained(o.key, &plan.APIError{Code: plan.CodeParentNotFound, Message: "parent department " + contactsParent(o.dept.Path) + " was not created"},
+				e.failExplained(o.key, &plan.APIError{Code: wecom.CodeParentNotFound, Message: "parent department " + contactsParent(o.dept.Path) + " was not created"},
 					"上级部门「"+contactsParent(o.dept.Path)+"」创建失败,此部门无法创建", "the parent department "+contactsParent(o.dept.Path)+" could not be created, so this one was not")
 				continue
 			case StateDone:
@@ -960,7 +960,7 @@ func (e *Engine) departments(ctx context.Context) {
 			e.setState(o.key, Record{State: StateDone, Note: "created"})
 		case ctx.Err() != nil:
 			return // stays sent: reconciled on the next run
-		case code == plan.CodeDeptExists:
+		case code == wecom.CodeDeptExists:
 			// Created by an earlier attempt whose answer was lost? Only the id
 			// (chosen by the plan) under the right parent proves it.
 			if e.deptPresent(ctx, o.dept) {
@@ -1018,7 +1018,7 @@ func (e *Engine) members(ctx context.Context) string {
 		}
 		ready, failed := e.deptState(o.user)
 		if failed {
-			e.failExplained(o.key, &plan.APIError{Code: plan.CodeDeptNotFound, Message: "a department of this member was not created"},
+			e.failExplained(o.key, &plan.APIError{Code: wecom.CodeDeptNotFound, Message: "a department of this member was not created"},
 				"此成员所在的部门创建失败,成员未创建", "a department of this member could not be created, so the member was not created")
 			continue
 		}
@@ -1131,7 +1131,7 @@ func (e *Engine) member(ctx context.Context, o *op) {
 		e.setState(o.key, Record{State: StateDone, Note: note})
 	case ctx.Err() != nil:
 		// Stays sent; reconciled on the next run.
-	case o.kind == kindCreate && plan.CodeOf(err) == plan.CodeUserExists:
+	case o.kind == kindCreate && plan.CodeOf(err) == wecom.CodeUserIDExists:
 		// The plan creates this userid because it did not exist when
 		// planned: an earlier attempt (lost answer, crash) may have made it.
 		e.checkExisting(ctx, o, sent, err)

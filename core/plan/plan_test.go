@@ -356,6 +356,8 @@ func TestPreflight(t *testing.T) {
 	}{
 		{"untrusted ip", &wecom.Error{API: "department/simplelist", Code: 60020}, "trusted_ip", "untrusted_ip"},
 		{"bad secret", &wecom.Error{API: "gettoken", Code: 40001}, "secret", "secret_bad"},
+		{"malformed secret", &wecom.Error{API: "gettoken", Code: wecom.CodeSecretInvalid}, "secret", "secret_bad"},
+		{"wrong corp id", &wecom.Error{API: "gettoken", Code: 40013}, "secret", "secret_bad"},
 		{"network", &wecom.Error{Code: wecom.CodeTransport, Msg: "connection refused"}, "secret", "read_failed"},
 	}
 	for _, tc := range cases {

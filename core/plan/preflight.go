@@ -27,13 +27,13 @@ func Preflight(ctx context.Context, r Reader, opt ReadOptions, newMembers int) (
 		code := CodeOf(err)
 		detail := wecom.Explain(err)
 		switch code {
-		case CodeUntrustedIP:
+		case wecom.CodeUntrustedIP:
 			checks = append(checks,
 				Check{Name: "secret", OK: true, Known: true, Msg: Msg{"secret_ok", "secret有效", "the secret works"}},
 				Check{Name: "trusted_ip", Known: true,
 					Msg:    Msg{"untrusted_ip", "当前网络不是企业可信IP(60020),企业微信拒绝了通讯录同步接口", "this network is not a trusted IP of the company (60020); WeCom refused the contact-sync API"},
 					Advice: Msg{"untrusted_ip", "在企业微信管理后台 → 管理工具 → 通讯录同步 → 企业可信IP 中加入本机出口IP,或在公司网络中运行本工具", "add this network's public IP under 管理工具 → 通讯录同步 → 企业可信IP in the WeCom admin console, or run the app on the company network"}})
-		case CodeInvalidSecret, CodeInvalidCorpID, 40091, 41004:
+		case wecom.CodeBadSecret, wecom.CodeInvalidCorpID, wecom.CodeSecretInvalid, wecom.CodeMissingSecret:
 			checks = append(checks, Check{Name: "secret", Known: true,
 				Msg:    Msg{"secret_bad", fmt.Sprintf("企业ID或通讯录同步secret无效(%d)", code), fmt.Sprintf("the corp id or contact-sync secret is invalid (%d)", code)},
 				Advice: Msg{"secret_bad", "在管理后台 → 管理工具 → 通讯录同步 中查看secret,复制完整后重试;多次错误会导致IP被封禁一小时", "copy the full secret from 管理工具 → 通讯录同步 and try again; repeated bad secrets block the IP for an hour"}})

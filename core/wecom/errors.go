@@ -25,6 +25,8 @@ const (
 	CodeInvalidToken       = 40014  // access_token invalid (maybe replaced early): refetch and retry
 	CodeInvalidParam       = 40058  // invalid parameter
 	CodeMissingToken       = 41001  // access_token missing
+	CodeMissingSecret      = 41004  // corpsecret missing (gettoken)
+	CodeSecretInvalid      = 40091  // secret malformed (gettoken)
 	CodeMissingUserID      = 41009  // userid missing
 	CodeTokenExpired       = 42001  // access_token expired: refetch and retry
 	CodeRateLimit          = 45009  // frequency limit (a minute block lasts 60 s)
@@ -219,6 +221,8 @@ func isContextErr(err error) bool {
 var explanations = map[int]text.T{
 	CodeBusy:          {Zh: "企业微信系统繁忙，已自动重试仍未成功，请稍后再试。", En: "WeCom is busy; the call was retried and still failed. Try again later."},
 	CodeBadSecret:     {Zh: "Secret 不正确：请在企业微信管理后台 →「管理工具 → 通讯录同步」中查看并复制通讯录同步 Secret，注意不要多复制空格。多次使用错误的 Secret 会使本网络的 IP 被封禁一小时。", En: "The secret is wrong: copy the contact-sync secret from the WeCom admin console (Management Tools → Contact Sync) without extra spaces. Repeated wrong secrets block this network's IP for an hour."},
+	CodeSecretInvalid: {Zh: "Secret 格式不正确：请在企业微信管理后台 →「管理工具 → 通讯录同步」中复制完整的通讯录同步 Secret。", En: "The secret is malformed: copy the whole contact-sync secret from the WeCom admin console (Management Tools → Contact Sync)."},
+	CodeMissingSecret: {Zh: "缺少 Secret：请填写通讯录同步 Secret。", En: "The secret is missing: enter the contact-sync secret."},
 	CodeInvalidCorpID: {Zh: "企业 ID (CorpID) 不正确：请在企业微信管理后台「我的企业 → 企业信息」页面底部复制企业 ID。", En: "The corp ID is wrong: copy it from the WeCom admin console (My Company → Company Info, at the bottom)."},
 	CodeInvalidToken:  {Zh: "访问凭证 (access token) 在调用途中被企业微信更换（企业微信可能提前作废凭证）。这是暂时现象：程序会自动重新获取凭证并重试，稍后继续即可，无需修改企业 ID 或 Secret（只有完全无法获取凭证时才需要检查它们）。", En: "The access token was replaced by WeCom while calls were in flight (WeCom may invalidate tokens early). This is transient: the tool fetches a new token and retries by itself; continue later — the corp ID and secret need checking only when no token can be fetched at all."},
 	CodeTokenExpired:  {Zh: "访问凭证 (access token) 已过期。这是暂时现象：程序会自动重新获取凭证并重试，稍后继续即可；若反复出现，请检查本机时间是否准确。", En: "The access token expired. This is transient: the tool fetches a new token and retries by itself; continue later. If it keeps happening, check this computer's clock."},
@@ -270,6 +274,8 @@ var summaries = map[int]text.T{
 	CodeBusy:               {Zh: "企业微信繁忙（暂时）", En: "WeCom busy (transient)"},
 	CodeBadSecret:          {Zh: "Secret 不正确", En: "wrong secret"},
 	CodeInvalidUserID:      {Zh: "帐号不合法", En: "invalid account (userid)"},
+	CodeSecretInvalid:      {Zh: "Secret 格式不正确", En: "malformed secret"},
+	CodeMissingSecret:      {Zh: "缺少 Secret", En: "secret missing"},
 	CodeInvalidCorpID:      {Zh: "企业 ID 不正确", En: "wrong corp ID"},
 	CodeInvalidToken:       {Zh: "访问凭证被更换（暂时，自动重试）", En: "access token replaced (transient, retried)"},
 	CodeInvalidParam:       {Zh: "参数不合法", En: "invalid parameter"},
