@@ -57,7 +57,6 @@ type contactsView struct {
 	selRow   int                // sheet row of the selection (sel.Row can point elsewhere after a change)
 	saveMu   sync.Mutex
 	stopSave chan struct{}
-	onChange func() // test hook: called after every refresh
 	// loadingRest is the full row count while only the first rows are
 	// shown (a large sheet loading in the background); 0 once loaded.
 	loadingRest int
@@ -610,9 +609,6 @@ func (cv *contactsView) refresh() {
 	cv.syncSelection()
 	cv.table.Refresh()
 	cv.issues.Refresh()
-	if cv.onChange != nil {
-		cv.onChange()
-	}
 }
 
 // syncSelection makes the selection, the value bar and the note under it

@@ -143,17 +143,3 @@ func Unmarshal(b []byte) (*Plan, error) {
 	}
 	return &p, nil
 }
-
-// DeptIDs returns the id of every department path the plan uses (matched or
-// to be created), keyed by path; the root "" maps to RootID.
-func (p *Plan) DeptIDs() map[string]int {
-	m := make(map[string]int, len(p.Departments)+len(p.Matched)+1)
-	m[""] = RootID
-	for _, d := range p.Matched {
-		m[d.Path] = d.ID
-	}
-	for _, d := range p.Departments {
-		m[d.Path] = d.ID
-	}
-	return m
-}

@@ -135,25 +135,6 @@ func CodeOf(err error) int {
 	return CodeTransport
 }
 
-// IsRetryable reports whether the same call may succeed later without any
-// change: busy (-1), rate and concurrency limits, and network/5xx failures.
-// The client has already retried as far as the documentation allows when it
-// returns such an error. After a network failure of a write the call may have
-// been applied, so a later retry may answer "exists" (60102, 60008).
-func IsRetryable(err error) bool {
-	switch CodeOf(err) {
-	case CodeBusy, CodeRateLimit, CodeConcurrency:
-		return true
-	case CodeTransport:
-		return !isContextErr(err)
-	case CodeHTTPStatus:
-		var e *Error
-		errors.As(err, &e)
-		return e.HTTPStatus >= 500 || e.HTTPStatus == http.StatusTooManyRequests
-	}
-	return false
-}
-
 // Transient reports whether err is not a final answer for the item: the
 // same call may succeed later without any change to the item. True for
 // token replacement (40014, 42001), busy (-1), rate and concurrency limits
@@ -182,33 +163,6 @@ func Transient(err error) bool {
 		return true
 	case CodeHTTPStatus:
 		return e.HTTPStatus >= 500 || e.HTTPStatus == http.StatusTooManyRequests
-	}
-	return false
-}
-
-// IsRateLimit reports whether err is a frequency (45009) or concurrency
-// (45033) limit.
-func IsRateLimit(err error) bool {
-	c := CodeOf(err)
-	return c == CodeRateLimit || c == CodeConcurrency
-}
-
-// IsConflict reports whether err says the item collides with something that
-// already exists (userid, mobile, email, biz mail, department).
-func IsConflict(err error) bool {
-	switch CodeOf(err) {
-	case CodeUserIDExists, CodeMobileExists, CodeEmailExists, CodeBizMailExists, CodeDeptExists:
-		return true
-	}
-	return false
-}
-
-// IsAuth reports whether err means the connection settings are wrong or not
-// allowed from here (bad corp ID or secret, untrusted IP, no permission).
-func IsAuth(err error) bool {
-	switch CodeOf(err) {
-	case CodeBadSecret, CodeInvalidCorpID, CodeUntrustedIP, CodeNoPermission:
-		return true
 	}
 	return false
 }
