@@ -210,7 +210,7 @@ func (mv *migrateView) onProgress(p migrate.Progress) {
 		if p.ETA > 0 {
 			eta = p.ETA.Round(time.Second).String()
 		}
-		mv.rate.SetText(i18n.Tf("migrate.rate", p.Rate, eta, i18n.T("migrate.phase_"+p.Phase)))
+		mv.rate.SetText(i18n.Tf("migrate.rate", p.Rate, eta, i18n.T(phaseKey(p.Phase))))
 		if p.Current != "" {
 			mv.current.SetText(i18n.Tf("migrate.current", p.Current))
 		}
@@ -218,7 +218,7 @@ func (mv *migrateView) onProgress(p migrate.Progress) {
 		case p.Paused && !mv.lastPaused:
 			mv.addLog(i18n.T("migrate.paused"))
 		case p.Phase != mv.lastPhase:
-			mv.addLog(fmt.Sprintf("%s %d/%d", i18n.T("migrate.phase_"+p.Phase), p.Done, p.Total))
+			mv.addLog(fmt.Sprintf("%s %d/%d", i18n.T(phaseKey(p.Phase)), p.Done, p.Total))
 		case p.Failed > mv.lastFailed:
 			mv.addLog(i18n.Tf("migrate.failed_more", p.Failed-mv.lastFailed, p.Current))
 		}
@@ -329,3 +329,6 @@ func (mv *migrateView) confirmClose() bool {
 		}, mv.wz.ui.Win)
 	return false
 }
+
+// phaseKey is the catalogue key of a migration phase's name.
+func phaseKey(phase string) string { return "migrate.phase_" + phase }

@@ -118,6 +118,9 @@ const (
 	PhaseDone        = "done"
 )
 
+// Phases lists every phase, in the order of a run (front ends name each).
+var Phases = []string{PhasePrepare, PhaseReconcile, PhaseDepartments, PhaseMembers, PhaseRetry, PhaseVerify, PhaseDone}
+
 // Steps say what a run is busy with while it is not calling the target yet
 // (Progress.Step, during PhasePrepare): whatever takes longer than a quarter
 // second is named so the progress view never sits silent. StepFreeze and
