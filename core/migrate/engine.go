@@ -53,15 +53,15 @@ func ParseBatchMode(s string) (BatchMode, error) {
 	case "":
 		return BatchAuto, nil
 	}
-	return "", fmt.Errorf("--batch %q: 只能是 auto、always 或 never / must be auto, always or never", s)
+	return "", text.Errorf("--batch %q: 只能是 auto、always 或 never", "--batch %q: must be auto, always or never", s)
 }
 
 // Errors Run returns.
 var (
-	ErrContactsChanged = errors.New("通讯录在计划确认后被修改,请重新生成并确认计划 / the contacts changed since the plan was confirmed; plan and confirm again")
-	ErrPlanChanged     = errors.New("迁移日志属于另一个计划 / the migration journal belongs to another plan")
-	ErrPlanBlocked     = errors.New("计划存在阻止迁移的冲突 / the plan has conflicts that block the migration")
-	ErrInterrupted     = errors.New("迁移已中断,再次运行即可继续 / migration interrupted; run again to resume")
+	ErrContactsChanged error = text.NewError("通讯录在计划确认后被修改,请重新生成并确认计划", "the contacts changed since the plan was confirmed; plan and confirm again")
+	ErrPlanChanged     error = text.NewError("迁移日志属于另一个计划", "the migration journal belongs to another plan")
+	ErrPlanBlocked     error = text.NewError("计划存在阻止迁移的冲突", "the plan has conflicts that block the migration")
+	ErrInterrupted     error = text.NewError("迁移已中断,再次运行即可继续", "migration interrupted; run again to resume")
 )
 
 // DefaultInFlight is how many calls the engine keeps in flight when neither

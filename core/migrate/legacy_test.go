@@ -2,7 +2,9 @@ package migrate
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
+	"strings"
 	"testing"
 
 	"exmail-upgrade/core/text"
@@ -43,6 +45,18 @@ func TestLegacyRecordExplain(t *testing.T) {
 		var back Record
 		if err := json.Unmarshal(nb, &back); err != nil || back != r {
 			t.Errorf("%s: round trip %s → %+v (%v)", k, nb, back, err)
+		}
+	}
+}
+
+// The engine's errors say themselves in each language (text.Of), not as one
+// joined string a front end would have to cut.
+func TestErrorsInBothLanguages(t *testing.T) {
+	_, batchErr := ParseBatchMode("sometimes")
+	for _, err := range []error{ErrContactsChanged, ErrPlanChanged, ErrPlanBlocked, ErrInterrupted, ErrOtherMailboxAsMember, batchErr} {
+		tx := text.Of(fmt.Errorf("run: %w", err))
+		if !tx.Complete() || tx.Zh == tx.En || strings.Contains(tx.En, " / ") || !strings.HasPrefix(tx.En, "run: ") {
+			t.Errorf("%v: %+v", err, tx)
 		}
 	}
 }
