@@ -339,10 +339,15 @@ func TestEmptiedFileWithBackupsIsDamaged(t *testing.T) {
 	}
 }
 
-// FuzzOpenState opens mutated state files in this process: none may crash.
+// FuzzOpenState opens damaged state files in this process: none may crash.
+// The fuzz input is a small description of the damage — a truncation
+// length, whether the meta checksums are recomputed (so damage inside the
+// meta pages gets past their checksum), then 3-byte edits (offset u16 little
+// endian, XOR byte) — applied to one valid state file built once. Fuzzing
+// the description instead of the whole ~8 KB file keeps every input, its
+// mutation and its minimisation cheap, so CI's 10 s run thousands.
 func FuzzOpenState(f *testing.F) {
-	// 1 KiB pages keep the seed small (bbolt keeps a file's page size), so
-	// the fuzzer's mutations and minimisation stay fast.
+	// 1 KiB pages keep the base file small (bbolt keeps a file's page size).
 	path := filepath.Join(f.TempDir(), "seed.db")
 	db, err := bolt.Open(path, 0o600, &bolt.Options{PageSize: 1024})
 	if err != nil {
@@ -357,11 +362,37 @@ func FuzzOpenState(f *testing.F) {
 	s.SaveContacts(p.ID, &contacts.Directory{Members: bigDir(8).Members})
 	s.AppendAudit(p.ID, AuditEntry{Action: "note"})
 	s.Close()
-	data, _ := os.ReadFile(path)
-	f.Add(data)
+	base, err := os.ReadFile(path)
+	if err != nil {
+		f.Fatal(err)
+	}
+	m := metaOf(f, base)
+	ps := int(m.pageSize)
+	edit := func(off int, x byte) []byte { return []byte{byte(off), byte(off >> 8), x} }
+	f.Add(uint16(0), false, []byte{})                                         // the valid file
+	f.Add(uint16(len(base)/2), false, []byte{})                               // cut short
+	f.Add(uint16(0), true, edit(pageHeaderSize+40, 0x01))                     // meta 0's high-water mark, checksum fixed
+	f.Add(uint16(0), true, edit(ps+pageHeaderSize+16, 0x03))                  // meta 1's root
+	f.Add(uint16(0), false, append(edit(2*ps+10, 0x40), edit(3*ps, 0x01)...)) // a page's count, another's id
+	for page := 2; page < int(m.hwm); page++ {
+		f.Add(uint16(0), false, edit(page*ps+pageHeaderSize+4, 0x20)) // an element's position
+	}
 	dir := f.TempDir()
 	n := 0
-	f.Fuzz(func(t *testing.T, data []byte) {
+	f.Fuzz(func(t *testing.T, cut uint16, fixMeta bool, edits []byte) {
+		data := append([]byte(nil), base...)
+		for i := 0; i+3 <= len(edits); i += 3 {
+			off := int(edits[i]) | int(edits[i+1])<<8
+			data[off%len(data)] ^= edits[i+2]
+		}
+		if fixMeta {
+			for pos := 0; pos < 2; pos++ {
+				resum(data[pos*ps+pageHeaderSize : pos*ps+pageHeaderSize+metaSize])
+			}
+		}
+		if cut != 0 {
+			data = data[:int(cut)%len(data)]
+		}
 		// The check alone, in memory: most damage stops here, cheaply.
 		if _, err := checkReader(bytes.NewReader(data), int64(len(data))); err != nil {
 			return
@@ -374,6 +405,9 @@ func FuzzOpenState(f *testing.F) {
 		defer os.Remove(p)
 		s, err := Open(p, Options{NoSync: true, NoBackup: true})
 		if err != nil {
+			if !errors.Is(err, ErrDamaged) {
+				t.Fatalf("open: %v, want ErrDamaged", err)
+			}
 			return
 		}
 		ps, _, _ := s.ScanProjects()
