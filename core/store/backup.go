@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"exmail-upgrade/core/text"
+
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
 )
@@ -29,14 +31,19 @@ type DamagedError struct {
 	Backups []Backup // last-good copies that pass the check, newest first
 }
 
-func (e *DamagedError) Error() string {
+func (e *DamagedError) Error() string { return e.Text().Joined() }
+
+// Text says what happened and what to do, in both languages (front ends
+// show one).
+func (e *DamagedError) Text() text.T {
 	zh, en := "请把该文件移到一边（MoveAside）后重新开始", "move the file aside and start again"
 	if len(e.Backups) > 0 {
 		at := e.Backups[0].SavedAt.Local().Format("2006-01-02 15:04")
 		zh = fmt.Sprintf("请恢复 %s 自动保存的完好副本 %s，或把该文件移到一边", at, filepath.Base(e.Backups[0].Path))
 		en = fmt.Sprintf("restore the good copy %s saved automatically at %s, or move the file aside", filepath.Base(e.Backups[0].Path), at)
 	}
-	return fmt.Sprintf("状态文件 %s 已损坏：%s / state file %s is damaged (%s): %s", e.Path, zh, e.Path, e.Reason, en)
+	return text.New(fmt.Sprintf("状态文件 %s 已损坏（%s）：%s", e.Path, e.Reason, zh),
+		fmt.Sprintf("state file %s is damaged (%s): %s", e.Path, e.Reason, en))
 }
 
 // Is makes errors.Is(err, ErrDamaged) true.

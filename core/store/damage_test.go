@@ -282,6 +282,10 @@ func TestRestoreLastGoodCopy(t *testing.T) {
 	if !errors.As(err, &de) || len(de.Backups) != 2 {
 		t.Fatalf("open damaged: %v", err)
 	}
+	if tx := de.Text(); !strings.Contains(tx.Zh, "已损坏") || !strings.Contains(tx.Zh, "state.db.good-1") ||
+		!strings.Contains(tx.En, "is damaged") || !strings.Contains(tx.En, "state.db.good-1") || strings.Contains(tx.Zh, "is damaged") {
+		t.Fatalf("text of the damage: %+v", tx)
+	}
 	aside, err := Restore(path, de.Backups[0].Path)
 	if err != nil {
 		t.Fatal(err)
