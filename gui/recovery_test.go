@@ -88,7 +88,7 @@ func TestDamagedStateRecoveryRestoresLastGoodCopy(t *testing.T) {
 		t.Fatalf("no recovery screen:\n%s", l)
 	}
 	good := store.Backups(path)[0]
-	restore := buttonWithPrefix(t, c, "恢复最近的正常副本（"+good.SavedAt.Local().Format("2006-01-02 15:04")+"）")
+	buttonWithPrefix(t, c, "恢复最近的正常副本（"+good.SavedAt.Local().Format("2006-01-02 15:04")+"）")
 	buttonWithPrefix(t, c, "移到一旁，从空白开始")
 
 	// The screen follows a language switch.
@@ -96,9 +96,7 @@ func TestDamagedStateRecoveryRestoresLastGoodCopy(t *testing.T) {
 	buttonWithPrefix(t, ui.Win.Content(), "Restore the last good copy (")
 	buttonWithPrefix(t, ui.Win.Content(), "Move it aside and start empty")
 	ui.SetLanguage(i18n.Chinese)
-	restore = buttonWithPrefix(t, ui.Win.Content(), "恢复最近的正常副本（")
-
-	test.Tap(restore)
+	test.Tap(buttonWithPrefix(t, ui.Win.Content(), "恢复最近的正常副本（"))
 	if ui.Store == nil {
 		t.Fatal("the state was not opened after the restore")
 	}
