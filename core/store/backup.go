@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -111,6 +112,9 @@ func verifyOpen(path string, timeout time.Duration) (*bolt.DB, boltMeta, error) 
 	if err == nil {
 		err = txCheck(db)
 	}
+	if err == nil {
+		err = layoutCheck(db)
+	}
 	if err != nil {
 		db.Close()
 		return nil, m, damaged(path, err.Error())
@@ -138,6 +142,28 @@ func txCheck(db *bolt.DB) error {
 		return fmt.Errorf("consistency check: %d problems: %s", n, strings.Join(errs, "; "))
 	}
 	return nil
+}
+
+// layoutCheck checks what Open relies on beyond bbolt's own structure: the
+// top-level meta and projects entries are buckets and the schema version is
+// a number stored as a value. A flipped flag bit passes bbolt's check yet
+// would make Open fail with bbolt's "incompatible value".
+func layoutCheck(db *bolt.DB) error {
+	return db.View(func(tx *bolt.Tx) error {
+		c := tx.Cursor()
+		for _, name := range [][]byte{bucketMeta, bucketProjects} {
+			if k, v := c.Seek(name); bytes.Equal(k, name) && v != nil {
+				return fmt.Errorf("top-level %q is a value, not a bucket", name)
+			}
+		}
+		if m := tx.Bucket(bucketMeta); m != nil {
+			if k, v := m.Cursor().Seek(keySchema); bytes.Equal(k, keySchema) && v == nil {
+				return fmt.Errorf("schema version is a bucket, not a value")
+			}
+		}
+		_, err := schemaOf(tx)
+		return err
+	})
 }
 
 // writeBackup saves a copy of db (checked, meta m) as path.good-1, keeping

@@ -422,3 +422,50 @@ func FuzzOpenState(f *testing.F) {
 		s.Close()
 	})
 }
+
+// TestAppLayoutDamageIsDamaged: files bbolt finds consistent but whose
+// top-level layout is not the app's (a flipped bucket flag turns a bucket
+// into a value) are damaged, not an "incompatible value" from Open.
+func TestAppLayoutDamageIsDamaged(t *testing.T) {
+	for name, put := range map[string]func(tx *bolt.Tx) error{
+		"projects value": func(tx *bolt.Tx) error {
+			if err := tx.DeleteBucket(bucketProjects); err != nil {
+				return err
+			}
+			return tx.Cursor().Bucket().Put(bucketProjects, []byte("x"))
+		},
+		"meta value": func(tx *bolt.Tx) error {
+			if err := tx.DeleteBucket(bucketMeta); err != nil {
+				return err
+			}
+			return errors.Join(tx.DeleteBucket(bucketProjects), tx.Cursor().Bucket().Put(bucketMeta, []byte("x")))
+		},
+		"schema bucket": func(tx *bolt.Tx) error {
+			m := tx.Bucket(bucketMeta)
+			if err := m.Delete(keySchema); err != nil {
+				return err
+			}
+			_, err := m.CreateBucket(keySchema)
+			return err
+		},
+		"schema not a number": func(tx *bolt.Tx) error { return tx.Bucket(bucketMeta).Put(keySchema, []byte("two")) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "state.db")
+			s, err := Open(path, Options{NoSync: true, NoBackup: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.CreateProject("甲公司")
+			if err := s.DB().Update(put); err != nil {
+				t.Fatal(err)
+			}
+			s.Close()
+			for _, ro := range []bool{false, true} {
+				if _, err := Open(path, Options{ReadOnly: ro, NoBackup: true}); !errors.Is(err, ErrDamaged) {
+					t.Fatalf("read-only %v: %v, want ErrDamaged", ro, err)
+				}
+			}
+		})
+	}
+}
