@@ -6,6 +6,7 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"exmail-upgrade/gui/i18n"
@@ -95,4 +96,35 @@ func wrapMode() fyne.TextWrap {
 		return fyne.TextWrapBreak
 	}
 	return fyne.TextWrapWord
+}
+
+// topThenRest lays out two objects, a scroll over top and the rest below
+// it: the scroll is as tall as top needs but at most share of the height,
+// the rest gets what remains (at least restMin). Neither asks the window
+// to grow: a scroll in a border's top would get no height at all, and top
+// itself in a box would push the window taller when it grows.
+type topThenRest struct {
+	top     fyne.CanvasObject
+	share   float32
+	restMin float32
+}
+
+func (l *topThenRest) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	if len(objs) != 2 {
+		return
+	}
+	th := min(l.top.MinSize().Height, size.Height*l.share, max(size.Height-l.restMin, 0))
+	objs[0].Move(fyne.NewPos(0, 0))
+	objs[0].Resize(fyne.NewSize(size.Width, th))
+	pad := theme.Padding()
+	objs[1].Move(fyne.NewPos(0, th+pad))
+	objs[1].Resize(fyne.NewSize(size.Width, max(size.Height-th-pad, 0)))
+}
+
+func (l *topThenRest) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	w := float32(0)
+	for _, o := range objs {
+		w = max(w, o.MinSize().Width)
+	}
+	return fyne.NewSize(w, l.restMin+theme.Padding()+min(l.top.MinSize().Height, 80))
 }
