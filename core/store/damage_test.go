@@ -409,7 +409,8 @@ func FuzzOpenState(f *testing.F) {
 		defer os.Remove(p)
 		s, err := Open(p, Options{NoSync: true, NoBackup: true})
 		if err != nil {
-			if !errors.Is(err, ErrDamaged) {
+			// A damaged schema version can read as a newer one.
+			if !errors.Is(err, ErrDamaged) && !errors.Is(err, ErrSchemaTooNew) {
 				t.Fatalf("open: %v, want ErrDamaged", err)
 			}
 			return
@@ -468,4 +469,49 @@ func TestAppLayoutDamageIsDamaged(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestUpgradeV1SkipsDamagedRecords: one unreadable project record (or old
+// snapshot) in a v1 file does not stop the upgrade; it is kept as it was
+// and reported, and the other projects upgrade.
+func TestUpgradeV1SkipsDamagedRecords(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "v1.db")
+	writeV1(t, path, true)
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		root := tx.Bucket(bucketProjects)
+		b, _ := root.CreateBucket([]byte("p3"))
+		if err := b.Put(keyProject, []byte(`{"id":"p3","na`)); err != nil { // cut short
+			return err
+		}
+		p4, _ := root.CreateBucket([]byte("p4"))
+		p4.Put(keyProject, []byte(`{"id":"p4","name":"丁公司","created_at":"2025-01-01T00:00:00Z"}`))
+		return p4.Put([]byte("snapshot"), []byte(`{"hash":`))
+	})
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(path, Options{NoBackup: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	list, bad, err := s.ScanProjects()
+	if err != nil || len(list) != 3 || len(bad) != 1 || bad[0].ID != "p3" {
+		t.Fatalf("listed %d, damaged %+v, %v", len(list), bad, err)
+	}
+	if p, err := s.GetProject("p4"); err != nil || p.UpdatedAt.IsZero() {
+		t.Fatalf("p4 not upgraded: %+v %v", p, err)
+	}
+	s.DB().View(func(tx *bolt.Tx) error {
+		b, _ := ProjectBucket(tx, "p4")
+		if string(b.Get([]byte("snapshot"))) != `{"hash":` {
+			t.Error("the unreadable old snapshot was not kept")
+		}
+		return nil
+	})
 }
