@@ -159,3 +159,25 @@ func TestProjectsListShowsDamagedRecordLine(t *testing.T) {
 		t.Errorf("the readable projects are not listed:\n%s", l)
 	}
 }
+
+func TestDamagedStateWithoutGoodCopyOffersMoveAsideOnly(t *testing.T) {
+	path := damagedState(t, "甲公司")
+	// The only copy is damaged too: it is not offered.
+	if err := os.WriteFile(path+".good-1", []byte("not a state file"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ui := openUI(t, path, i18n.Chinese)
+	c := ui.Win.Content()
+	if l := labels(c); !strings.Contains(l, "没有可用的正常副本") {
+		t.Fatalf("does not say there is no good copy:\n%s", l)
+	}
+	walk(c, func(o fyne.CanvasObject) {
+		if b, ok := o.(*widget.Button); ok && strings.HasPrefix(b.Text, "恢复") {
+			t.Errorf("offers %q with no good copy", b.Text)
+		}
+	})
+	test.Tap(buttonWithPrefix(t, c, "移到一旁，从空白开始"))
+	if ui.Store == nil {
+		t.Fatal("no state after moving the damaged file aside")
+	}
+}
