@@ -51,6 +51,7 @@ type contactsView struct {
 	next     *widget.Button
 	undoBtn  *widget.Button
 	redoBtn  *widget.Button
+	typeBtn  *widget.Button     // one-click 成员邮箱 ⇄ 其他邮箱 (mailboxes.go)
 	sel      widget.TableCellID // selected cell in view coordinates; Row -1: none
 	selRow   int                // sheet row of the selection (sel.Row can point elsewhere after a change)
 	saveMu   sync.Mutex
@@ -96,8 +97,10 @@ func (wz *wizard) showContacts() {
 				if wz.contacts != cv {
 					return // the user left meanwhile
 				}
+				cv.saveMu.Lock() // the autosaver reads both
 				cv.loadingRest = 0
 				cv.model = m
+				cv.saveMu.Unlock()
 				wz.ui.show(cv.build)
 			})
 		})
@@ -147,7 +150,8 @@ func (cv *contactsView) build() fyne.CanvasObject {
 	}
 	widths := map[contacts.Field]float32{contacts.FieldName: 90, contacts.FieldAccount: 130, contacts.FieldDepartments: 200,
 		contacts.FieldGender: 56, contacts.FieldMobile: 130, contacts.FieldEmail: 180, contacts.FieldBizMail: 200,
-		contacts.FieldAddress: 160, contacts.FieldPosition: 110, contacts.FieldAlias: 80, contacts.FieldTelephone: 120}
+		contacts.FieldAddress: 160, contacts.FieldPosition: 110, contacts.FieldAlias: 80, contacts.FieldTelephone: 120,
+		contacts.FieldMailboxType: 90}
 	for i, f := range contacts.Fields {
 		cv.table.SetColumnWidth(i, widths[f])
 	}
@@ -169,7 +173,8 @@ func (cv *contactsView) build() fyne.CanvasObject {
 	cv.status.Wrapping = wrapMode()
 	cv.status.Importance = widget.LowImportance
 	cv.status.Hide()
-	barRow := container.NewVBox(container.NewBorder(nil, nil, cv.barLabel, saveCell, cv.bar), cv.cellNote, cv.status)
+	cv.typeBtn = cv.newTypeButton()
+	barRow := container.NewVBox(container.NewBorder(nil, nil, cv.barLabel, container.NewHBox(cv.typeBtn, saveCell), cv.bar), cv.cellNote, cv.status)
 
 	cv.search = widget.NewEntry()
 	cv.search.SetPlaceHolder(i18n.T("contacts.search"))
@@ -313,6 +318,7 @@ func (cv *contactsView) selectCell(id widget.TableCellID) {
 	cv.barLabel.SetText(i18n.Tf("contacts.cell", row, f.Header()))
 	cv.bar.SetText(raw.Get(f))
 	cv.showCellNote(row, f)
+	cv.updateTypeButton(row)
 	if !cv.model.ReadOnly() {
 		cv.wz.ui.Win.Canvas().Focus(cv.bar)
 	}
@@ -756,7 +762,8 @@ func (cv *contactsView) ready() {
 		return
 	}
 	cv.flush()
-	if _, err := cv.wz.flow.FreezeContacts(cv.model.Index().Fixed(), cv.model.Index().Options()); err != nil {
+	// with the mail groups and department order (mailboxes.go)
+	if _, err := cv.wz.flow.FreezeContacts(cv.model.Fixed(), cv.model.Index().Options()); err != nil {
 		cv.wz.ui.showError(err)
 		return
 	}
@@ -876,7 +883,8 @@ func (cv *contactsView) setDomains(text string) error {
 	opts := cv.model.Index().Options()
 	opts.Domains = domains
 	cv.saveMu.Lock()
-	cv.model = editor.New(cv.model.Index().Directory(), opts)
+	d, _ := cv.model.Snapshot()
+	cv.model = editor.New(d, opts)
 	cv.saveMu.Unlock()
 	cv.refresh()
 	return nil

@@ -214,6 +214,7 @@ func (cv *contactsView) exportMenu() {
 				return sheet.WriteReview(w, cv.model.Index().Directory(), cv.model.Index().All())
 			})
 		}),
+		btn("contacts.export_mailboxes", cv.exportMailboxList),
 		btn("contacts.export_template", func() { cv.saveFile("通讯录模板.xlsx", sheet.WriteTemplate) }),
 		btn("contacts.export_csv", func() {
 			cv.saveFile("通讯录.csv", func(w io.Writer) error { return sheet.WriteCSV(w, cv.model.Index().Fixed()) })

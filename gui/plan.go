@@ -155,9 +155,13 @@ func (pv *planView) build() fyne.CanvasObject {
 	for _, it := range p.Untouched {
 		all = append(all, row{"untouched", itemText(it)})
 	}
+	for _, r := range mailboxPlanRows(p) { // mailboxes.go
+		all = append(all, row{r[0], r[1]})
+	}
 	kinds := []string{i18n.T("plan.kind_all"), i18n.T("plan.kind_conflict"), i18n.T("plan.kind_dept"), i18n.T("plan.kind_create"),
-		i18n.T("plan.kind_update"), i18n.T("plan.kind_untouched"), i18n.T("plan.kind_warning")}
-	kindKeys := []string{"", "conflict", "dept", "create", "update", "untouched", "warning"}
+		i18n.T("plan.kind_update"), i18n.T("plan.kind_untouched"), i18n.T("plan.kind_warning"),
+		i18n.Tf("plan.kind_other", len(p.OtherMailboxes)), i18n.Tf("plan.kind_group", len(p.MailGroups))}
+	kindKeys := []string{"", "conflict", "dept", "create", "update", "untouched", "warning", "other", "group"}
 	var shown []row
 	kindSel := newSafeSelect(kinds, nil)
 	search := widget.NewEntry()
@@ -243,7 +247,8 @@ func (pv *planView) build() fyne.CanvasObject {
 	// The checks, counts, expander and filter scroll in at most half the
 	// height, the list takes the rest: opening the expander scrolls
 	// instead of growing the window.
-	top := container.NewVBox(title, checks, counts, pv.advanced())
+	seats := widget.NewLabel(msg(p.SeatsText())) // member accounts vs the cap, other mailboxes vs the advanced seats
+	top := container.NewVBox(title, checks, counts, seats, pv.advanced())
 	rest := container.NewBorder(container.NewBorder(nil, nil, kindSel, nil, search), nil, nil, nil, list)
 	body := container.NewBorder(nil, confirmBox, nil, nil,
 		container.New(&topThenRest{top: top, share: 0.5, restMin: 120}, container.NewVScroll(top), rest))
@@ -348,15 +353,21 @@ func (pv *planView) advanced() fyne.CanvasObject {
 	if o.CreatedThisMonth != session.Unknown {
 		monthE.SetText(strconv.Itoa(o.CreatedThisMonth))
 	}
+	seatsE := widget.NewEntry()
+	seatsE.SetPlaceHolder(i18n.T("plan.unknown"))
+	if o.AdvancedSeats > 0 {
+		seatsE.SetText(strconv.Itoa(o.AdvancedSeats))
+	}
 	rebuild := widget.NewButton(i18n.T("plan.rebuild"), func() {
 		n, err1 := session.ParseCount(capE.Text)
 		m, err2 := session.ParseCount(monthE.Text)
-		if err1 != nil || err2 != nil {
+		seats, err3 := session.ParseCount(seatsE.Text)
+		if err1 != nil || err2 != nil || err3 != nil {
 			wz.ui.showError(fmt.Errorf("%s", i18n.T("plan.bad_number")))
 			return
 		}
 		o := wz.flow.PlanOptions()
-		o.AccountCap, o.CreatedThisMonth = n, m
+		o.AccountCap, o.CreatedThisMonth, o.AdvancedSeats = n, m, max(seats, 0) // 0: unknown
 		wz.flow.SetPlanOptions(o)
 		wz.showPlan()
 	})
@@ -364,6 +375,7 @@ func (pv *planView) advanced() fyne.CanvasObject {
 		widget.NewFormItem(i18n.T("plan.target_sheet"), container.NewBorder(nil, nil, nil, pick, sheetL)),
 		widget.NewFormItem(i18n.T("plan.account_cap"), capE),
 		widget.NewFormItem(i18n.T("plan.created_this_month"), monthE),
+		widget.NewFormItem(i18n.T("plan.advanced_seats"), seatsE),
 	)
 	return widget.NewAccordion(widget.NewAccordionItem(i18n.T("plan.advanced"),
 		container.NewVBox(widgetWrapped(i18n.T("plan.advanced_help")), form, container.NewHBox(rebuild))))

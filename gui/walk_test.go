@@ -204,9 +204,24 @@ func TestWalkMethodNewToDone(t *testing.T) {
 			t.Fatalf("done screen lacks %q:\n%s", want, text)
 		}
 	}
+	// every person is a member of the target; the rehearsal's other
+	// mailboxes (info@, hr@, service@) are not
+	people, others := 0, map[string]bool{}
+	for _, m := range wz.contacts.model.Fixed().Members {
+		if m.IsOther() {
+			others[m.BizMail] = true
+		} else {
+			people++
+		}
+	}
 	n := len(wz.flow.Connection().Sim.State().Users)
-	if n != wz.contacts.model.Index().Len() {
-		t.Fatalf("target holds %d members, contacts %d", n, wz.contacts.model.Index().Len())
+	if n != people || len(others) == 0 {
+		t.Fatalf("target holds %d members, contacts %d people and %d other mailboxes", n, people, len(others))
+	}
+	for _, u := range wz.flow.Connection().Sim.State().Users {
+		if others[u.BizMail] {
+			t.Fatalf("other mailbox %s created as a member", u.BizMail)
+		}
 	}
 	// Reopening the project shows Done; the projects list says so.
 	test.Tap(findButton(t, ui.Win.Content(), "项目列表"))
@@ -351,6 +366,18 @@ func TestWalkMethodBindToDone(t *testing.T) {
 	}
 	if v := wz.result.Verification; v == nil || len(v.DuplicateMembers) > 0 {
 		t.Fatalf("verification %+v", v)
+	}
+	// The rehearsal company's shared boxes and mail group: the plan keeps
+	// the boxes as mailboxes and shows the group's tag; none is a member of
+	// the target afterwards.
+	pl = wz.plan.plan
+	if len(pl.OtherMailboxes) != 3 || len(pl.MailGroups) != 1 || pl.MailGroups[0].Tag != "T-全体员工" {
+		t.Fatalf("plan mailboxes %+v groups %+v", pl.OtherMailboxes, pl.MailGroups)
+	}
+	for _, u := range wz.flow.Connection().Sim.State().Users {
+		if pl.IsOtherMailbox(u.BizMail) {
+			t.Fatalf("other mailbox %s is a member of the target", u.BizMail)
+		}
 	}
 }
 

@@ -105,6 +105,7 @@ func runCheck(env *Env) int {
 	format := fs.String("format", "text", "text | json")
 	var domains listFlag
 	fs.Var(&domains, "domain", "company mail domain (repeatable)")
+	ef := addExmailFlags(fs) // mailboxes.go
 	pos, err := parseInterleaved(fs, env.Args)
 	if err != nil {
 		return ExitUsage
@@ -127,6 +128,12 @@ func runCheck(env *Env) int {
 		}
 		return ExitUsage
 	}
+	live, err := ef.compare(env, res) // the live Exmail's mailboxes, when asked
+	if err != nil {
+		fmt.Fprintln(env.Stderr, err)
+		return ExitUsage
+	}
+	problems = append(problems, live...)
 	printCheck(env.Stdout, *format, file, res, problems)
 	if contacts.HasErrors(problems) {
 		return ExitProblems
@@ -243,5 +250,6 @@ func runFix(env *Env) int {
 		return ExitUsage
 	}
 	fmt.Fprintf(env.Stdout, "可上传的表格 / upload-ready sheet: %s\n", filepath.FromSlash(*out))
+	noteOtherMailboxes(env, res.Dir) // mailboxes.go
 	return ExitOK
 }

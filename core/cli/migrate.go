@@ -35,6 +35,7 @@ type migrateArgs struct {
 	rate, workers, accountCap, createdThisMonth                                                              int
 	dir                                                                                                      *contacts.Directory // demo: given directly
 	progressEvery                                                                                            time.Duration
+	advancedSeats                                                                                            int // other mailboxes' seats (0: unknown)
 }
 
 func runMigrate(env *Env) int {
@@ -55,6 +56,7 @@ func runMigrate(env *Env) int {
 	fs.StringVar(&a.batch, "batch", "auto", "auto | always | never")
 	fs.IntVar(&a.accountCap, "account-cap", 0, "the target's account cap, for the pre-flight check (0: unknown)")
 	fs.IntVar(&a.createdThisMonth, "created-this-month", session.Unknown, "accounts the target created this month (-1: unknown)")
+	fs.IntVar(&a.advancedSeats, "advanced-seats", 0, "advanced-feature seats for other mailboxes (0: unknown)")
 	fs.StringVar(&a.targetContacts, "target-contacts", "", "the target's exported contacts sheet (bind: names and details; sim: the existing company)")
 	if err := fs.Parse(env.Args); err != nil {
 		return ExitUsage
@@ -150,7 +152,7 @@ func doMigrate(env *Env, a migrateArgs) error {
 	if f.Stage() == upgrade.StageDone {
 		return refuse(text.NewError("该公司的升级已完成,项目已锁定,不能再次运行", "this company's upgrade is done; the project is locked and cannot run again"))
 	}
-	f.SetPlanOptions(plan.ReadOptions{TargetSheet: targetSheet, AccountCap: a.accountCap, CreatedThisMonth: a.createdThisMonth})
+	f.SetPlanOptions(plan.ReadOptions{TargetSheet: targetSheet, AccountCap: a.accountCap, CreatedThisMonth: a.createdThisMonth, AdvancedSeats: a.advancedSeats})
 
 	ctx, stopSignals := signal.NotifyContext(context.Background(), interruptSignals...)
 	defer stopSignals()
@@ -195,8 +197,12 @@ func openFlowByName(st *store.Store, company string) (*session.Flow, error) {
 // A migration that already started only checks it is the same one.
 func prepare(ctx context.Context, env *Env, f *session.Flow, cfg session.TargetConfig, dir *contacts.Directory, method upgrade.Method, confirm string) error {
 	if f.Started() {
-		if err := f.SameContacts(dir, method); err != nil {
+		changes, err := f.Continue(dir, method)
+		if err != nil {
 			return refuse(err)
+		}
+		for _, ch := range changes {
+			env.Say("已修正 %s %s 的%s: «%s» → «%s»", "corrected %s %s, %s: «%s» → «%s»", ch.UserID, ch.Name, env.T(ch.Field.Header(), string(ch.Field)), ch.Old, ch.New)
 		}
 		if err := f.Connect(cfg); err != nil {
 			return refuse(err)
@@ -285,6 +291,7 @@ func printPlan(env *Env, w io.Writer, p *plan.Plan) {
 	for _, c := range p.Warnings {
 		fmt.Fprintf(w, "  ! %s\n", env.T(c.Reason.ZH, c.Reason.EN))
 	}
+	printMailboxes(env, w, p) // mailboxes.go
 }
 
 // execute runs the migration through the flow (start, resume, or retry of

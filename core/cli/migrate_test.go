@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -135,6 +136,35 @@ func TestMigrateBind(t *testing.T) {
 	}
 	if _, err := os.Stat(report); err != nil {
 		t.Error(err)
+	}
+	// The way forward on the command line: the same sheet with the failed
+	// members' mobiles corrected is applied as a correction, and the run
+	// retries just them to the end.
+	_, out, _ = runCLI(t, nil, "status", "--state", state, "--format", "json")
+	var st struct {
+		Projects []struct {
+			Failures []struct {
+				Key string `json:"key"`
+				Row int    `json:"row"`
+			} `json:"failures"`
+		} `json:"projects"`
+	}
+	if err := json.Unmarshal([]byte(out), &st); err != nil || len(st.Projects) != 1 || len(st.Projects[0].Failures) == 0 {
+		t.Fatalf("status %v %s", err, out)
+	}
+	corrected := sample.Company(150, 5)
+	for i, fl := range st.Projects[0].Failures {
+		for j := range corrected.Members {
+			if corrected.Members[j].Row == fl.Row {
+				corrected.Members[j].Mobile = fmt.Sprintf("1755555%04d", i+1)
+			}
+		}
+	}
+	withContacts(t, map[string]*contacts.Directory{"corrected.xlsx": corrected})
+	args[2] = "corrected.xlsx"
+	code, out, errs = runCLI(t, nil, args...)
+	if code != ExitOK || !strings.Contains(out, "corrected "+st.Projects[0].Failures[0].Key) || !strings.Contains(out, "migration complete") {
+		t.Fatalf("corrected run: exit %d\n%s\n%s", code, out, errs)
 	}
 }
 

@@ -84,7 +84,7 @@ const (
 
 // Fields lists the editable member fields in the WeCom admin import order.
 var Fields = []Field{FieldName, FieldAccount, FieldAlias, FieldPosition, FieldDepartments,
-	FieldGender, FieldMobile, FieldTelephone, FieldEmail, FieldAddress, FieldBizMail}
+	FieldGender, FieldMobile, FieldTelephone, FieldEmail, FieldAddress, FieldBizMail, FieldMailboxType}
 
 // Header returns the WeCom admin-template header of a field (姓名, 账号, ...).
 func (f Field) Header() string {
@@ -113,6 +113,8 @@ func (f Field) Header() string {
 		return "企业邮箱"
 	case FieldDisabled:
 		return "禁用"
+	case FieldMailboxType:
+		return "邮箱类型"
 	}
 	return string(f)
 }
@@ -155,6 +157,8 @@ func (m *Member) Get(f Field) string {
 		return m.Address
 	case FieldBizMail:
 		return m.BizMail
+	case FieldMailboxType:
+		return m.Mailbox
 	case FieldDisabled:
 		if m.Disabled {
 			return "1"
@@ -190,6 +194,8 @@ func (m *Member) Set(f Field, v string) {
 		m.Address = v
 	case FieldBizMail:
 		m.BizMail = v
+	case FieldMailboxType:
+		m.Mailbox = v
 	case FieldDisabled:
 		m.Disabled = parseBool(v)
 	}

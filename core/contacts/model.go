@@ -30,6 +30,7 @@ type Member struct {
 	Address     string   // 地址
 	BizMail     string   // 企业邮箱 address
 	Disabled    bool     // 禁用
+	Mailbox     string   `json:",omitempty"` // 邮箱类型: "" or 成员邮箱 (member mailbox), 其他邮箱 (other mailbox); see Type
 }
 
 // Directory is a whole company's contacts: its members and every department
@@ -37,6 +38,13 @@ type Member struct {
 type Directory struct {
 	Members     []Member
 	Departments []string // explicit paths; see AllDepartments for the closure
+	// MailGroups are the legacy Exmail mail groups, when read from the live
+	// Exmail (informational: they become tags T-<group>; not in Hash).
+	MailGroups []MailGroup `json:",omitempty"`
+	// DeptOrder is the WeCom order of departments by path (larger first
+	// among siblings), when the source knows one (the live Exmail, whose own
+	// order sorts the other way round, converted by core/exmail).
+	DeptOrder map[string]int `json:",omitempty"`
 }
 
 // SplitPath splits a department path into its levels.
@@ -114,6 +122,10 @@ func (d *Directory) Hash() string {
 			w("1")
 		} else {
 			w("0")
+		}
+		if m.Mailbox != "" { // only when set, so hashes of untyped sheets stay as they were
+			w("T")
+			w(m.Mailbox)
 		}
 	}
 	return hex.EncodeToString(h.Sum(nil))

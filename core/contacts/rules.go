@@ -288,7 +288,7 @@ func CheckMember(m *Member, opts *Options) (Member, []Problem) {
 			c.add(FieldEmail, CodeEmailInvalid, SeverityError, m.Email, "")
 		}
 	}
-	if f.Mobile == "" && f.Email == "" {
+	if f.Mobile == "" && f.Email == "" && !f.IsOther() { // an other mailbox is nobody's: no contact needed
 		c.add(FieldMobile, CodeContactMissing, SeverityError, "", "")
 	}
 
@@ -299,6 +299,9 @@ func CheckMember(m *Member, opts *Options) (Member, []Problem) {
 			c.bizMail(m.BizMail, f.BizMail)
 		}
 	}
+
+	// 邮箱类型 (mailbox.go)
+	c.mailboxType(&f)
 	return f, c.out
 }
 

@@ -53,6 +53,9 @@ type Model struct {
 	issueRows   map[int][]contacts.Problem
 	issues      []contacts.Problem
 	issuesValid bool
+
+	groups    []contacts.MailGroup // the live Exmail's mail groups, kept with the sheet (mailboxes.go)
+	deptOrder map[string]int       // the live Exmail's department order, converted to WeCom's
 }
 
 // MaxUndo bounds the undo history.
@@ -60,7 +63,7 @@ const MaxUndo = 1000
 
 // New builds a model over d.
 func New(d *contacts.Directory, opts contacts.Options) *Model {
-	m := &Model{ix: contacts.NewIndex(d, opts), issueRows: map[int][]contacts.Problem{}}
+	m := &Model{ix: contacts.NewIndex(d, opts), issueRows: map[int][]contacts.Problem{}, groups: d.MailGroups, deptOrder: d.DeptOrder}
 	for _, p := range m.ix.All() {
 		if p.Severity != contacts.SeverityFixed && p.Row > 0 {
 			m.issueRows[p.Row] = append(m.issueRows[p.Row], p)
@@ -440,5 +443,7 @@ func (m *Model) Saved(v uint64) {
 func (m *Model) Snapshot() (*contacts.Directory, uint64) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return m.ix.Directory(), m.version
+	d := m.ix.Directory()
+	d.MailGroups, d.DeptOrder = m.groups, m.deptOrder
+	return d, m.version
 }

@@ -1,7 +1,15 @@
 // Package exmail reads a legacy Tencent Exmail (腾讯企业邮) company's
-// directory through the Exmail open API — gettoken, department/list and
-// user/list with fetch_child=1 — and returns it as a *contacts.Directory
-// with full department paths, ready for the rule checks and the plan.
+// directory through the Exmail open API — gettoken, department/list,
+// user/list with fetch_child=1 and, where offered, the mail groups
+// (group/search, group/get) — and returns it as a *contacts.Directory with
+// full department paths, ready for the rule checks and the plan.
+//
+// Legacy facts: Exmail department IDs are 64-bit and never reused as WeCom
+// IDs (the planner assigns its own); every mailbox is listed, and its type
+// is pre-filled as 成员邮箱 where a person is behind it (a mobile, or a name
+// that is not role-like); the others are left blank for the rules to flag
+// as mailbox_maybe_shared candidates — never typed 其他邮箱 silently (the
+// API has no shared-box flag).
 //
 // Mapping: the Exmail userid is the member's mail address; it becomes
 // BizMail, and its local part becomes Account (the WeCom userid). Exmail's
@@ -20,6 +28,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -167,16 +176,16 @@ func (r *reader) once(ctx context.Context, api string, q url.Values, out any) (e
 }
 
 type department struct {
-	ID       int    `json:"id"`
+	ID       int64  `json:"id"` // 64-bit in Exmail
 	Name     string `json:"name"`
-	ParentID int    `json:"parentid"`
-	Order    int    `json:"order"`
+	ParentID int64  `json:"parentid"`
+	Order    int64  `json:"order"` // Exmail sorts smallest first (WeCom: largest first)
 }
 
 type user struct {
 	UserID     string   `json:"userid"`
 	Name       string   `json:"name"`
-	Department []int    `json:"department"`
+	Department []int64  `json:"department"`
 	Position   string   `json:"position"`
 	Mobile     string   `json:"mobile"`
 	Tel        string   `json:"tel"`
@@ -233,7 +242,7 @@ func ReadDirectory(ctx context.Context, cfg Config) (*contacts.Directory, error)
 	if err := r.get(ctx, "user/list", q, &ul); err != nil {
 		return nil, err
 	}
-	d := &contacts.Directory{}
+	d := &contacts.Directory{DeptOrder: weComOrder(dl.Department, paths)}
 	for _, dep := range dl.Department {
 		if p := paths[dep.ID]; p != "" {
 			d.Departments = append(d.Departments, p)
@@ -246,6 +255,9 @@ func ReadDirectory(ctx context.Context, cfg Config) (*contacts.Directory, error)
 		m.Account = u.UserID
 		if at := strings.LastIndex(u.UserID, "@"); at > 0 {
 			m.Account = u.UserID[:at]
+		}
+		if !contacts.LooksShared(&m) {
+			m.Mailbox = string(contacts.MailboxMember) // a person is behind it
 		}
 		seen := map[string]bool{}
 		for _, id := range u.Department {
@@ -260,19 +272,24 @@ func ReadDirectory(ctx context.Context, cfg Config) (*contacts.Directory, error)
 		}
 		d.Members = append(d.Members, m)
 	}
+	groups, err := r.groups(ctx, paths)
+	if err != nil {
+		return nil, err
+	}
+	d.MailGroups = groups
 	return d, nil
 }
 
 // departmentPaths maps every department ID to its path below the root
 // ("" for the root itself).
-func departmentPaths(list []department) (map[int]string, error) {
-	byID := map[int]department{}
+func departmentPaths(list []department) (map[int64]string, error) {
+	byID := map[int64]department{}
 	for _, d := range list {
 		byID[d.ID] = d
 	}
-	paths := map[int]string{rootID: ""}
-	var resolve func(id int, depth int) (string, error)
-	resolve = func(id int, depth int) (string, error) {
+	paths := map[int64]string{rootID: ""}
+	var resolve func(id int64, depth int) (string, error)
+	resolve = func(id int64, depth int) (string, error) {
 		if p, ok := paths[id]; ok {
 			return p, nil
 		}
@@ -307,4 +324,30 @@ func departmentPaths(list []department) (map[int]string, error) {
 		}
 	}
 	return paths, nil
+}
+
+// weComOrder converts Exmail's department order (smallest first among
+// siblings) to WeCom's (largest first): the siblings are ranked as Exmail
+// shows them (order, then id) and the first gets the largest value. Keyed
+// by path; the root is left out.
+func weComOrder(list []department, paths map[int64]string) map[string]int {
+	siblings := map[int64][]department{}
+	for _, d := range list {
+		if d.ID != rootID && paths[d.ID] != "" {
+			siblings[d.ParentID] = append(siblings[d.ParentID], d)
+		}
+	}
+	out := make(map[string]int, len(list))
+	for _, sib := range siblings {
+		sort.Slice(sib, func(i, j int) bool {
+			if sib[i].Order != sib[j].Order {
+				return sib[i].Order < sib[j].Order
+			}
+			return sib[i].ID < sib[j].ID
+		})
+		for rank, d := range sib {
+			out[paths[d.ID]] = len(sib) - rank
+		}
+	}
+	return out
 }

@@ -52,6 +52,18 @@ func fakeExmail(t *testing.T, depts, users string, busy int32) *httptest.Server 
 				t.Errorf("user/list query %s", r.URL.RawQuery)
 			}
 			fmt.Fprintf(w, `{"errcode":0,"errmsg":"ok","userlist":%s}`, users)
+		case "/cgi-bin/group/search":
+			if q.Get("fuzzy") != "0" {
+				t.Errorf("group/search query %s", r.URL.RawQuery)
+			}
+			fmt.Fprint(w, groupSearch)
+		case "/cgi-bin/group/get":
+			g, ok := groupGet[q.Get("groupid")]
+			if !ok {
+				fmt.Fprint(w, `{"errcode":60000,"errmsg":"group not found"}`)
+				return
+			}
+			fmt.Fprint(w, g)
 		default:
 			http.NotFound(w, r)
 		}
@@ -67,10 +79,18 @@ const depts = `[
  {"id":3,"name":"市场/销售","parentid":1,"order":5},
  {"id":6,"name":"空部门","parentid":5,"order":0}]`
 
+// the fake's mail groups (group/search with fuzzy=0, group/get)
+var groupSearch = `{"errcode":0,"errmsg":"ok","count":1,"groups":[{"groupid":"dev@example.com","groupname":"研发全员"}]}`
+
+var groupGet = map[string]string{
+	"dev@example.com": `{"errcode":0,"errmsg":"ok","groupid":"dev@example.com","groupname":"研发全员","userlist":["zhangsan@example.com","wangwu@example.com"],"grouplist":[],"department":[5]}`,
+}
+
 const users = `[
  {"userid":"zhangsan@example.com","name":"张三","department":[5,3],"position":"工程师","mobile":"13800000000","tel":"010-1234","extid":"01","gender":"1","slaves":["sam@example.com"],"enable":1},
  {"userid":"lisi@example.com","name":"李四","department":[1],"gender":"2","enable":0},
- {"userid":"wangwu@example.com","name":"王五","department":[2,2],"gender":"0"}]`
+ {"userid":"wangwu@example.com","name":"王五","department":[2,2],"gender":"0"},
+ {"userid":"info@example.com","name":"公司信息","department":[1],"enable":1}]`
 
 func TestReadDirectory(t *testing.T) {
 	srv := fakeExmail(t, depts, users, 2)
@@ -82,10 +102,16 @@ func TestReadDirectory(t *testing.T) {
 		Departments: []string{"研发部/后端组", "研发部", "市场／销售", "研发部/后端组/空部门"},
 		Members: []contacts.Member{
 			{Name: "张三", Account: "zhangsan", BizMail: "zhangsan@example.com", Departments: []string{"研发部/后端组", "市场／销售"},
-				Position: "工程师", Mobile: "13800000000", Telephone: "010-1234", Gender: "男"},
-			{Name: "李四", Account: "lisi", BizMail: "lisi@example.com", Gender: "女", Disabled: true},
-			{Name: "王五", Account: "wangwu", BizMail: "wangwu@example.com", Departments: []string{"研发部"}},
+				Position: "工程师", Mobile: "13800000000", Telephone: "010-1234", Gender: "男", Mailbox: "成员邮箱"},
+			{Name: "李四", Account: "lisi", BizMail: "lisi@example.com", Gender: "女", Disabled: true, Mailbox: "成员邮箱"},
+			{Name: "王五", Account: "wangwu", BizMail: "wangwu@example.com", Departments: []string{"研发部"}, Mailbox: "成员邮箱"},
+			// no mobile and a role-like name: a candidate, left untyped for the rules to flag
+			{Name: "公司信息", Account: "info", BizMail: "info@example.com"},
 		},
+		MailGroups: []contacts.MailGroup{{Address: "dev@example.com", Name: "研发全员",
+			Members: []string{"zhangsan@example.com", "wangwu@example.com"}, Groups: []string{}, Depts: []string{"研发部/后端组"}}},
+		// Exmail shows 市场 (order 5) before 研发部 (order 10); WeCom puts the larger order first
+		DeptOrder: map[string]int{"市场／销售": 2, "研发部": 1, "研发部/后端组": 1, "研发部/后端组/空部门": 1},
 	}
 	if !reflect.DeepEqual(d, want) {
 		t.Fatalf("directory:\n got %+v\nwant %+v", d, want)

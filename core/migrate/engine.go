@@ -224,6 +224,9 @@ func New(db *bolt.DB, project string, p *plan.Plan, t Target, opt Options) (*Eng
 	if p.Blocked() {
 		return nil, ErrPlanBlocked
 	}
+	if err := checkOtherMailboxes(p); err != nil { // mailboxes.go
+		return nil, err
+	}
 	if opt.Workers <= 0 {
 		opt.Workers = DefaultInFlight
 		if m, ok := t.(interface{ MaxInFlight() int }); ok && m.MaxInFlight() > 0 {

@@ -103,6 +103,9 @@ func ExistingCompany(d *contacts.Directory, seed int64) *contacts.Directory {
 	out := &contacts.Directory{}
 	conflicts := 0
 	for i, m := range d.Members {
+		if m.IsOther() {
+			continue // a shared box is nobody's account in the target (and must not shift the draws)
+		}
 		switch {
 		case m.Account != "" && r.Intn(5) == 0:
 			out.Members = append(out.Members, m)

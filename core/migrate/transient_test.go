@@ -2,12 +2,15 @@ package migrate
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"exmail-upgrade/core/plan"
 	"exmail-upgrade/core/wecom"
+	"exmail-upgrade/core/wecomsim"
 )
 
 // TestTransientIsNeverFinal: token (40014, 42001), busy (-1), rate and
@@ -104,4 +107,82 @@ func TestPrepareStepReported(t *testing.T) {
 	if first == nil || first.Phase != PhasePrepare || first.Step != StepJournal {
 		t.Errorf("first event %+v, want phase %s step %s", first, PhasePrepare, StepJournal)
 	}
+}
+
+// TestUserIDTakenMeanwhile: a userid the plan creates appears in the target
+// before the run (someone else's member, in another department): its 60102
+// is checked against the member there and fails, explained — never counted
+// as done. One that matches ours (same departments) is done, not failed.
+func TestUserIDTakenMeanwhile(t *testing.T) {
+	e, f := newEnv(t), newFake()
+	p := mustPlan(t, f, company(10, false), plan.MethodNew)
+	f.depts[99] = plan.TargetDept{ID: 99, ParentID: 1, Name: "别的部门"}
+	f.users["user00002"] = plan.User{UserID: "user00002", Departments: []int{99}}
+	ours := p.Create[4].User
+	ours.Departments = append([]int(nil), ours.Departments...)
+	res, err := run(t, e, p, &preCreate{fake: f, u: ours}, Options{}, context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Failed != 1 || res.Failures[0].Key != "user00002" || res.Failures[0].Code != wecom.CodeUserIDExists ||
+		!strings.Contains(res.Failures[0].Explain, "user00002") {
+		t.Fatalf("failures %+v", res.Failures)
+	}
+	recs, _ := Records(e.st.DB(), e.project, p)
+	if r := recs[CreateKey(ours.UserID)]; r.State != StateDone || r.Note != "exists" {
+		t.Errorf("our own member found present: %+v", r)
+	}
+}
+
+// preCreate creates one member of ours in the target just before the
+// departments are created, as a lost answer of an earlier run would have.
+type preCreate struct {
+	*fake
+	u    plan.User
+	once sync.Once
+}
+
+func (p *preCreate) CreateUser(ctx context.Context, u plan.User) error {
+	p.once.Do(func() {
+		p.fake.mu.Lock()
+		p.fake.users[strings.ToLower(p.u.UserID)] = p.u
+		p.fake.mu.Unlock()
+	})
+	return p.fake.CreateUser(ctx, u)
+}
+
+// TestBatchJobAwaitedOnResume: a run stopped right after its batch job was
+// submitted and journaled resumes by awaiting that job, not by submitting
+// its rows again.
+func TestBatchJobAwaitedOnResume(t *testing.T) {
+	sim, tgt := startSim(t, wecomsim.Knobs{AcceptDuplicateCreates: true, JobRowDelay: time.Millisecond})
+	e := newEnv(t)
+	p := mustPlan(t, tgt, company(60, true), plan.MethodNew)
+	ctx, cancel := context.WithCancel(context.Background())
+	var jobs int
+	opt := Options{Batch: BatchAlways, ChunkSize: 25, afterCall: func(key string, err error) {
+		if strings.HasPrefix(key, "job/") {
+			jobs++
+			cancel() // stop while the job runs: its id is in the journal
+		}
+	}}
+	if _, err := run(t, e, p, tgt, opt, ctx); !errors.Is(err, ErrInterrupted) {
+		t.Fatalf("first run: %v", err)
+	}
+	eng, _ := New(e.st.DB(), e.project, p, tgt, Options{})
+	if ids, _ := eng.j.Jobs(); len(ids) != 1 {
+		t.Fatalf("journaled jobs %v", ids)
+	}
+	eng.Close()
+	res, err := run(t, e, p, tgt, Options{Batch: BatchAlways, ChunkSize: 25}, context.Background())
+	if err != nil || !res.OK() {
+		t.Fatalf("resume: %v %+v", err, res)
+	}
+	if jobs != 1 {
+		t.Errorf("jobs journaled %d", jobs)
+	}
+	if n := sim.Stats().Calls["batch/syncuser"]; n != 3 {
+		t.Errorf("%d jobs submitted for 60 rows in chunks of 25, want 3", n)
+	}
+	createdOnce(t, sim, p)
 }

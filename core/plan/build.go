@@ -57,11 +57,12 @@ func Build(in Input) (*Plan, error) {
 		Departments: []Department{}, Matched: []DeptMatch{}, Create: []MemberOp{}, Update: []MemberOp{},
 		Conflicts: []Item{}, Warnings: []Item{}, Untouched: []Item{},
 	}}
-	dir := b.stripCompany(in.Contacts)
+	dir := b.stripCompany(b.otherMailboxes(in.Contacts)) // other mailboxes are never members (mailboxes.go)
 	b.p.Warnings = append(b.p.Warnings, snap.Notes...)
 	b.departments(dir)
 	b.members(dir)
 	b.limits()
+	b.seats()
 	return b.p, nil
 }
 
@@ -95,6 +96,12 @@ func (b *builder) stripCompany(d *contacts.Directory) *contacts.Directory {
 		return strings.TrimPrefix(p, c+contacts.PathSep)
 	}
 	out := &contacts.Directory{Members: make([]contacts.Member, len(d.Members))}
+	if d.DeptOrder != nil {
+		out.DeptOrder = make(map[string]int, len(d.DeptOrder))
+		for p, o := range d.DeptOrder {
+			out.DeptOrder[strip(p)] = o
+		}
+	}
 	for _, p := range d.Departments {
 		if s := strip(p); s != "" {
 			out.Departments = append(out.Departments, s)
@@ -181,7 +188,7 @@ func (b *builder) departments(dir *contacts.Directory) {
 				continue
 			}
 		}
-		d := Department{Path: path, Name: name, ID: next, ParentID: parentID}
+		d := Department{Path: path, Name: name, ID: next, ParentID: parentID, Order: dir.DeptOrder[path]}
 		next++
 		b.pathID[path] = d.ID
 		planned[path] = true

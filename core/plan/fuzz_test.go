@@ -23,6 +23,7 @@ func FuzzBuild(f *testing.F) {
 		dir := &contacts.Directory{Members: []contacts.Member{
 			{Name: name, Account: account, Mobile: mobile, BizMail: biz, Departments: []string{path}},
 			{Name: name + "2", Mobile: mobile + "1", BizMail: biz, Departments: []string{path, sheetPath}},
+			{Name: name + "3", Account: account + "3", BizMail: "box." + biz, Mailbox: string(contacts.MailboxOther), Departments: []string{path}},
 		}}
 		r := &fakeReader{namesErr: &wecom.Error{Code: 48009},
 			depts: []TargetDept{{ID: 1}, {ID: 2, ParentID: 1}, {ID: 3, ParentID: 2}},
@@ -54,6 +55,9 @@ func FuzzBuild(f *testing.F) {
 			if strings.TrimSpace(m.User.UserID) == "" {
 				t.Fatalf("empty userid")
 			}
+		}
+		if len(p.OtherMailboxes) != 1 || len(p.Create)+len(p.Update) > 2 {
+			t.Fatalf("the other mailbox was planned as a member: %d other, %d create, %d update", len(p.OtherMailboxes), len(p.Create), len(p.Update))
 		}
 		p2, _, _ := Prepare(context.Background(), r, ReadOptions{TargetSheet: sheet, CreatedThisMonth: -1}, in)
 		if p.Hash() != p2.Hash() {

@@ -98,6 +98,7 @@ type Snapshot struct {
 	DetailsSource    string       `json:"details_source,omitempty"` // "sheet" or ""
 	AccountCap       int          `json:"account_cap,omitempty"`    // 0: unknown
 	CreatedThisMonth int          `json:"created_this_month"`       // -1: unknown
+	AdvancedSeats    int          `json:"advanced_seats,omitempty"` // advanced-feature seats for other mailboxes; 0: unknown
 	Notes            []Item       `json:"notes,omitempty"`
 }
 
@@ -117,6 +118,9 @@ type ReadOptions struct {
 	AccountCap int
 	// CreatedThisMonth counts accounts created this month (-1: unknown).
 	CreatedThisMonth int
+	// AdvancedSeats is the number of advanced-feature seats the company has
+	// for its other mailboxes (0: unknown).
+	AdvancedSeats int
 }
 
 // ReadSnapshot reads the target through r. Errors other than 48009 on
@@ -131,7 +135,7 @@ func ReadSnapshot(ctx context.Context, r Reader, opt ReadOptions) (*Snapshot, er
 	if err != nil {
 		return nil, fmt.Errorf("read target members (user/list_id): %w", err)
 	}
-	s := &Snapshot{Departments: depts, Users: users, AccountCap: opt.AccountCap, CreatedThisMonth: opt.CreatedThisMonth}
+	s := &Snapshot{Departments: depts, Users: users, AccountCap: opt.AccountCap, CreatedThisMonth: opt.CreatedThisMonth, AdvancedSeats: opt.AdvancedSeats}
 	named, err := r.ListDepartments(ctx)
 	switch {
 	case err == nil:

@@ -122,6 +122,11 @@ type Plan struct {
 	Untouched    []Item       `json:"untouched"` // left as they are, with the reason
 	TargetUsers  int          `json:"target_users"`
 	AccountCap   int          `json:"account_cap,omitempty"`
+	// Mailboxes (mailboxes.go): other mailboxes are never created as
+	// members; mail groups become tags; other mailboxes use advanced seats.
+	OtherMailboxes []OtherMailbox `json:"other_mailboxes,omitempty"`
+	MailGroups     []GroupTag     `json:"mail_groups,omitempty"`
+	AdvancedSeats  int            `json:"advanced_seats,omitempty"` // 0: unknown
 }
 
 // Blocked reports whether the plan has conflicts that forbid running it.

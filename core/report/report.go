@@ -177,6 +177,7 @@ func SummaryText(in Input) []text.T {
 		text.Sprintf("成员: 成功 %d, 失败 %d, 待处理 %d (新建 %d, 更新 %d), 不变 %d", "members: %d done, %d failed, %d pending (create %d, update %d), %d untouched",
 			c.Done, c.Failed, c.Pending, c.Create, c.Update, c.Untouched),
 	}
+	out = append(out, mailboxSummary(p)...) // mailboxes.go
 	if in.Meta != nil {
 		out = append(out, text.Sprintf("运行 %d 次, 用时 %s, 日志事务 %d", "runs: %d, time: %s, journal commits: %d",
 			in.Meta.Runs, in.Meta.Elapsed.Round(time.Millisecond), in.Meta.Commits), in.Meta.Verification.Text())
@@ -365,6 +366,9 @@ func WriteXLSX(w io.Writer, in Input) error {
 	}
 	f.SetCellStyle(SheetIssues, "A1", "E1", head)
 	f.SetColWidth(SheetIssues, "D", "E", 60)
+	if err := writeMailboxesSheet(f, in.Plan, head); err != nil {
+		return err
+	}
 	f.SetActiveSheet(0)
 	_, err = f.WriteTo(w)
 	return err

@@ -102,3 +102,25 @@ func TestPlant(t *testing.T) {
 		t.Error("Plant not deterministic")
 	}
 }
+
+func TestAddSharedBoxes(t *testing.T) {
+	d := Company(20, 3)
+	AddSharedBoxes(d, "")
+	typed, untyped := SharedBoxAddresses("")
+	if len(d.Members) != 24 || len(typed) != 3 || len(untyped) != 1 || len(d.MailGroups) != 1 || len(d.MailGroups[0].Members) != 10 {
+		t.Fatalf("members %d typed %v untyped %v groups %+v", len(d.Members), typed, untyped, d.MailGroups)
+	}
+	ps := contacts.Validate(d, contacts.Options{Domains: []string{DefaultDomain}})
+	warned := 0
+	for _, p := range ps {
+		switch {
+		case p.Code == contacts.CodeMailboxMaybeShared:
+			warned++
+		case p.Severity == contacts.SeverityError:
+			t.Fatalf("shared boxes must be clean: %+v", p)
+		}
+	}
+	if warned != 1 {
+		t.Fatalf("want the untyped jobs@ flagged once, got %d", warned)
+	}
+}

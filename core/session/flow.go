@@ -2,7 +2,6 @@ package session
 
 import (
 	"context"
-	"exmail-upgrade/core/textfold"
 	"strconv"
 	"strings"
 	"sync"
@@ -12,6 +11,7 @@ import (
 	"exmail-upgrade/core/plan"
 	"exmail-upgrade/core/store"
 	"exmail-upgrade/core/text"
+	"exmail-upgrade/core/textfold"
 	"exmail-upgrade/core/upgrade"
 )
 
@@ -296,7 +296,7 @@ func (f *Flow) Plan(ctx context.Context) (*plan.Plan, []plan.Check, error) {
 			return nil, checks, err
 		}
 	}
-	return f.Project.Plan(ctx, conn, f.PlanOptions())
+	return f.Project.planAndStore(ctx, conn, f.PlanOptions())
 }
 
 // CanStart is the one answer to "may this plan start?": no blocking
@@ -331,7 +331,7 @@ func (f *Flow) ConfirmPlan(pl *plan.Plan, checks []plan.Check, typedName string)
 	if f.Stage() == upgrade.StagePlanConfirmed && f.State().PlanHash == pl.Hash() {
 		return nil
 	}
-	return f.Project.ConfirmPlan(pl, f.Name)
+	return f.Project.confirmPlan(pl, f.Name)
 }
 
 // Run starts or resumes the migration on the open connection (reopening a
@@ -342,7 +342,7 @@ func (f *Flow) Run(ctx context.Context, opt migrate.Options, started func(*migra
 	if err := f.Reconnect(""); err != nil {
 		return nil, refusal{err}
 	}
-	return f.Project.Run(ctx, f.Connection(), opt, false, started)
+	return f.Project.run(ctx, f.Connection(), opt, false, started)
 }
 
 // RetryFailed runs the items that failed for good once more (after a
@@ -351,27 +351,66 @@ func (f *Flow) RetryFailed(ctx context.Context, opt migrate.Options, started fun
 	if err := f.Reconnect(""); err != nil {
 		return nil, refusal{err}
 	}
-	return f.Project.Run(ctx, f.Connection(), opt, true, started)
+	return f.Project.run(ctx, f.Connection(), opt, true, started)
 }
 
 // AcceptFailures closes the upgrade with its failed items left for the
 // user to handle by hand (note goes into the audit log).
 func (f *Flow) AcceptFailures(note string) error { return f.Up.AcceptFailures(note) }
 
-// SameContacts checks, for a migration that already started, that d and m
-// are what it started from (a run with other contacts is refused).
-func (f *Flow) SameContacts(d *contacts.Directory, m upgrade.Method) error {
+// Continue checks, for a migration that already started, that d and m are
+// what it started from, and returns the corrections d brings. Contacts
+// equal to the frozen ones (or to them as corrected) continue as they are.
+// After a run with failed items, contacts that differ only in the
+// correctable fields of the failed members are applied as a correction of
+// those members (see OpenCorrection), so the next run retries them with the
+// new values. Any other difference is refused with
+// migrate.ErrContactsChanged.
+func (f *Flow) Continue(d *contacts.Directory, m upgrade.Method) ([]FieldChange, error) {
 	p, err := f.StoredPlan()
 	if err != nil {
-		return text.Wrap(text.New("迁移已开始但找不到计划", "migration started but no plan is stored"), err)
-	}
-	if d.Hash() != p.ContactsHash {
-		return migrate.ErrContactsChanged
+		return nil, text.Wrap(text.New("迁移已开始但找不到计划", "migration started but no plan is stored"), err)
 	}
 	if string(p.Method) != string(m) {
-		return text.Errorf("迁移已按方式 %s 开始", "the migration started with method %s", p.Method)
+		return nil, text.Errorf("迁移已按方式 %s 开始", "the migration started with method %s", p.Method)
 	}
-	return nil
+	h := d.Hash()
+	if h == p.ContactsHash {
+		return nil, nil
+	}
+	cur, err := f.correctedContacts()
+	if err != nil {
+		return nil, err
+	}
+	if h == cur.Hash() {
+		return nil, nil
+	}
+	if f.Stage() != upgrade.StageFailedItems || len(d.Members) != len(cur.Members) {
+		return nil, migrate.ErrContactsChanged
+	}
+	c, err := f.OpenCorrection()
+	if err != nil {
+		return nil, err
+	}
+	for i := range d.Members {
+		now, was := &d.Members[i], &cur.Members[i]
+		for _, fl := range contacts.Fields {
+			if now.Get(fl) == was.Get(fl) {
+				continue
+			}
+			if _, err := c.Set(was.Row, fl, now.Get(fl)); err != nil {
+				return nil, migrate.ErrContactsChanged // a change outside what a correction may touch
+			}
+		}
+		if now.Disabled != was.Disabled {
+			return nil, migrate.ErrContactsChanged
+		}
+	}
+	changes := c.Changes()
+	if err := c.Apply(); err != nil {
+		return nil, err
+	}
+	return changes, nil
 }
 
 // Close closes the open connection (stopping a rehearsal's simulator).

@@ -40,6 +40,7 @@ func NewRehearsal(st *store.Store, now time.Time) (store.Project, error) {
 	seed := now.UnixNano()
 	dir := sample.Company(RehearsalMembers, seed)
 	sample.Plant(dir, 0.02, seed+1)
+	sample.AddSharedBoxes(dir, "") // info@, hr@, service@ as 其他邮箱, an untyped jobs@, a mail group
 	if err := SaveWorkingCopy(st, p.ID, dir); err != nil {
 		return store.Project{}, fmt.Errorf("save sample contacts: %w", err)
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"exmail-upgrade/core/fsname"
+	"exmail-upgrade/core/sample"
 	"exmail-upgrade/core/store"
 )
 
@@ -29,8 +30,15 @@ func TestNewRehearsalHoldsSampleCompany(t *testing.T) {
 	if err != nil || !ok {
 		t.Fatalf("contacts ok=%v err=%v", ok, err)
 	}
-	if len(d.Members) != RehearsalMembers || len(d.AllDepartments()) < 3 {
-		t.Fatalf("%d members, %d departments", len(d.Members), len(d.AllDepartments()))
+	others := 0
+	for i := range d.Members {
+		if d.Members[i].IsOther() {
+			others++
+		}
+	}
+	typed, untyped := sample.SharedBoxAddresses("")
+	if len(d.Members) != RehearsalMembers+len(typed)+len(untyped) || others != len(typed) || len(d.MailGroups) != 1 || len(d.AllDepartments()) < 3 {
+		t.Fatalf("%d rows (%d other mailboxes, %d groups), %d departments", len(d.Members), others, len(d.MailGroups), len(d.AllDepartments()))
 	}
 	// A second rehearsal a second later is a separate project.
 	p2, err := NewRehearsal(st, now.Add(time.Second))

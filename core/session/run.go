@@ -50,11 +50,11 @@ func (p *Project) frozen() (store.Snapshot, error) {
 	return snap, nil
 }
 
-// Plan reads the target through conn, runs the pre-flight checks and builds
+// planAndStore reads the target through conn, runs the pre-flight checks and builds
 // the plan of the frozen contacts, and stores it (unconfirmed). A plan is
 // nil when the target could not be read; the checks then say why. Counts
 // in opt that nobody knows must be Unknown (plan.ReadOptions).
-func (p *Project) Plan(ctx context.Context, conn *Connection, opt plan.ReadOptions) (*plan.Plan, []plan.Check, error) {
+func (p *Project) planAndStore(ctx context.Context, conn *Connection, opt plan.ReadOptions) (*plan.Plan, []plan.Check, error) {
 	pl, checks, err := p.build(ctx, conn, opt)
 	if err != nil || pl == nil {
 		return pl, checks, err
@@ -69,7 +69,7 @@ func (p *Project) Plan(ctx context.Context, conn *Connection, opt plan.ReadOptio
 	return pl, checks, nil
 }
 
-// build is Plan without storing the plan.
+// build is planAndStore without storing the plan.
 func (p *Project) build(ctx context.Context, conn *Connection, opt plan.ReadOptions) (*plan.Plan, []plan.Check, error) {
 	snap, err := p.frozen()
 	if err != nil {
@@ -91,10 +91,10 @@ func (p *Project) StoredPlan() (*plan.Plan, error) {
 	return plan.Unmarshal(sp.Data)
 }
 
-// ConfirmPlan is the creator's typed confirmation of pl: it stores pl as
+// confirmPlan is the creator's typed confirmation of pl: it stores pl as
 // the project's plan (stamped with who confirmed it), and the state machine
 // then confirms it against the frozen contacts.
-func (p *Project) ConfirmPlan(pl *plan.Plan, typedName string) error {
+func (p *Project) confirmPlan(pl *plan.Plan, typedName string) error {
 	if pl.Blocked() {
 		return text.NewError("计划存在冲突，不能开始", "the plan has conflicts and cannot start")
 	}
@@ -115,20 +115,20 @@ type refusal struct{ error }
 
 func (r refusal) Unwrap() error { return r.error }
 
-// Refused reports whether Run returned err before the migration started
+// Refused reports whether a run returned err before the migration started
 // (no plan, wrong stage, an engine that could not be set up).
 func Refused(err error) bool {
 	var r refusal
 	return errors.As(err, &r)
 }
 
-// Run starts, resumes or retries the migration of the confirmed plan on
+// run starts, resumes or retries the migration of the confirmed plan on
 // conn and records its outcome in the upgrade state. It returns
 // migrate.ErrInterrupted (with the partial result) when ctx ends first: the
 // journal is flushed and running again resumes. retryFailed runs only the
 // items that failed for good (from failed_items). Errors before the engine
 // starts satisfy Refused.
-func (p *Project) Run(ctx context.Context, conn *Connection, opt migrate.Options, retryFailed bool, started func(*migrate.Engine)) (*migrate.Result, error) {
+func (p *Project) run(ctx context.Context, conn *Connection, opt migrate.Options, retryFailed bool, started func(*migrate.Engine)) (*migrate.Result, error) {
 	eng, hash, err := p.begin(conn, opt, retryFailed)
 	if err != nil {
 		return nil, refusal{err}

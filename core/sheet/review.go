@@ -90,8 +90,9 @@ func WriteReview(w io.Writer, d *contacts.Directory, problems []contacts.Problem
 	if err := sw.SetPanes(&excelize.Panes{Freeze: true, XSplit: 1, YSplit: 1, TopLeftCell: "B2", ActivePane: "bottomRight"}); err != nil {
 		return fmt.Errorf("review: %w", err)
 	}
+	fields := exportFields(d) // the import layout, plus 邮箱类型 when typed (mailboxes.go)
 	h := []any{excelize.Cell{StyleID: st.header, Value: rowLabel}}
-	for _, fd := range ImportFields {
+	for _, fd := range fields {
 		h = append(h, excelize.Cell{StyleID: st.header, Value: fd.Header()})
 	}
 	if err := sw.SetRow("A1", h); err != nil {
@@ -99,12 +100,12 @@ func WriteReview(w io.Writer, d *contacts.Directory, problems []contacts.Problem
 	}
 	type comment struct{ cell, text string }
 	var comments []comment
-	row := make([]any, len(ImportFields)+1)
+	row := make([]any, len(fields)+1)
 	for i := range d.Members {
 		m := &d.Members[i]
 		r := i + 2
 		row[0] = m.Row
-		for j, fd := range ImportFields {
+		for j, fd := range fields {
 			c := excelize.Cell{StyleID: cellStyle(fd, st), Value: cellText(m.Get(fd))}
 			if n := notes[cellKey{m.Row, fd}]; n != nil {
 				switch n.sev {

@@ -111,6 +111,9 @@ func WriteTemplate(w io.Writer) error {
 	if err := f.AddDataValidation(SheetMembers, dv); err != nil {
 		return fmt.Errorf("template drop-down: %w", err)
 	}
+	if err := addMailboxTypeColumn(f, st); err != nil { // mailboxes.go
+		return err
+	}
 	if err := freezeHeader(f, SheetMembers); err != nil {
 		return err
 	}
@@ -193,7 +196,8 @@ func WriteUpload(w io.Writer, d *contacts.Directory, opts contacts.Options) erro
 	if c := x.Counts(); c.Error > 0 {
 		return &BlockedError{Counts: c}
 	}
-	fixed := x.Fixed()
+	// member mailboxes only: the import layout has no type column (mailboxes.go)
+	fixed, others := splitMailboxes(x.Fixed())
 	f := excelize.NewFile()
 	defer f.Close()
 	if err := f.SetSheetName("Sheet1", SheetMembers); err != nil {
@@ -226,6 +230,9 @@ func WriteUpload(w io.Writer, d *contacts.Directory, opts contacts.Options) erro
 	}
 	if err := sw.Flush(); err != nil {
 		return fmt.Errorf("upload sheet: %w", err)
+	}
+	if err := writeOtherMailboxesSheet(f, st, others); err != nil {
+		return err
 	}
 	if err := f.Write(w); err != nil {
 		return fmt.Errorf("upload sheet: %w", err)
@@ -396,15 +403,16 @@ func WriteCSV(w io.Writer, d *contacts.Directory) error {
 		return fmt.Errorf("csv: %w", err)
 	}
 	cw := csv.NewWriter(w)
-	rec := make([]string, len(ImportFields))
-	for i, fd := range ImportFields {
+	fields := exportFields(d) // the import layout, plus 邮箱类型 when typed (mailboxes.go)
+	rec := make([]string, len(fields))
+	for i, fd := range fields {
 		rec[i] = fd.Header()
 	}
 	if err := cw.Write(rec); err != nil {
 		return fmt.Errorf("csv header: %w", err)
 	}
 	for i := range d.Members {
-		for j, fd := range ImportFields {
+		for j, fd := range fields {
 			rec[j] = csvSafe(d.Members[i].Get(fd))
 		}
 		if err := cw.Write(rec); err != nil {

@@ -141,7 +141,7 @@ func TestWriteTemplateGolden(t *testing.T) {
 	p := tempPath(t, "t.xlsx")
 	os.WriteFile(p, buf.Bytes(), 0o644)
 	res := mustRead(t, p)
-	if res.Layout != LayoutWeComImport || len(res.Columns) != len(ImportFields) || codes(res.Problems)[0] != "sheet_empty" {
+	if res.Layout != LayoutWeComImport || len(res.Columns) != len(ImportFields)+1 || res.Columns[len(ImportFields)].Field != contacts.FieldMailboxType || codes(res.Problems)[0] != "sheet_empty" {
 		t.Fatalf("template reads as %+v", res)
 	}
 }

@@ -38,6 +38,13 @@ const DefaultRatePerMinute = 9000
 // DefaultRatePerHour keeps below WeCom's documented 150,000 calls/h per API.
 const DefaultRatePerHour = 140000
 
+// DefaultRateAllPerMinute and DefaultRateAllPerHour keep all APIs together
+// below WeCom's documented per-IP limits (20,000/min, 600,000/h).
+const (
+	DefaultRateAllPerMinute = 18000
+	DefaultRateAllPerHour   = 540000
+)
+
 // DefaultMaxInFlight is the default bound of calls in flight at once.
 const DefaultMaxInFlight = 64
 
@@ -62,6 +69,10 @@ type Config struct {
 	// RatePerHour bounds the calls per hour of each API path. 0 means
 	// DefaultRatePerHour; negative means no hourly bound.
 	RatePerHour int
+	// RateAllPerMinute and RateAllPerHour bound the calls of all APIs
+	// together, as WeCom counts them per IP. 0 means the defaults above;
+	// negative means none. Both are off when RatePerMinute is negative.
+	RateAllPerMinute, RateAllPerHour int
 	// RateWindows are further per-API windows (e.g. a server's own
 	// accounting), applied with the two above; they also apply when
 	// RatePerMinute is negative.
@@ -113,6 +124,7 @@ type Client struct {
 
 	paceMu sync.Mutex
 	paces  map[string]*pace // by API path
+	all    *pace            // windows of all APIs together (per IP); nil: none
 
 	tokMu  sync.RWMutex
 	tok    string
@@ -148,6 +160,12 @@ func New(cfg Config) (*Client, error) {
 	if cfg.RatePerHour == 0 {
 		cfg.RatePerHour = DefaultRatePerHour
 	}
+	if cfg.RateAllPerMinute == 0 {
+		cfg.RateAllPerMinute = DefaultRateAllPerMinute
+	}
+	if cfg.RateAllPerHour == 0 {
+		cfg.RateAllPerHour = DefaultRateAllPerHour
+	}
 	if cfg.MaxInFlight <= 0 {
 		cfg.MaxInFlight = DefaultMaxInFlight
 	}
@@ -180,6 +198,16 @@ func New(cfg Config) (*Client, error) {
 	}
 	c := &Client{cfg: cfg, base: base, hc: cfg.HTTPClient, tokSem: make(chan struct{}, 1),
 		slots: make(chan struct{}, cfg.MaxInFlight), paces: map[string]*pace{}}
+	if cfg.RatePerMinute > 0 && (cfg.RateAllPerMinute > 0 || cfg.RateAllPerHour > 0) {
+		all := cfg
+		all.RatePerMinute, all.RatePerHour, all.RateWindows = -1, -1, nil
+		for _, w := range []RateWindow{{cfg.RateAllPerMinute, time.Minute}, {cfg.RateAllPerHour, time.Hour}} {
+			if w.Calls > 0 {
+				all.RateWindows = append(all.RateWindows, w)
+			}
+		}
+		c.all = newPace("(all)", &all)
+	}
 	return c, nil
 }
 
@@ -364,17 +392,31 @@ func (c *Client) attempt(ctx context.Context, r request, out any) (string, error
 	if err != nil {
 		return "", c.ctxError(r, err)
 	}
+	if c.all != nil {
+		allBound, err := c.all.reserve(ctx)
+		if err != nil {
+			p.done()
+			return "", c.ctxError(r, err)
+		}
+		rateBound = rateBound || allBound
+	}
+	done := func() {
+		p.done()
+		if c.all != nil {
+			c.all.done()
+		}
+	}
 	o.rateBound = rateBound
 	token := ""
 	if !r.noToken {
 		if token, err = c.token(ctx); err != nil {
-			p.done()
+			done()
 			return "", noTokenError{err}
 		}
 	}
 	start := time.Now()
 	err = c.once(ctx, r, token, out)
-	p.done()
+	done()
 	o.sent = true
 	switch code := CodeOf(err); {
 	case code == CodeConcurrency:

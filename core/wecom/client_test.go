@@ -237,13 +237,13 @@ var faultCases = []faultCase{
 			return
 		}
 		fmt.Fprint(w, `{"errcode":0,"errmsg":"ok","department_id":[]}`)
-	}, calls: 2, waits: []time.Duration{b}, cfgTweak: func(c *Config) { c.Timeout = 50 * time.Millisecond }},
+	}, calls: 2, waits: []time.Duration{b}, cfgTweak: func(c *Config) { c.Timeout = 400 * time.Millisecond }},
 	{name: "slow write times out", handle: func(_ string, _ int, w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-r.Context().Done():
 		case <-time.After(5 * time.Second):
 		}
-	}, write: true, code: CodeTransport, calls: 1, retry: true, maybeApplied: true, cfgTweak: func(c *Config) { c.Timeout = 50 * time.Millisecond }},
+	}, write: true, code: CodeTransport, calls: 1, retry: true, maybeApplied: true, cfgTweak: func(c *Config) { c.Timeout = 400 * time.Millisecond }},
 }
 
 func runFault(t *testing.T, fc faultCase, logs *logSink) (*script, *fakeTime, error) {
@@ -369,6 +369,39 @@ func TestRateLimiterSpacing(t *testing.T) {
 	}
 	if total != 900*time.Millisecond {
 		t.Fatalf("waited %v in %v, want 900ms", total, ft.Waits())
+	}
+}
+
+// TestRateAllAPIs: each API has its own allowance, and all APIs together
+// keep to the per-IP one.
+func TestRateAllAPIs(t *testing.T) {
+	for _, tc := range []struct {
+		all  int
+		want time.Duration
+	}{
+		{-1, 1900 * time.Millisecond},  // two APIs at 600/min each: 19 waits of 100 ms each, interleaved
+		{600, 3900 * time.Millisecond}, // 600/min for both together: 39 waits of 100 ms
+	} {
+		s := newScript(t, failThenOK(0, 0))
+		ft := newFakeTime()
+		c := newTestClient(t, s.srv.URL, ft, &logSink{}, func(c *Config) {
+			c.RatePerMinute, c.RateAllPerMinute, c.RateAllPerHour = 600, tc.all, -1
+		})
+		if err := c.Check(context.Background()); err != nil { // the token first
+			t.Fatal(err)
+		}
+		start := ft.Now()
+		for i := 0; i < 20; i++ {
+			if _, err := c.ListDepartmentIDs(context.Background(), 0); err != nil {
+				t.Fatal(err)
+			}
+			if err := c.UpdateUser(context.Background(), &User{UserID: "u"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := ft.Now().Sub(start); got < tc.want || got > tc.want+100*time.Millisecond {
+			t.Errorf("all APIs at %d/min: 40 calls took %v, want %v", tc.all, got, tc.want)
+		}
 	}
 }
 

@@ -85,7 +85,8 @@ type pace struct {
 	interval     time.Duration // even spacing at the shortest window's rate
 	next         time.Time     // earliest send of the next reservation
 	blockedUntil time.Time     // after 45009
-	changed      chan struct{} // closed and replaced when a call ends
+	changed      chan struct{} // closed and replaced when a call ends while someone waits on it
+	waited       bool          // someone took changed
 
 	// adaptive bound of calls in flight
 	max      int
@@ -190,9 +191,9 @@ func (p *pace) adapt(o outcome, now time.Time) {
 	switch {
 	case o.refused:
 		p.throttled++
-		if !p.lastCut.IsZero() && now.Sub(p.lastCut) < p.srtt {
-			// More refusals of the same round trip: each shows one call
-			// too many beyond the level the first one showed.
+		if p.ceiling > 0 && now.Sub(p.ceilAt) < p.srtt {
+			// More refusals of the round trip that set the level: each
+			// shows one call too many beyond it.
 			p.limit = max(1, p.limit-1)
 			p.ceiling = max(1, p.ceiling-1)
 			return
@@ -279,7 +280,7 @@ func (p *pace) reserve(ctx context.Context) (rateBound bool, err error) {
 		}
 		ns := int64(now.Sub(p.epoch))
 		var wake time.Duration
-		full, signal := false, p.changed
+		full := false
 		for _, w := range p.windows {
 			w.prune(ns)
 			if w.count() < w.limit {
@@ -292,6 +293,8 @@ func (p *pace) reserve(ctx context.Context) (rateBound bool, err error) {
 		}
 		if full {
 			rateBound = true
+			signal := p.changed
+			p.waited = true
 			p.mu.Unlock()
 			if wake > 0 {
 				if err := p.sleep(ctx, wake); err != nil {
@@ -337,8 +340,10 @@ func (p *pace) done() {
 		}
 		w.ends = append(w.ends, ns)
 	}
-	close(p.changed)
-	p.changed = make(chan struct{})
+	if p.waited {
+		close(p.changed)
+		p.changed, p.waited = make(chan struct{}), false
+	}
 	p.mu.Unlock()
 }
 

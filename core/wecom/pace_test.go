@@ -196,3 +196,23 @@ func TestAdaptiveBound(t *testing.T) {
 		t.Fatalf("latency rose steeply, bound stayed %v", p.limit)
 	}
 }
+
+// TestRefusalAfterTimeout: a 45033 right after a timeout's cut sets the
+// level from the calls in flight, not from an unset one.
+func TestRefusalAfterTimeout(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	cfg := Config{MaxInFlight: 64, Now: func() time.Time { return now }, Sleep: sleepCtx}
+	p := newPace("user/create", &cfg)
+	p.limit, p.srtt = 20, time.Second
+	p.inflight = 1
+	p.release(outcome{sent: true, timeout: true})
+	if p.limit != 15 {
+		t.Fatalf("after a timeout %v, want 15", p.limit)
+	}
+	now = now.Add(10 * time.Millisecond)
+	p.inflight = 14
+	p.release(outcome{sent: true, refused: true})
+	if p.ceiling != 14 {
+		t.Fatalf("level %d after a refusal with 14 in flight, want 14", p.ceiling)
+	}
+}
