@@ -246,10 +246,11 @@ func (pv *planView) build() fyne.CanvasObject {
 	} else {
 		confirmBox = container.NewVBox(widgetWrapped(i18n.Tf("plan.type_name", wz.project.Name)), typed, hint)
 	}
-	// The checks, counts, expander and filter scroll in at most half the
-	// height, the list takes the rest: opening the expander scrolls
+	// The checks, counts, seats, expander and filter scroll in at most half
+	// the height, the list takes the rest: opening the expander scrolls
 	// instead of growing the window.
 	seats := widget.NewLabel(msg(p.SeatsText())) // member accounts vs the cap, other mailboxes vs the advanced seats
+	seats.Wrapping = wrapMode()
 	top := container.NewVBox(title, checks, counts, seats, pv.advanced())
 	rest := container.NewBorder(container.NewBorder(nil, nil, kindSel, nil, search), nil, nil, nil, list)
 	body := container.NewBorder(nil, confirmBox, nil, nil,
