@@ -18,7 +18,6 @@ import (
 	"exmail-upgrade/core/contacts"
 	"exmail-upgrade/core/editor"
 	"exmail-upgrade/core/session"
-	"exmail-upgrade/core/text"
 	"exmail-upgrade/core/upgrade"
 	"exmail-upgrade/gui/i18n"
 )
@@ -257,7 +256,7 @@ func (cv *contactsView) build() fyne.CanvasObject {
 
 // problemText is one line of the problems list.
 func problemText(p contacts.Problem) string {
-	s := i18n.Tf("contacts.problem_line", p.Row, p.Column, i18n.Text(text.Parse(p.Message))) // contacts.Problem still holds "中文 / English"
+	s := i18n.Tf("contacts.problem_line", p.Row, p.Column, i18n.Text(p.Text()))
 	if p.Value != "" {
 		s += " «" + p.Value + "»"
 	}

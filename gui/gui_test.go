@@ -134,7 +134,7 @@ func TestRehearsalToMethod(t *testing.T) {
 }
 
 // runTimeKeys are the catalogue keys the GUI builds at run time
-// (stageKey, qrStatusKey, phaseKey), for every value they are built from.
+// (stageKey, qrStatusKey, phaseKey, stepKey), for every value they are built from.
 func runTimeKeys() []string {
 	var keys []string
 	for _, s := range upgrade.Stages {
@@ -146,6 +146,9 @@ func runTimeKeys() []string {
 	}
 	for _, p := range migrate.Phases {
 		keys = append(keys, phaseKey(p))
+	}
+	for _, st := range migrate.Steps {
+		keys = append(keys, stepKey(st))
 	}
 	return keys
 }
@@ -231,6 +234,9 @@ func TestDemoStepsRender(t *testing.T) {
 			defer ui.Close()
 			if wz := ui.wizardForTest; wz != nil && step == "plan" {
 				waitFor(t, ui, "the plan", func() bool { return wz.plan != nil && !wz.plan.loading })
+			}
+			if step == "done" { // the outcome is read from the journal in the background
+				waitFor(t, ui, "the outcome", func() bool { return strings.Contains(labels(ui.Win.Content()), title) })
 			}
 			if !strings.Contains(labels(ui.Win.Content()), title) {
 				t.Fatalf("step %s lacks %q:\n%s", step, title, labels(ui.Win.Content()))

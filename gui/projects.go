@@ -1,6 +1,7 @@
 package gui
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"time"
@@ -41,7 +42,7 @@ func stageText(s string) string {
 func stageKey(s upgrade.Stage) string { return "stage." + string(s) }
 
 func (ui *UI) projectsScreen() fyne.CanvasObject {
-	projects, err := ui.Store.ListProjects()
+	projects, bad, err := ui.Store.ScanProjects()
 	if err != nil {
 		ui.showError(err)
 	}
@@ -104,6 +105,9 @@ func (ui *UI) projectsScreen() fyne.CanvasObject {
 	intro.Wrapping = wrapMode()
 	heading := widget.NewLabelWithStyle(i18n.T("projects.title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	top := container.NewVBox(intro, container.NewHBox(newBtn, rehearseBtn, importBtn), heading)
+	if len(bad) > 0 { // one unreadable record never hides the others
+		top.Add(damagedRecordsLabel(bad))
+	}
 	var center fyne.CanvasObject = list
 	if len(projects) == 0 {
 		empty := widget.NewLabelWithStyle(i18n.T("projects.empty"), fyne.TextAlignCenter, fyne.TextStyle{Italic: true})
@@ -112,6 +116,18 @@ func (ui *UI) projectsScreen() fyne.CanvasObject {
 	}
 	bottom := container.NewHBox(openBtn, exportBtn, deleteBtn)
 	return container.NewPadded(container.NewBorder(top, bottom, nil, nil, center))
+}
+
+// damagedRecordsLabel says which project records could not be read.
+func damagedRecordsLabel(bad []store.DamagedProject) *widget.Label {
+	ids := make([]string, len(bad))
+	for i, d := range bad {
+		ids[i] = d.ID
+	}
+	l := widget.NewLabel(i18n.Tf("projects.damaged_records", len(bad), strings.Join(ids, ", ")))
+	l.Wrapping = wrapMode()
+	l.Importance = widget.WarningImportance
+	return l
 }
 
 // newProjectDialog asks for the company name and creates a project.
@@ -158,12 +174,19 @@ func (ui *UI) exportProject(p store.Project) {
 			ui.showError(err)
 			return
 		}
-		defer w.Close()
-		if err := ui.Store.ExportProject(p.ID, w); err != nil {
-			ui.showError(err)
-			return
-		}
-		dialog.ShowInformation(i18n.T("projects.export"), i18n.Tf("projects.exported", w.URI().Path()), ui.Win)
+		ui.waitWith(i18n.Tf("contacts.writing", w.URI().Name()), false, func(context.Context, *waitProgress) error {
+			err := ui.Store.ExportProject(p.ID, w)
+			if cerr := w.Close(); err == nil {
+				err = cerr
+			}
+			return err
+		}, func(err error) {
+			if err != nil {
+				ui.showError(err)
+				return
+			}
+			dialog.ShowInformation(i18n.T("projects.export"), i18n.Tf("projects.exported", w.URI().Path()), ui.Win)
+		})
 	}, ui.Win)
 	d.SetFileName(fsname.FileName(p.Name + ".exup"))
 	d.Show()

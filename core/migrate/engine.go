@@ -132,6 +132,9 @@ const (
 	StepJournal = "journal" // reading or writing the migration journal
 )
 
+// Steps lists every step (front ends name each).
+var Steps = []string{StepFreeze, StepPlan, StepJournal}
+
 // Progress is one progress event.
 type Progress struct {
 	Phase     string        `json:"phase"`
