@@ -79,3 +79,31 @@ func TestParseAndLegacyJSON(t *testing.T) {
 		t.Fatal("a number is not a text")
 	}
 }
+
+// FuzzParse: Parse loses nothing (the input is the two parts joined, or
+// both are the input) and a decoded JSON string parses the same way.
+func FuzzParse(f *testing.F) {
+	f.Add("手机号已被使用 / mobile exists")
+	f.Add("每分钟 10,000 次 / 每小时 150,000 次 / per minute")
+	f.Add(" / ")
+	f.Add("")
+	f.Fuzz(func(t *testing.T, s string) {
+		p := Parse(s)
+		if p.Zh+" / "+p.En != s && (p.Zh != s || p.En != s) {
+			t.Fatalf("Parse(%q) = %+v loses text", s, p)
+		}
+		b, err := json.Marshal(s)
+		if err != nil {
+			return
+		}
+		var u T
+		if err := u.UnmarshalJSON(b); err != nil {
+			t.Fatalf("%s: %v", b, err)
+		}
+		var back string
+		_ = json.Unmarshal(b, &back)
+		if back != "" && u != Parse(back) {
+			t.Fatalf("%s: %+v, want %+v", b, u, Parse(back))
+		}
+	})
+}
