@@ -25,8 +25,8 @@ func TestLegacyRecordExplain(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]text.T{
-		"c:lisi": wecom.ExplainCode(wecom.CodeMobileExists),
-		"c:wang": wecom.ExplainCode(wecom.CodeRateLimit),
+		"c:lisi": (&wecom.Error{Code: wecom.CodeMobileExists}).Explain(),
+		"c:wang": (&wecom.Error{Code: wecom.CodeRateLimit}).Explain(),
 		"c:zhao": {},
 	}
 	for k, w := range want {

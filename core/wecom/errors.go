@@ -280,10 +280,6 @@ func Summary(code int) text.T {
 	return text.Sprintf("错误码 %d", "errcode %d", code)
 }
 
-// ExplainCode returns the full advice for a code, the same text
-// Error.Explain gives; the zero T for codes without specific advice.
-func ExplainCode(code int) text.T { return explanations[code] }
-
 // Explain says what went wrong and what the user should do.
 func (e *Error) Explain() text.T {
 	if s, ok := explanations[e.Code]; ok {
