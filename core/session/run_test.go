@@ -16,7 +16,7 @@ import (
 
 // walk takes a project with clean contacts from new to a stored plan on a
 // rehearsal target through its Flow and returns the flow and the plan.
-func walk(t *testing.T, st *store.Store, dir *contacts.Directory, method upgrade.Method) (*Flow, *Connection, *plan.Plan) {
+func walk(t testing.TB, st *store.Store, dir *contacts.Directory, method upgrade.Method) (*Flow, *Connection, *plan.Plan) {
 	t.Helper()
 	pr, err := st.CreateProject("演练科技有限公司")
 	if err != nil {
@@ -52,7 +52,7 @@ func walk(t *testing.T, st *store.Store, dir *contacts.Directory, method upgrade
 }
 
 // confirmAll gives every target confirmation the method needs.
-func confirmAll(t *testing.T, f *Flow) {
+func confirmAll(t testing.TB, f *Flow) {
 	t.Helper()
 	for n := 1; n > 0; {
 		var err error
@@ -62,7 +62,7 @@ func confirmAll(t *testing.T, f *Flow) {
 	}
 }
 
-func must(t *testing.T, err error) {
+func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
