@@ -207,3 +207,37 @@ func TestConfirmPlanStoresItAndRunRefusesBeforeIt(t *testing.T) {
 		t.Fatalf("run: %v %+v stage %s", err, res, p.Up.Stage())
 	}
 }
+
+// TestStartUsesTheKeptPlanOnlyWhileStored: the plan confirmed in this
+// process is what Start runs (not decoded again) as long as it is the
+// stored one; a stored plan that changed, or a reopened project, is read
+// from the store.
+func TestStartUsesTheKeptPlanOnlyWhileStored(t *testing.T) {
+	st, err := store.Open(filepath.Join(t.TempDir(), "s.db"), store.Options{})
+	must(t, err)
+	defer st.Close()
+	f, _, pl := walk(t, st, sample.Company(30, 4), upgrade.MethodNew)
+	must(t, f.ConfirmPlan(pl, nil, f.Name))
+	got, h, err := f.confirmedPlan()
+	if err != nil || got != pl || h != pl.Hash() {
+		t.Fatalf("kept plan not used: same %v hash %s err %v", got == pl, h, err)
+	}
+	other := *pl
+	other.Create = other.Create[:len(other.Create)-1]
+	data, oh, err := encodePlan(&other)
+	must(t, err)
+	if oh != other.Hash() {
+		t.Fatalf("encodePlan hash %s, Hash %s", oh, other.Hash())
+	}
+	must(t, st.SavePlan(f.ID, store.StoredPlan{Hash: oh, SnapshotHash: other.ContactsHash, Data: data}))
+	got, h, err = f.confirmedPlan()
+	if err != nil || got == pl || h != oh || len(got.Create) != len(pl.Create)-1 {
+		t.Fatalf("changed stored plan: kept one used %v, hash %s, err %v", got == pl, h, err)
+	}
+	f2, err := OpenFlow(st, f.ID)
+	must(t, err)
+	got, h, err = f2.confirmedPlan()
+	if err != nil || got == nil || h != oh || got.Hash() != oh {
+		t.Fatalf("reopened: hash %s err %v", h, err)
+	}
+}
