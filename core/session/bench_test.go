@@ -33,6 +33,7 @@ func BenchmarkFlowTimeToFirstCall100k(b *testing.B) {
 		confirm := time.Since(t0)
 
 		ctx, cancel := context.WithCancel(context.Background())
+		var start time.Time
 		var mu sync.Mutex
 		var last time.Time
 		var silence time.Duration
@@ -42,6 +43,9 @@ func BenchmarkFlowTimeToFirstCall100k(b *testing.B) {
 			defer mu.Unlock()
 			now := time.Now()
 			silence = max(silence, now.Sub(last))
+			if debugSteps {
+				println("DBG", p.Phase, p.Step, now.Sub(start).String())
+			}
 			last = now
 			steps[p.Phase+"/"+p.Step] = true
 		}}
@@ -63,8 +67,8 @@ func BenchmarkFlowTimeToFirstCall100k(b *testing.B) {
 		}()
 		done := make(chan error, 1)
 		b.StartTimer()
-		start := time.Now()
 		mu.Lock()
+		start = time.Now()
 		last = start
 		mu.Unlock()
 		go func() {
@@ -96,3 +100,5 @@ func BenchmarkFlowTimeToFirstCall100k(b *testing.B) {
 		st.Close()
 	}
 }
+
+const debugSteps = false
