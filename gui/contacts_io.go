@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -49,13 +51,47 @@ func (cv *contactsView) importDialog() {
 // importFile reads a contacts sheet off the UI thread and replaces the
 // working copy with it (after asking, when rows would be replaced).
 func (cv *contactsView) importFile(path string) {
-	cv.load(func() (*contacts.Directory, contacts.Options, []contacts.Problem, error) {
-		res, err := sheet.Read(path, sheet.Options{})
+	cv.load(func(p *waitProgress) (*contacts.Directory, contacts.Options, []contacts.Problem, error) {
+		res, err := readCounting(path, p)
 		if err != nil {
 			return nil, contacts.Options{}, nil, err
 		}
 		return res.Dir, res.ValidationOptions(), res.Problems, nil
 	}, filepath.Base(path))
+}
+
+// readCounting reads the sheet at path like sheet.Read, telling p how
+// much of the file has been read so far.
+func readCounting(path string, p *waitProgress) (*sheet.Result, error) {
+	st, err := os.Stat(path)
+	if err != nil || !st.Mode().IsRegular() {
+		return sheet.Read(path, sheet.Options{}) // its error names what is wrong
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return sheet.Read(path, sheet.Options{})
+	}
+	defer f.Close()
+	size := st.Size()
+	return sheet.ReadFrom(&countingReaderAt{r: f, size: size, p: p}, size, path, sheet.Options{})
+}
+
+// countingReaderAt passes reads through and reports the bytes read as a
+// share of the file (capped below 1 until the reader is done: a zip
+// re-reads its directory).
+type countingReaderAt struct {
+	r    io.ReaderAt
+	size int64
+	n    atomic.Int64
+	p    *waitProgress
+}
+
+func (c *countingReaderAt) ReadAt(b []byte, off int64) (int, error) {
+	n, err := c.r.ReadAt(b, off)
+	if c.size > 0 {
+		c.p.Fraction(min(float64(c.n.Add(int64(n)))/float64(c.size), 0.99))
+	}
+	return n, err
 }
 
 // exmailDialog pre-fills the contacts from the live legacy Exmail company
@@ -70,7 +106,7 @@ func (cv *contactsView) exmailDialog() {
 			return
 		}
 		corpID, sec := corp.Text, secret.Text
-		cv.load(func() (*contacts.Directory, contacts.Options, []contacts.Problem, error) {
+		cv.load(func(*waitProgress) (*contacts.Directory, contacts.Options, []contacts.Problem, error) {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 			defer cancel()
 			d, opts, err := session.ReadLegacyExmail(ctx, corpID, sec)
@@ -83,7 +119,7 @@ func (cv *contactsView) exmailDialog() {
 // swaps it in after asking (when rows would be replaced); the working copy
 // is saved in the background as well, so a 100k-row import never freezes
 // the window.
-func (cv *contactsView) load(read func() (*contacts.Directory, contacts.Options, []contacts.Problem, error), source string) {
+func (cv *contactsView) load(read func(*waitProgress) (*contacts.Directory, contacts.Options, []contacts.Problem, error), source string) {
 	win := cv.wz.ui.Win
 	if cv.model.ReadOnly() {
 		cv.wz.ui.showError(editor.ErrReadOnly)
@@ -97,7 +133,7 @@ func (cv *contactsView) load(read func() (*contacts.Directory, contacts.Options,
 	// (the file is then left as it was: nothing replaced).
 	cv.wz.ui.wait(i18n.Tf("contacts.reading", source), func(ctx context.Context, p *waitProgress) error {
 		p.Phase(i18n.Tf("contacts.phase_read", source))
-		d, opts, ps, err := read()
+		d, opts, ps, err := read(p)
 		if err != nil {
 			return err
 		}
@@ -206,16 +242,21 @@ func (cv *contactsView) saveFile(name string, write func(io.Writer) error) {
 			cv.wz.ui.showError(err)
 			return
 		}
-		werr := write(w)
-		cerr := w.Close()
-		if werr == nil {
-			werr = cerr
-		}
-		if werr != nil {
-			cv.wz.ui.showError(werr)
-			return
-		}
-		dialog.ShowInformation(i18n.T("contacts.export"), i18n.Tf("projects.exported", w.URI().Path()), win)
+		// A 100k-row workbook takes seconds to write: behind a wait dialog.
+		cv.wz.ui.waitWith(i18n.Tf("contacts.writing", w.URI().Name()), false, func(context.Context, *waitProgress) error {
+			werr := write(w)
+			cerr := w.Close()
+			if werr == nil {
+				werr = cerr
+			}
+			return werr
+		}, func(werr error) {
+			if werr != nil {
+				cv.wz.ui.showError(werr)
+				return
+			}
+			dialog.ShowInformation(i18n.T("contacts.export"), i18n.Tf("projects.exported", w.URI().Path()), win)
+		})
 	}, win)
 	d.SetFileName(fsname.FileName(name))
 	d.Show()

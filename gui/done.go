@@ -22,13 +22,28 @@ import (
 // with advice and "retry failed", the report export and what to do next in
 // the WeCom admin console. A done project is locked for ever.
 func (wz *wizard) showDone() {
+	if wz.result == nil && !wz.resultRead {
+		// After a restart the outcome is read back from the journal, which
+		// takes seconds for 100k rows: off the UI thread, with a note.
+		wz.ui.show(func() fyne.CanvasObject {
+			return wz.frame(container.NewVBox(widget.NewLabel(i18n.T("migrate.reading_journal")), widget.NewProgressBarInfinite()))
+		})
+		wz.ui.background(func() {
+			res, _ := wz.flow.Status()
+			wz.ui.do(func() {
+				if wz.ui.wizardForTest != wz || wz.result != nil {
+					return // left meanwhile, or a run ended
+				}
+				wz.result, wz.resultRead = res, true
+				wz.showDone()
+			})
+		})
+		return
+	}
 	wz.ui.show(func() fyne.CanvasObject {
 		st := wz.up.State()
 		title := widget.NewLabelWithStyle(i18n.T("done.title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-		res := wz.result
-		if res == nil {
-			res, _ = wz.flow.Status()
-		}
+		res := wz.result // read from the journal above when nil
 		if n := notArrived(res); n > 0 {
 			// Said plainly, even after "accept and finish".
 			title.SetText(i18n.Pick(fmt.Sprintf("完成，%d 项未迁移", n), fmt.Sprintf("Finished — %d items not migrated", n)))

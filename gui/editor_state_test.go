@@ -12,6 +12,7 @@ import (
 
 	"exmail-upgrade/core/contacts"
 	"exmail-upgrade/core/editor"
+	"exmail-upgrade/core/sample"
 	"exmail-upgrade/core/sheet"
 )
 
@@ -252,5 +253,27 @@ func TestProblemReadsInFullWhenClicked(t *testing.T) {
 	}
 	if !cv.cellNote.Visible() || cv.cellNote.Text != problemText(p) {
 		t.Fatalf("note %q, want the problem in full %q", cv.cellNote.Text, problemText(p))
+	}
+}
+
+// Reading a sheet for import reports how much of the file was read.
+func TestImportReportsShareRead(t *testing.T) {
+	for _, name := range []string{"表.csv", "表.xlsx"} {
+		path := filepath.Join(t.TempDir(), name)
+		d := sample.Company(2000, 1)
+		if strings.HasSuffix(name, ".csv") {
+			must(t, sheet.WriteCSVFile(path, d))
+		} else {
+			must(t, sheet.WriteUploadFile(path, d, contacts.Options{}))
+		}
+		p := &waitProgress{pct: -1}
+		res, err := readCounting(path, p)
+		must(t, err)
+		if len(res.Dir.Members) != 2000 {
+			t.Fatalf("%s: %d rows read", name, len(res.Dir.Members))
+		}
+		if _, _, _, pct := p.read(); pct < 0.5 || pct > 0.99 {
+			t.Fatalf("%s: %.2f of the file reported read", name, pct)
+		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"exmail-upgrade/core/confirm"
+	"exmail-upgrade/core/migrate"
 	"exmail-upgrade/core/upgrade"
 	"exmail-upgrade/gui/i18n"
 )
@@ -159,6 +160,13 @@ func TestEveryUsedKeyIsTranslated(t *testing.T) {
 		confirm.StatusExpired, confirm.StatusCancelled} {
 		dynamic = append(dynamic, "qr.status_"+string(s))
 	}
+	for _, ph := range []string{migrate.PhasePrepare, migrate.PhaseReconcile, migrate.PhaseDepartments, migrate.PhaseMembers,
+		migrate.PhaseRetry, migrate.PhaseVerify, migrate.PhaseDone} {
+		dynamic = append(dynamic, "migrate.phase_"+ph)
+	}
+	for _, st := range []string{migrate.StepFreeze, migrate.StepPlan, migrate.StepJournal} {
+		dynamic = append(dynamic, "migrate.step_"+st)
+	}
 	for _, k := range dynamic {
 		for _, l := range []string{i18n.Chinese, i18n.English} {
 			if _, ok := cats[l][k]; !ok {
@@ -181,6 +189,9 @@ func TestDemoStepsRender(t *testing.T) {
 			defer ui.Close()
 			if wz := ui.wizardForTest; wz != nil && step == "plan" {
 				waitFor(t, ui, "the plan", func() bool { return wz.plan != nil && !wz.plan.loading })
+			}
+			if step == "done" { // the outcome is read from the journal in the background
+				waitFor(t, ui, "the outcome", func() bool { return strings.Contains(labels(ui.Win.Content()), title) })
 			}
 			if !strings.Contains(labels(ui.Win.Content()), title) {
 				t.Fatalf("step %s lacks %q:\n%s", step, title, labels(ui.Win.Content()))

@@ -32,6 +32,9 @@ func TestEveryScreenFitsSmallWindow(t *testing.T) {
 				if wz := ui.wizardForTest; wz != nil && step == "plan" {
 					waitFor(t, ui, "the plan", func() bool { return wz.plan != nil && !wz.plan.loading })
 				}
+				if wz := ui.wizardForTest; wz != nil && step == "done" {
+					waitFor(t, ui, "the outcome", func() bool { return wz.resultRead })
+				}
 				ui.Pump()
 				checkFits(t, ui, step)
 				// Open every expander on the screen: the window must not grow.

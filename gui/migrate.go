@@ -202,6 +202,18 @@ func (mv *migrateView) addLog(s string) {
 	mv.logList.ScrollToBottom()
 }
 
+// phaseText names the phase of p, with its step while preparing.
+func phaseText(p migrate.Progress) string {
+	s := i18n.T("migrate.phase_" + p.Phase)
+	if p.Phase == migrate.PhasePrepare && p.Step != "" {
+		s += "：" + i18n.T("migrate.step_"+p.Step)
+		if i18n.Language() == i18n.English {
+			s = i18n.T("migrate.phase_"+p.Phase) + ": " + i18n.T("migrate.step_"+p.Step)
+		}
+	}
+	return s
+}
+
 // onProgress runs on the engine's goroutine; the UI is updated through fyne.Do.
 func (mv *migrateView) onProgress(p migrate.Progress) {
 	mv.wz.ui.do(func() {
@@ -210,22 +222,25 @@ func (mv *migrateView) onProgress(p migrate.Progress) {
 		if p.ETA > 0 {
 			eta = p.ETA.Round(time.Second).String()
 		}
-		mv.rate.SetText(i18n.Tf("migrate.rate", p.Rate, eta, i18n.T("migrate.phase_"+p.Phase)))
+		phase := phaseText(p)
+		mv.rate.SetText(i18n.Tf("migrate.rate", p.Rate, eta, phase))
 		if p.Current != "" {
 			mv.current.SetText(i18n.Tf("migrate.current", p.Current))
 		}
 		switch {
 		case p.Paused && !mv.lastPaused:
 			mv.addLog(i18n.T("migrate.paused"))
-		case p.Phase != mv.lastPhase:
-			mv.addLog(fmt.Sprintf("%s %d/%d", i18n.T("migrate.phase_"+p.Phase), p.Done, p.Total))
+		case phase != mv.lastPhase && p.Phase == migrate.PhasePrepare:
+			mv.addLog(phase + "……")
+		case phase != mv.lastPhase:
+			mv.addLog(fmt.Sprintf("%s %d/%d", phase, p.Done, p.Total))
 		case p.Failed > mv.lastFailed:
 			mv.addLog(i18n.Tf("migrate.failed_more", p.Failed-mv.lastFailed, p.Current))
 		}
 		if p.Paused != mv.lastPaused {
 			mv.syncButtons()
 		}
-		mv.lastPhase, mv.lastFailed, mv.lastPaused = p.Phase, p.Failed, p.Paused
+		mv.lastPhase, mv.lastFailed, mv.lastPaused = phase, p.Failed, p.Paused
 	})
 }
 

@@ -163,7 +163,7 @@ func (pv *planView) build() fyne.CanvasObject {
 		i18n.Tf("plan.kind_other", len(p.OtherMailboxes)), i18n.Tf("plan.kind_group", len(p.MailGroups))}
 	kindKeys := []string{"", "conflict", "dept", "create", "update", "untouched", "warning", "other", "group"}
 	var shown []row
-	kindSel := widget.NewSelect(kinds, nil)
+	kindSel := newSafeSelect(kinds, nil)
 	search := widget.NewEntry()
 	search.SetPlaceHolder(i18n.T("plan.search"))
 	list := widget.NewList(func() int { return len(shown) },
@@ -224,9 +224,11 @@ func (pv *planView) build() fyne.CanvasObject {
 	start.OnTapped = func() {
 		// What was typed is compared once folded (（ = (, spaces) by the
 		// flow. Saving a 100k-row plan takes seconds: off the UI thread,
-		// behind a modal that says so and takes the clicks meanwhile.
+		// behind a modal that says so and takes the clicks meanwhile. It is
+		// one database write, not cancelled half-way; once the migration
+		// screen is up, 「停止」 stops the run while it prepares.
 		text := typed.Text
-		wz.ui.wait(i18n.T("plan.confirming"), func(context.Context, *waitProgress) error {
+		wz.ui.waitWith(i18n.T("plan.confirming"), false, func(context.Context, *waitProgress) error {
 			return wz.flow.ConfirmPlan(p, pv.checks, text)
 		}, func(err error) {
 			if err != nil {
@@ -244,12 +246,15 @@ func (pv *planView) build() fyne.CanvasObject {
 	} else {
 		confirmBox = container.NewVBox(widgetWrapped(i18n.Tf("plan.type_name", wz.project.Name)), typed, hint)
 	}
-	// Everything above the confirmation scrolls, the list at a fixed
-	// height: opening the expander scrolls instead of growing the window.
+	// The checks, counts, seats, expander and filter scroll in at most half
+	// the height, the list takes the rest: opening the expander scrolls
+	// instead of growing the window.
 	seats := widget.NewLabel(msg(p.SeatsText())) // member accounts vs the cap, other mailboxes vs the advanced seats
-	top := container.NewVBox(title, checks, counts, seats, pv.advanced(), container.NewBorder(nil, nil, kindSel, nil, search),
-		container.New(&minHeight{height: 240}, list))
-	body := container.NewBorder(nil, confirmBox, nil, nil, container.NewVScroll(top))
+	seats.Wrapping = wrapMode()
+	top := container.NewVBox(title, checks, counts, seats, pv.advanced())
+	rest := container.NewBorder(container.NewBorder(nil, nil, kindSel, nil, search), nil, nil, nil, list)
+	body := container.NewBorder(nil, confirmBox, nil, nil,
+		container.New(&topThenRest{top: top, share: 0.5, restMin: 120}, container.NewVScroll(top), rest))
 	return wz.frame(body, backToContacts, start)
 }
 

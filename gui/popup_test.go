@@ -11,6 +11,8 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	"exmail-upgrade/core/sample"
+	"exmail-upgrade/core/session"
 	"exmail-upgrade/core/wecomsim"
 	"exmail-upgrade/gui/i18n"
 )
@@ -94,6 +96,19 @@ func TestClickQueuedDuringScreenChangeDoesNotPanic(t *testing.T) {
 	wz := ui.wizardForTest
 	waitFor(t, ui, "the plan", func() bool { return wz.plan != nil && !wz.plan.loading && wz.plan.plan != nil })
 	drv.paint(ui.Win)
+	// Every select of the plan screen opens its menu once painted.
+	sels := selects(ui.Win.Content())
+	if len(sels) < 2 {
+		t.Fatalf("%d selects on the plan screen, want the language and the kind filter", len(sels))
+	}
+	for i, s := range sels {
+		s.Tapped(&fyne.PointEvent{Position: fyne.NewPos(5, 5)})
+		top := ui.Win.Canvas().Overlays().Top()
+		if !isMenu(top) {
+			t.Fatalf("select %d did not open its menu (top overlay %T)", i, top)
+		}
+		top.Hide()
+	}
 	var typed *widget.Entry
 	walk(ui.Win.Content(), func(o fyne.CanvasObject) {
 		if e, ok := o.(*widget.Entry); ok && e.PlaceHolder == wz.project.Name {
@@ -209,4 +224,38 @@ func TestReopenedInterruptedMigrationTellsTheTruth(t *testing.T) {
 	if !strings.Contains(mv.counts.Text, "已完成") {
 		t.Fatalf("counts %q do not show the journal", mv.counts.Text)
 	}
+}
+
+// The editor's dialogs and menus open, and the language menu with them,
+// while a large sheet loads in the background and then replaces the
+// screen's model (run with -race).
+func TestEditorPopupsWhileSheetLoads(t *testing.T) {
+	ui, drv := newPaintedUI(t, "projects")
+	p, err := ui.Store.CreateProject("大公司")
+	must(t, err)
+	must(t, session.SaveWorkingCopy(ui.Store, p.ID, sample.Company(progressiveRows+3000, 3)))
+	wz := projectAtContacts(t, ui, nil, p.ID)
+	cv := wz.contacts
+	open := func(what string, fn func()) {
+		t.Helper()
+		n := len(ui.Win.Canvas().Overlays().List())
+		fn()
+		if len(ui.Win.Canvas().Overlays().List()) <= n {
+			t.Fatalf("%s did not open", what)
+		}
+		ui.Win.Canvas().Overlays().Top().Hide()
+	}
+	for round := 0; round < 3; round++ {
+		drv.paint(ui.Win)
+		open("the language menu", func() { ui.langSel.Tapped(&fyne.PointEvent{}) })
+		open("the export menu", cv.exportMenu)
+		open("the import dialog", cv.importDialog)
+		open("the domains dialog", cv.domainsDialog)
+		ui.Pump() // the rest of the sheet may arrive and rebuild the screen
+		cv = wz.contacts
+	}
+	waitFor(t, ui, "the rest of the sheet", func() bool { return wz.contacts.loadingRest == 0 })
+	drv.paint(ui.Win)
+	open("the language menu after the load", func() { ui.langSel.Tapped(&fyne.PointEvent{}) })
+	open("the export menu after the load", wz.contacts.exportMenu)
 }

@@ -1,6 +1,7 @@
 package gui
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"time"
@@ -155,12 +156,19 @@ func (ui *UI) exportProject(p store.Project) {
 			ui.showError(err)
 			return
 		}
-		defer w.Close()
-		if err := ui.Store.ExportProject(p.ID, w); err != nil {
-			ui.showError(err)
-			return
-		}
-		dialog.ShowInformation(i18n.T("projects.export"), i18n.Tf("projects.exported", w.URI().Path()), ui.Win)
+		ui.waitWith(i18n.Tf("contacts.writing", w.URI().Name()), false, func(context.Context, *waitProgress) error {
+			err := ui.Store.ExportProject(p.ID, w)
+			if cerr := w.Close(); err == nil {
+				err = cerr
+			}
+			return err
+		}, func(err error) {
+			if err != nil {
+				ui.showError(err)
+				return
+			}
+			dialog.ShowInformation(i18n.T("projects.export"), i18n.Tf("projects.exported", w.URI().Path()), ui.Win)
+		})
 	}, ui.Win)
 	d.SetFileName(fsname.FileName(p.Name + ".exup"))
 	d.Show()

@@ -56,7 +56,7 @@ func (wz *wizard) showQR() {
 		if err != nil || len(addrs) == 0 {
 			addrs = []string{"127.0.0.1"}
 		}
-		addrSel := widget.NewSelect(addrs, nil)
+		addrSel := newSafeSelect(addrs, nil)
 		qr := canvas.NewImageFromImage(image.NewGray(image.Rect(0, 0, 1, 1)))
 		qr.FillMode = canvas.ImageFillContain
 		qr.ScaleMode = canvas.ImageScalePixels

@@ -18,12 +18,21 @@ type waitProgress struct {
 	mu          sync.Mutex
 	phase       string
 	done, total int
+	pct         float64 // share of a file read, -1: not known
 }
 
 // Phase names what the work does now (a translated text).
 func (p *waitProgress) Phase(s string) {
 	p.mu.Lock()
-	p.phase, p.done, p.total = s, 0, 0
+	p.phase, p.done, p.total, p.pct = s, 0, 0, -1
+	p.mu.Unlock()
+}
+
+// Fraction says how much of a file was read (0…1), when rows cannot be
+// counted yet.
+func (p *waitProgress) Fraction(f float64) {
+	p.mu.Lock()
+	p.pct = min(max(f, 0), 1)
 	p.mu.Unlock()
 }
 
@@ -34,10 +43,10 @@ func (p *waitProgress) Count(done, total int) {
 	p.mu.Unlock()
 }
 
-func (p *waitProgress) read() (phase string, done, total int) {
+func (p *waitProgress) read() (phase string, done, total int, pct float64) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.phase, p.done, p.total
+	return p.phase, p.done, p.total, p.pct
 }
 
 // waitTick is how often the wait dialog shows the work's progress.
@@ -49,8 +58,14 @@ const waitTick = 200 * time.Millisecond
 // takes the clicks made meanwhile, so none is queued into the next screen.
 // then runs on the UI thread with work's error, unless cancelled.
 func (ui *UI) wait(title string, work func(ctx context.Context, p *waitProgress) error, then func(error)) {
+	ui.waitWith(title, true, work, then)
+}
+
+// waitWith is wait; without cancellable the dialog has no Cancel (a file
+// being written is finished rather than left half-written).
+func (ui *UI) waitWith(title string, cancellable bool, work func(ctx context.Context, p *waitProgress) error, then func(error)) {
 	ctx, cancel := context.WithCancel(context.Background())
-	prog := &waitProgress{}
+	prog := &waitProgress{pct: -1}
 	phaseL := widget.NewLabel(i18n.T("wait.starting"))
 	phaseL.Wrapping = wrapMode()
 	countL := widget.NewLabel("")
@@ -64,18 +79,26 @@ func (ui *UI) wait(title string, work func(ctx context.Context, p *waitProgress)
 		cancel()
 		d.Hide()
 	})
+	if !cancellable {
+		cancelBtn.Hide()
+	}
 	content := container.New(&fixedWidth{width: 420}, container.NewVBox(phaseL, bar, busy, countL, container.NewCenter(cancelBtn)))
 	d = dialog.NewCustomWithoutButtons(title, content, ui.Win)
 	d.Show()
 	ui.waitForTest = d
 	start := time.Now()
 	show := func() {
-		phase, done, total := prog.read()
+		phase, done, total, pct := prog.read()
 		if phase != "" {
 			phaseL.SetText(phase)
 		}
 		secs := int(time.Since(start).Seconds())
 		switch {
+		case total == 0 && pct >= 0:
+			busy.Hide()
+			bar.Show()
+			bar.SetValue(pct)
+			countL.SetText(i18n.Tf("wait.read_share", int(pct*100), secs))
 		case total > 0:
 			busy.Hide()
 			bar.Show()

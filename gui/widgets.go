@@ -6,6 +6,7 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"exmail-upgrade/gui/i18n"
@@ -22,25 +23,6 @@ func widgetWrapped(s string) *widget.Label {
 	l := widget.NewLabel(s)
 	l.Wrapping = wrapMode()
 	return l
-}
-
-// minHeight lays its objects out over the space given and asks for at
-// least height (a list inside a scroll would otherwise shrink to one row).
-type minHeight struct{ height float32 }
-
-func (m *minHeight) Layout(objs []fyne.CanvasObject, size fyne.Size) {
-	for _, o := range objs {
-		o.Move(fyne.NewPos(0, 0))
-		o.Resize(size)
-	}
-}
-
-func (m *minHeight) MinSize(objs []fyne.CanvasObject) fyne.Size {
-	s := fyne.NewSize(0, m.height)
-	for _, o := range objs {
-		s = s.Max(o.MinSize())
-	}
-	return s
 }
 
 // tapArea shows content and calls onTap when a click lands on it outside
@@ -95,4 +77,35 @@ func wrapMode() fyne.TextWrap {
 		return fyne.TextWrapBreak
 	}
 	return fyne.TextWrapWord
+}
+
+// topThenRest lays out two objects, a scroll over top and the rest below
+// it: the scroll is as tall as top needs but at most share of the height,
+// the rest gets what remains (at least restMin). Neither asks the window
+// to grow: a scroll in a border's top would get no height at all, and top
+// itself in a box would push the window taller when it grows.
+type topThenRest struct {
+	top     fyne.CanvasObject
+	share   float32
+	restMin float32
+}
+
+func (l *topThenRest) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	if len(objs) != 2 {
+		return
+	}
+	th := min(l.top.MinSize().Height, size.Height*l.share, max(size.Height-l.restMin, 0))
+	objs[0].Move(fyne.NewPos(0, 0))
+	objs[0].Resize(fyne.NewSize(size.Width, th))
+	pad := theme.Padding()
+	objs[1].Move(fyne.NewPos(0, th+pad))
+	objs[1].Resize(fyne.NewSize(size.Width, max(size.Height-th-pad, 0)))
+}
+
+func (l *topThenRest) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	w := float32(0)
+	for _, o := range objs {
+		w = max(w, o.MinSize().Width)
+	}
+	return fyne.NewSize(w, l.restMin+theme.Padding()+min(l.top.MinSize().Height, 80))
 }

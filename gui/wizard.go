@@ -28,6 +28,8 @@ type wizard struct {
 	// migrate is the migration screen, result the last run's outcome.
 	migrate *migrateView
 	result  *migrate.Result
+	// resultRead is set once the journal was read for the done screen.
+	resultRead bool
 	// correction is the open correction of failed members (tests drive it).
 	correction *session.Correction
 }

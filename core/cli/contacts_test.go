@@ -198,11 +198,16 @@ func TestCheckUsageAndUnreadable(t *testing.T) {
 func TestCheckTextAndJSONShape(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "a.csv")
 	os.WriteFile(p, []byte("姓名,部门,手机,性别\n张三,研发部,13800000000,M\n李四,研发部,13800000000,女\n"), 0o644)
-	code, out, _ := runContactsCLI(t, "check", p)
-	if code != ExitProblems || !strings.Contains(out, "第 3 行 / row 3 [手机] 错误/error mobile_duplicate") || !strings.Contains(out, "错误 2 · 提醒 0 · 已自动修正 1") {
-		t.Fatalf("text: %d\n%s", code, out)
+	for _, c := range []struct{ lang, row, counts string }{
+		{LangZH, "第 3 行 [手机] 错误 mobile_duplicate: 手机号重复（另见第 2 行）", "错误 2 · 提醒 0 · 已自动修正 1"},
+		{LangEN, "row 3 [手机] error mobile_duplicate: duplicate mobile (also row 2)", "errors 2, warnings 0, fixed 1"},
+	} {
+		code, out, _ := runContactsCLI(t, "check", p, "--lang", c.lang)
+		if code != ExitProblems || !strings.Contains(out, c.row) || !strings.Contains(out, c.counts) {
+			t.Fatalf("text %s: %d\n%s", c.lang, code, out)
+		}
 	}
-	_, out, _ = runContactsCLI(t, "check", p, "--format", "json")
+	_, out, _ := runContactsCLI(t, "check", p, "--format", "json")
 	var raw map[string]any
 	if err := json.Unmarshal([]byte(out), &raw); err != nil {
 		t.Fatal(err)

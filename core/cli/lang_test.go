@@ -60,16 +60,24 @@ func TestOneLanguagePerLine(t *testing.T) {
 		}
 		_, out, errs := runCLI(t, other, "status", "--lang", lang, "--state", t.TempDir())
 		all.WriteString(out + errs)
-		for _, line := range strings.Split(all.String(), "\n") {
-			if strings.Contains(line, " / ") {
-				t.Errorf("%s: both languages on one line: %q", lang, line)
-			}
-			if lang == LangEN && cjk.MatchString(line) && !dataLine(line) {
-				t.Errorf("en: Chinese in %q", line)
-			}
-			if lang == LangZH && strings.Contains(line, "the ") {
-				t.Errorf("zh: English in %q", line)
-			}
+		assertOneLanguage(t, lang, all.String(), dataLine)
+	}
+}
+
+// assertOneLanguage fails for every line of out that joins both languages
+// (" / "), and in English for a line with Chinese that isData does not
+// explain, in Chinese for a line with an English sentence ("the ").
+func assertOneLanguage(t *testing.T, lang, out string, isData func(string) bool) {
+	t.Helper()
+	for _, line := range strings.Split(out, "\n") {
+		if strings.Contains(line, " / ") {
+			t.Errorf("%s: both languages on one line: %q", lang, line)
+		}
+		if lang == LangEN && cjk.MatchString(line) && !isData(line) {
+			t.Errorf("en: Chinese in %q", line)
+		}
+		if lang == LangZH && strings.Contains(line, "the ") {
+			t.Errorf("zh: English in %q", line)
 		}
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"exmail-upgrade/core/plan"
 	"exmail-upgrade/core/session"
 	"exmail-upgrade/core/sheet"
+	"exmail-upgrade/core/text"
 )
 
 func init() {
@@ -46,7 +47,7 @@ func (ef *exmailFlags) read(env *Env) (*contacts.Directory, error) {
 	}
 	secret := env.Getenv(ef.secretEnv)
 	if secret == "" {
-		return nil, fmt.Errorf("环境变量 %s 为空：请把腾讯企业邮的通讯录 Secret 放在其中 / environment variable %s is empty: put the Exmail directory secret there", ef.secretEnv, ef.secretEnv)
+		return nil, text.Errorf("环境变量 %s 为空：请把腾讯企业邮的通讯录 Secret 放在其中", "environment variable %s is empty: put the Exmail directory secret there", ef.secretEnv)
 	}
 	base := ef.apiBase
 	if base == "" {
@@ -56,36 +57,45 @@ func (ef *exmailFlags) read(env *Env) (*contacts.Directory, error) {
 	defer cancel()
 	d, err := session.ReadLegacyMailboxes(ctx, base, ef.corpID, secret)
 	if err != nil {
+		failed := text.New("读取腾讯企业邮失败", "reading the Exmail failed")
 		var e *exmail.Error
 		if errors.As(err, &e) {
-			return nil, fmt.Errorf("读取腾讯企业邮失败 / reading the Exmail failed: %v\n%s", err, e.Explain())
+			zh, en, ok := strings.Cut(e.Explain(), " / ")
+			if !ok {
+				en = zh
+			}
+			return nil, &text.Error{Text: text.New(fmt.Sprintf("%s: %v\n%s", failed.Zh, err, zh), fmt.Sprintf("%s: %v\n%s", failed.En, err, en))}
 		}
-		return nil, fmt.Errorf("读取腾讯企业邮失败 / reading the Exmail failed: %v", err)
+		return nil, text.Wrap(failed, err)
 	}
 	return d, nil
 }
 
 func runMailboxes(env *Env) int {
-	fs := flag.NewFlagSet("mailboxes", flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
+	const zh, en = "用法: exmail-upgrade mailboxes 文件 -o 邮箱名单.xlsx [--domain 域名 ...] [--exmail-corp-id ID --exmail-secret-env 变量]",
+		"usage: exmail-upgrade mailboxes FILE -o MAILBOXES.xlsx [--domain D ...] [--exmail-corp-id ID --exmail-secret-env VAR]"
+	fs := sheetFlags("mailboxes")
 	out := fs.String("o", "", "output .xlsx (邮箱名单)")
 	var domains listFlag
 	fs.Var(&domains, "domain", "company mail domain (repeatable)")
 	ef := addExmailFlags(fs)
 	pos, err := parseInterleaved(fs, env.Args)
 	if err != nil {
-		return ExitUsage
+		return env.finish(flagError(err, zh, en))
 	}
 	if len(pos) != 1 || *out == "" {
-		return contactsUsage(env, "usage: exmail-upgrade mailboxes FILE -o 邮箱名单.xlsx [--domain D ...] [--exmail-corp-id ID --exmail-secret-env VAR]")
+		return env.finish(refuse(text.NewError(zh, en)))
 	}
-	if zh, en := checkOutputs(pos[0], [2]string{"-o", *out}); zh != "" { // outpath.go
-		return contactsUsage(env, "%s / %s", zh, en)
+	return env.finish(mailboxes(env, pos[0], *out, domains, ef))
+}
+
+func mailboxes(env *Env, in, out string, domains []string, ef *exmailFlags) error {
+	if zh, en := checkOutputs(in, [2]string{"-o", out}); zh != "" { // outpath.go
+		return refuse(text.NewError(zh, en))
 	}
-	res, err := sheet.Read(pos[0], sheet.Options{Domains: domains})
+	res, err := sheet.Read(in, sheet.Options{Domains: domains})
 	if err != nil {
-		fmt.Fprintln(env.Stderr, err)
-		return ExitUsage
+		return refuse(err)
 	}
 	problems := append([]contacts.Problem(nil), res.Problems...)
 	opts := res.ValidationOptions()
@@ -94,8 +104,7 @@ func runMailboxes(env *Env) int {
 	}
 	live, err := ef.read(env)
 	if err != nil {
-		fmt.Fprintln(env.Stderr, err)
-		return ExitUsage
+		return refuse(err)
 	}
 	if live != nil {
 		problems = append(problems, contacts.CompareMailboxes(res.Dir, live, &opts)...)
@@ -103,13 +112,12 @@ func runMailboxes(env *Env) int {
 	}
 	c := contacts.Count(problems)
 	if c.Error > 0 {
-		printCheck(env.Stdout, "text", pos[0], res, problems)
-		fmt.Fprintf(env.Stdout, "还有错误，未生成 %s / errors remain; %s not written\n", *out, *out)
-		return ExitProblems
+		env.printCheck(false, in, res, problems)
+		env.Say("还有错误，未生成 %s", "errors remain; %s not written", out)
+		return errSheetErrors
 	}
-	if err := sheet.WriteMailboxListFile(*out, res.Dir); err != nil {
-		fmt.Fprintf(env.Stderr, "写文件失败 / cannot write: %v\n", err)
-		return ExitUsage
+	if err := sheet.WriteMailboxListFile(out, res.Dir); err != nil {
+		return refuse(text.Wrap(text.New("写文件失败", "cannot write the mailbox list"), err))
 	}
 	members, others := 0, 0
 	for _, r := range sheet.MailboxList(res.Dir) {
@@ -119,14 +127,14 @@ func runMailboxes(env *Env) int {
 			members++
 		}
 	}
-	for _, p := range problems {
-		if p.Severity == contacts.SeverityWarning {
-			fmt.Fprintf(env.Stdout, "第 %d 行 / row %d %s: %s\n", p.Row, p.Row, p.Code, p.Message)
+	for i := range problems {
+		if problems[i].Severity == contacts.SeverityWarning {
+			fmt.Fprintln(env.Stdout, env.problemLine(&problems[i]))
 		}
 	}
-	fmt.Fprintf(env.Stdout, "邮箱名单 / mailbox list: %s — 成员邮箱 %d · 其他邮箱 %d · 邮件组 %d / member mailboxes %d, other mailboxes %d, mail groups %d\n",
-		*out, members, others, len(res.Dir.MailGroups), members, others, len(res.Dir.MailGroups))
-	return ExitOK
+	env.Say("邮箱名单: %s — 成员邮箱 %d · 其他邮箱 %d · 邮件组 %d", "mailbox list: %s — member mailboxes %d, other mailboxes %d, mail groups %d",
+		out, members, others, len(res.Dir.MailGroups))
+	return nil
 }
 
 // printMailboxes prints the plan's mailbox groups in the command's
@@ -178,6 +186,7 @@ func noteOtherMailboxes(env *Env, d *contacts.Directory) {
 		}
 	}
 	if n > 0 {
-		fmt.Fprintf(env.Stdout, "其他邮箱 %d 个不在成员表中（见“其他邮箱”工作表；完整名单用 mailboxes 命令） / %d other mailboxes are not in the members sheet (see the 其他邮箱 sheet; the full list: the mailboxes command)\n", n, n)
+		env.Say("其他邮箱 %d 个不在成员表中（见“其他邮箱”工作表；完整名单用 mailboxes 命令）",
+			"%d other mailboxes are not in the members sheet (see the 其他邮箱 sheet; the full list: the mailboxes command)", n)
 	}
 }

@@ -64,7 +64,7 @@ func TestMailboxesContract(t *testing.T) {
 		})
 	}
 
-	code, stdout, stderr := runContactsCLI(t, "mailboxes", in, "-o", out, "--domain", "example.com")
+	code, stdout, stderr := runContactsCLI(t, "mailboxes", in, "-o", out, "--domain", "example.com", "--lang", "zh")
 	if code != ExitOK {
 		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
 	}
@@ -94,7 +94,7 @@ func TestMailboxesContract(t *testing.T) {
 
 	// fix: the upload-ready sheet holds the members, and says where the others went
 	up := filepath.Join(t.TempDir(), "上传.xlsx")
-	if code, stdout, _ := runContactsCLI(t, "fix", in, "-o", up); code != ExitOK || !strings.Contains(stdout, "其他邮箱 2 个不在成员表中") {
+	if code, stdout, _ := runContactsCLI(t, "fix", in, "-o", up, "--lang", "zh"); code != ExitOK || !strings.Contains(stdout, "其他邮箱 2 个不在成员表中") {
 		t.Fatalf("fix: exit %d %s", code, stdout)
 	}
 
@@ -184,7 +184,7 @@ func TestCheckAgainstLiveExmail(t *testing.T) {
 	// mailboxes with the live Exmail carries its mail groups
 	ok := writeFile(t, "ok2.csv", typedCSV+"财务,finance,,,,finance@example.com,其他邮箱\n")
 	list := filepath.Join(t.TempDir(), "list.xlsx")
-	if code, out, errs := runCLI(t, env, "mailboxes", ok, "-o", list, "--exmail-corp-id", "wm1", "--exmail-api-base", base); code != ExitOK || !strings.Contains(out, "邮件组 1") {
+	if code, out, errs := runCLI(t, env, "mailboxes", ok, "-o", list, "--exmail-corp-id", "wm1", "--exmail-api-base", base); code != ExitOK || !strings.Contains(out, "mail groups 1") {
 		t.Fatalf("mailboxes: exit %d %s %s", code, out, errs)
 	}
 	f, err := excelize.OpenFile(list)

@@ -107,7 +107,7 @@ func doMigrate(env *Env, a migrateArgs) error {
 					fmt.Fprintln(env.Stderr, "  …")
 					break
 				}
-				fmt.Fprintf(env.Stderr, "  %s %d %s: %s\n", env.T("行", "row"), p.Row, p.Code, env.Text(p.Message))
+				fmt.Fprintf(env.Stderr, "  %s %d %s: %s\n", env.T("行", "row"), p.Row, p.Code, p.Text().String(env.lang()))
 			}
 			return refuse(errSaid)
 		}

@@ -140,7 +140,7 @@ func relatedMessage(c Code, others []int, total int) string {
 	}
 	zs, es := strings.Join(zh, "、"), strings.Join(en, ", ")
 	if total > show {
-		zs += fmt.Sprintf(" 等 %d 行", total)
+		zs += fmt.Sprintf(" 等 %d", total) // the format adds 行
 		es += fmt.Sprintf(" and %d more", total-show)
 	}
 	m := messages[c]

@@ -11,6 +11,7 @@ import (
 
 	"exmail-upgrade/core/contacts"
 	"exmail-upgrade/core/fsname"
+	"exmail-upgrade/core/text"
 )
 
 // Default limits of Read.
@@ -62,28 +63,57 @@ type UnreadableError struct {
 	File   string
 	Reason string // "中文 / English"
 	Err    error  // underlying error, may be nil
+	why    text.T // Reason, one language each
 }
 
 // Error describes the failure in Chinese and English, naming the file.
 func (e *UnreadableError) Error() string {
 	s := fmt.Sprintf("无法读取 %s：%s", filepath.Base(filepath.FromSlash(e.File)), e.Reason)
-	if e.Err != nil { // parser errors may quote the input: a short prefix
-		s += " (" + fsname.Prefix(e.Err.Error(), 300) + ")"
+	return s + e.cause()
+}
+
+// cause quotes the underlying error, if any: parser errors may quote the
+// input, so a short prefix.
+func (e *UnreadableError) cause() string {
+	if e.Err == nil {
+		return ""
 	}
-	return s
+	return " (" + fsname.Prefix(e.Err.Error(), 300) + ")"
+}
+
+// Text describes the failure in each language, naming the file
+// (text.Texter: front ends show one language).
+func (e *UnreadableError) Text() text.T {
+	why, name := e.reason(), filepath.Base(filepath.FromSlash(e.File))
+	return text.New(fmt.Sprintf("无法读取 %s：%s%s", name, why.Zh, e.cause()),
+		fmt.Sprintf("cannot read %s: %s%s", name, why.En, e.cause()))
+}
+
+// reason is Reason in each language.
+func (e *UnreadableError) reason() text.T {
+	if e.why.Complete() {
+		return e.why
+	}
+	if zh, en, ok := strings.Cut(e.Reason, " / "); ok {
+		return text.New(zh, en)
+	}
+	return text.New(e.Reason, e.Reason)
 }
 
 // Unwrap returns the underlying error.
 func (e *UnreadableError) Unwrap() error { return e.Err }
 
-// Problem returns the error as a sheet-level file_unreadable problem.
+// Problem returns the error as a sheet-level file_unreadable problem whose
+// message is the code's text followed by the reason, in each language.
 func (e *UnreadableError) Problem() contacts.Problem {
+	base, why := contacts.DescribeText(contacts.CodeFileUnreadable), e.reason()
+	msg := text.New(base.Zh+"："+why.Zh, base.En+": "+why.En)
 	return contacts.Problem{Code: contacts.CodeFileUnreadable, Severity: contacts.SeverityError,
-		Message: contacts.Describe(contacts.CodeFileUnreadable) + "：" + e.Reason, Value: filepath.Base(filepath.FromSlash(e.File))}
+		Message: msg.Joined(), Value: filepath.Base(filepath.FromSlash(e.File))}
 }
 
 func unreadable(file, zh, en string, err error) error {
-	return &UnreadableError{File: file, Reason: zh + " / " + en, Err: err}
+	return &UnreadableError{File: file, Reason: zh + " / " + en, Err: err, why: text.New(zh, en)}
 }
 
 // Read reads a contacts sheet (.xlsx, .csv or .txt). Every failure to read
