@@ -104,13 +104,14 @@ func (wz *wizard) showQR() {
 		}
 		start := func(addr string) {
 			if sess != nil && sessAddr == addr && !ended(sess) {
-				showSession(sess) // the same screen rebuilt: keep its code
+				sess.SetLang(i18n.Language()) // a language switch: same code, page in the new language first
+				showSession(sess)             // the same screen rebuilt: keep its code
 				return
 			}
 			stop()
 			var ctx context.Context
 			ctx, cancel = context.WithCancel(context.Background())
-			s, err := confirm.Start(ctx, confirm.Options{Addr: addr, Info: info, OnStatus: onStatus})
+			s, err := confirm.Start(ctx, confirm.Options{Addr: addr, Info: info, OnStatus: onStatus, Lang: i18n.Language()})
 			if err != nil {
 				statusL.SetText("✗ " + err.Error())
 				return
@@ -147,7 +148,19 @@ func (wz *wizard) showQR() {
 				}
 			}
 		}
-		renew := widget.NewButton(i18n.T("qr.renew"), func() { stop(); start(addrSel.Selected) })
+		renew := widget.NewButton(i18n.T("qr.renew"), func() {
+			// A new code on the same listener: a phone holding the old
+			// link is told it was replaced.
+			if sess != nil && sessAddr == addrSel.Selected && !ended(sess) {
+				if _, err := sess.Renew(); err == nil {
+					lastStatus = "qr.status_waiting"
+					showSession(sess)
+					return
+				}
+			}
+			stop()
+			start(addrSel.Selected)
+		})
 		addr := addrs[0]
 		if sess != nil && !ended(sess) {
 			for _, a := range addrs {
