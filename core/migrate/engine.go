@@ -71,6 +71,10 @@ const DefaultInFlight = 64
 
 // Options tune the engine. Zero values take the defaults.
 type Options struct {
+	// PlanHash is p.Hash() when the caller already knows it (core/session
+	// keeps the hash of the plan it confirmed): a 100,000-member plan is
+	// then not encoded again only to hash it. Empty: the engine hashes p.
+	PlanHash string
 	// Workers bounds the per-member calls in flight. Default: the target's
 	// MaxInFlight when it has one (core/wecom's adaptive limiter bound),
 	// else DefaultInFlight. The client's rate and concurrency limiter paces
@@ -272,7 +276,12 @@ func New(db *bolt.DB, project string, p *plan.Plan, t Target, opt Options) (*Eng
 	// The hash of a 100,000-member plan takes a few hundred ms: it is
 	// computed while the journal is read, and waited for before anything
 	// is written.
-	go func() { e.planH = p.Hash(); close(e.hashed) }()
+	if opt.PlanHash != "" {
+		e.planH = opt.PlanHash
+		close(e.hashed)
+	} else {
+		go func() { e.planH = p.Hash(); close(e.hashed) }()
+	}
 	e.ops = planOps(p)
 	for i := range e.ops {
 		e.byKey[e.ops[i].key] = &e.ops[i]
