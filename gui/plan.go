@@ -22,7 +22,7 @@ import (
 )
 
 // msg renders a core message in the current language.
-func msg(m plan.Msg) string { return i18n.Pick(m.ZH, m.EN) }
+func msg(m plan.Msg) string { return i18n.Text(m.Text()) }
 
 // ensureConn reopens the target when the app was restarted. A rehearsal
 // reconnects at once; the real WeCom needs its secret typed again (it is
@@ -224,9 +224,11 @@ func (pv *planView) build() fyne.CanvasObject {
 	start.OnTapped = func() {
 		// What was typed is compared once folded (（ = (, spaces) by the
 		// flow. Saving a 100k-row plan takes seconds: off the UI thread,
-		// behind a modal that says so and takes the clicks meanwhile.
+		// behind a modal that says so and takes the clicks meanwhile. It is
+		// one database write, not cancelled half-way; once the migration
+		// screen is up, 「停止」 stops the run while it prepares.
 		text := typed.Text
-		wz.ui.wait(i18n.T("plan.confirming"), func(context.Context, *waitProgress) error {
+		wz.ui.waitWith(i18n.T("plan.confirming"), false, func(context.Context, *waitProgress) error {
 			return wz.flow.ConfirmPlan(p, pv.checks, text)
 		}, func(err error) {
 			if err != nil {
@@ -248,7 +250,7 @@ func (pv *planView) build() fyne.CanvasObject {
 	// the height, the list takes the rest: opening the expander scrolls
 	// instead of growing the window.
 	seats := widget.NewLabel(msg(p.SeatsText())) // member accounts vs the cap, other mailboxes vs the advanced seats
-	seats.Wrapping = fyne.TextWrapWord
+	seats.Wrapping = wrapMode()
 	top := container.NewVBox(title, checks, counts, seats, pv.advanced())
 	rest := container.NewBorder(container.NewBorder(nil, nil, kindSel, nil, search), nil, nil, nil, list)
 	body := container.NewBorder(nil, confirmBox, nil, nil,

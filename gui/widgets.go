@@ -25,25 +25,6 @@ func widgetWrapped(s string) *widget.Label {
 	return l
 }
 
-// minHeight lays its objects out over the space given and asks for at
-// least height (a list inside a scroll would otherwise shrink to one row).
-type minHeight struct{ height float32 }
-
-func (m *minHeight) Layout(objs []fyne.CanvasObject, size fyne.Size) {
-	for _, o := range objs {
-		o.Move(fyne.NewPos(0, 0))
-		o.Resize(size)
-	}
-}
-
-func (m *minHeight) MinSize(objs []fyne.CanvasObject) fyne.Size {
-	s := fyne.NewSize(0, m.height)
-	for _, o := range objs {
-		s = s.Max(o.MinSize())
-	}
-	return s
-}
-
 // tapArea shows content and calls onTap when a click lands on it outside
 // any widget of its own (a card's text, its margins).
 type tapArea struct {
