@@ -33,7 +33,7 @@ cli_exe=$(cd "$dist" && pwd)/exmail-upgrade-cli.exe
 work=$(mktemp -d /tmp/exmail-smoke.XXXXXX)
 export WINEPREFIX=$work/prefix WINEARCH=win64 WINEDEBUG=-all
 # No Mono or Gecko install prompts: the app needs neither.
-export WINEDLLOVERRIDES="mscoree,mshtml="
+export WINEDLLOVERRIDES="mscoree,mshtml=,winedbg.exe=d" # and no debugger on a crash: fail, do not hang
 # Wine turns the Unix arguments into the Windows command line with the
 # locale's charset, and takes Windows' locale from it: a Chinese UTF-8 locale,
 # compiled into the work folder (LOCPATH) so the machine's settings stay as
@@ -165,7 +165,11 @@ if [ "$colours" -lt 50 ]; then echo "FAIL gui: the screenshot has $colours colou
 timeout 30 wine taskkill /im exmail-upgrade.exe >/dev/null 2>&1 || true
 for _ in $(seq 1 30); do kill -0 "$app" 2>/dev/null || break; sleep 1; done
 if kill -0 "$app" 2>/dev/null; then echo "FAIL gui: still running after WM_CLOSE"; fails=$((fails + 1)); fi
-wait "$app" 2>/dev/null; app=""
+gui_rc=0; wait "$app" 2>/dev/null || gui_rc=$?; app=""
+# Seen once in seven runs on a loaded machine: a page fault inside Wine while
+# the window closed (Wine's software GL). Reported, not failed, so CI is not
+# flaky on Wine's account; the checks above already saw the app work.
+[ "$gui_rc" = 0 ] || { echo "WARNING gui: exit $gui_rc after WM_CLOSE"; tail -5 "$work/gui.err" | sed 's/^/  err: /'; }
 if grep -q "Fyne error" "$work/gui.err"; then
   echo "FAIL gui: Fyne errors on stderr"; sed 's/^/  err: /' "$work/gui.err" | head -20; fails=$((fails + 1))
 fi
