@@ -55,8 +55,12 @@ func (s *Store) SaveContacts(id string, d *contacts.Directory) error {
 			return fmt.Errorf("save contacts of %s: %w", id, ErrProjectLocked)
 		}
 		b, _ := ProjectBucket(tx, id)
-		if err := putJSON(b, keyContacts, d); err != nil {
-			return err
+		data, err := json.Marshal(d)
+		if err != nil {
+			return fmt.Errorf("encode contacts of %s: %w", id, err)
+		}
+		if err := putBlob(b, keyContacts, data); err != nil {
+			return fmt.Errorf("save contacts of %s: %w", id, err)
 		}
 		return PutProjectTx(tx, p)
 	})
@@ -70,7 +74,7 @@ func (s *Store) Contacts(id string) (d *contacts.Directory, ok bool, err error) 
 		if err != nil {
 			return err
 		}
-		raw := b.Get(keyContacts)
+		raw := getBlob(b, keyContacts)
 		if raw == nil {
 			return nil
 		}
@@ -267,7 +271,7 @@ func PlanHeaderTx(tx *bolt.Tx, id string) (p StoredPlan, ok bool, err error) {
 	if err != nil {
 		return p, false, err
 	}
-	raw := b.Get(keyPlan)
+	raw := getBlob(b, keyPlan)
 	if raw == nil {
 		return p, false, nil
 	}
@@ -311,8 +315,12 @@ func SavePlanTx(tx *bolt.Tx, id string, p StoredPlan) error {
 	if err != nil {
 		return err
 	}
-	if err := putJSON(b, keyPlan, p); err != nil {
-		return err
+	data, err := json.Marshal(p)
+	if err != nil {
+		return fmt.Errorf("encode plan of %s: %w", id, err)
+	}
+	if err := putBlob(b, keyPlan, data); err != nil {
+		return fmt.Errorf("save plan of %s: %w", id, err)
 	}
 	return TouchTx(tx, id)
 }
@@ -332,7 +340,7 @@ func PlanTx(tx *bolt.Tx, id string) (p StoredPlan, ok bool, err error) {
 	if err != nil {
 		return p, false, err
 	}
-	raw := b.Get(keyPlan)
+	raw := getBlob(b, keyPlan)
 	if raw == nil {
 		return p, false, nil
 	}
@@ -349,7 +357,41 @@ func DeletePlanTx(tx *bolt.Tx, id string) error {
 	if err != nil {
 		return err
 	}
-	return b.Delete(keyPlan)
+	return deleteBlob(b, keyPlan)
+}
+
+// putBlob stores a large value of project bucket b in the sub-bucket name
+// (under keyBlobData), so that writing the small project record next to it
+// never rewrites it. A schema-2 value under name is replaced.
+func putBlob(b *bolt.Bucket, name, data []byte) error {
+	if b.Get(name) != nil {
+		if err := b.Delete(name); err != nil {
+			return err
+		}
+	}
+	sb, err := b.CreateBucketIfNotExists(name)
+	if err != nil {
+		return err
+	}
+	return sb.Put(keyBlobData, data)
+}
+
+// getBlob returns the large value name of project bucket b, or nil. A
+// schema-2 value is read too: a file opened read-only is not upgraded.
+func getBlob(b *bolt.Bucket, name []byte) []byte {
+	if sb := b.Bucket(name); sb != nil {
+		return sb.Get(keyBlobData)
+	}
+	return b.Get(name)
+}
+
+// deleteBlob removes the large value name of project bucket b (no error
+// when missing).
+func deleteBlob(b *bolt.Bucket, name []byte) error {
+	if b.Bucket(name) != nil {
+		return b.DeleteBucket(name)
+	}
+	return b.Delete(name)
 }
 
 // AppendAuditTx appends e to project id's audit log inside tx and returns

@@ -524,3 +524,126 @@ func FuzzImport(f *testing.F) {
 		}
 	})
 }
+
+// writeV2 builds a schema-2 file by hand: the working copy and the plan
+// are values next to the project record.
+func writeV2(t *testing.T, path string, plan StoredPlan) {
+	t.Helper()
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	err = db.Update(func(tx *bolt.Tx) error {
+		m, _ := tx.CreateBucket([]byte("meta"))
+		m.Put([]byte("schema"), []byte("2"))
+		root, _ := tx.CreateBucket([]byte("projects"))
+		b, _ := root.CreateBucket([]byte("p1"))
+		b.Put([]byte("project"), []byte(`{"id":"p1","name":"旧公司","created_at":"2025-01-02T03:04:05Z","updated_at":"2025-01-02T03:04:05Z","stage":"plan_confirmed"}`))
+		d, _ := json.Marshal(sampleDir())
+		b.Put([]byte("contacts"), d)
+		pl, _ := json.Marshal(plan)
+		b.Put([]byte("plan"), pl)
+		b2, _ := root.CreateBucket([]byte("p2"))
+		return b2.Put([]byte("project"), []byte(`{"id":"p2","name":"空公司","created_at":"2025-01-01T00:00:00Z","updated_at":"2025-01-01T00:00:00Z"}`))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestUpgradeV2FileMovesLargeValues(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "v2.db")
+	want := StoredPlan{Hash: "ph", SnapshotHash: "sh", ConfirmedAt: time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC),
+		ConfirmedBy: "u", Data: json.RawMessage(`{"ops":[1,2,3]}`)}
+	writeV2(t, path, want)
+	check := func(s *Store) {
+		t.Helper()
+		d, ok, err := s.Contacts("p1")
+		if err != nil || !ok || len(d.Members) != 2 {
+			t.Fatalf("contacts = %+v ok=%v err=%v", d, ok, err)
+		}
+		pl, ok, err := s.Plan("p1")
+		if err != nil || !ok || pl.Hash != "ph" || string(pl.Data) != string(want.Data) || !pl.ConfirmedAt.Equal(want.ConfirmedAt) {
+			t.Fatalf("plan = %+v ok=%v err=%v", pl, ok, err)
+		}
+		h, ok, err := s.PlanHeader("p1")
+		if err != nil || !ok || h.Hash != "ph" || h.SnapshotHash != "sh" || h.ConfirmedBy != "u" || h.Data != nil {
+			t.Fatalf("plan header = %+v ok=%v err=%v", h, ok, err)
+		}
+		if _, ok, _ := s.Plan("p2"); ok {
+			t.Fatal("p2 has a plan")
+		}
+		if _, ok, _ := s.Contacts("p2"); ok {
+			t.Fatal("p2 has contacts")
+		}
+	}
+	// A read-only open does not upgrade, and still reads the old layout.
+	ro, err := Open(path, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(ro)
+	ro.Close()
+
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if v, _ := s.Schema(); v != SchemaVersion {
+		t.Fatalf("schema after upgrade = %d", v)
+	}
+	check(s)
+	s.DB().View(func(tx *bolt.Tx) error {
+		b, _ := ProjectBucket(tx, "p1")
+		for _, k := range []string{"contacts", "plan"} {
+			if v := b.Get([]byte(k)); v != nil {
+				t.Errorf("%s still a value next to the project record", k)
+			}
+			if sb := b.Bucket([]byte(k)); sb == nil || sb.Get(keyBlobData) == nil {
+				t.Errorf("%s not moved into its sub-bucket", k)
+			}
+		}
+		return nil
+	})
+	// The moved values keep working: replace, delete.
+	if err := s.SaveContacts("p1", &contacts.Directory{}); err != nil {
+		t.Fatal(err)
+	}
+	if d, ok, _ := s.Contacts("p1"); !ok || len(d.Members) != 0 {
+		t.Fatalf("saved contacts = %+v", d)
+	}
+	if err := s.DB().Update(func(tx *bolt.Tx) error { return DeletePlanTx(tx, "p1") }); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, _ := s.Plan("p1"); ok {
+		t.Fatal("plan not deleted")
+	}
+	if _, ok, _ := s.PlanHeader("p1"); ok {
+		t.Fatal("plan header after delete")
+	}
+}
+
+// TestStateChangeKeepsLargeValuesUnwritten: a project record update must
+// not rewrite the working copy or the plan (bbolt rewrites the whole leaf
+// a changed key is in), whatever their size.
+func TestStateChangeKeepsLargeValuesUnwritten(t *testing.T) {
+	s := openTemp(t)
+	p, _ := s.CreateProject("甲公司")
+	if err := s.SaveContacts(p.ID, bigDir(5000)); err != nil {
+		t.Fatal(err)
+	}
+	big := StoredPlan{Hash: "h", Data: json.RawMessage(`"` + strings.Repeat("x", 2<<20) + `"`)}
+	if err := s.SavePlan(p.ID, big); err != nil {
+		t.Fatal(err)
+	}
+	before := s.DB().Stats()
+	if _, err := s.UpdateProject(p.ID, func(p *Project) error { p.Stage = "migrating"; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	after := s.DB().Stats()
+	if n := after.TxStats.GetPageAlloc() - before.TxStats.GetPageAlloc(); n > 64<<10 {
+		t.Fatalf("a state change wrote %d bytes of pages; want the project record's leaf only", n)
+	}
+}
