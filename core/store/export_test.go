@@ -304,12 +304,7 @@ func FuzzReadExport(f *testing.F) {
 // TestImportSchema2Export: a file exported before schema 3 (contacts and
 // plan as values next to the project record) imports into the new layout.
 func TestImportSchema2Export(t *testing.T) {
-	hdr := hdrFor("p1", "甲公司")
-	hdr.Schema = 2
-	d, _ := json.Marshal(sampleDir())
-	pl, _ := json.Marshal(StoredPlan{Hash: "ph", SnapshotHash: "sh", Data: json.RawMessage(`[1]`)})
-	data := craft(t, hdr, projRec(t, Project{ID: "p1", Name: "甲公司", Stage: "plan_confirmed"}),
-		exportRecord{Key: keyContacts, Value: d}, exportRecord{Key: keyPlan, Value: pl})
+	data := schema2Export(t)
 	dst := openTemp(t)
 	got, err := dst.ImportProject(bytes.NewReader(data))
 	if err != nil {
@@ -337,10 +332,22 @@ func TestImportSchema2Export(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Schemas outside what this app reads are refused.
+	hdr := hdrFor("p1", "甲公司")
 	for _, v := range []int{1, SchemaVersion + 1} {
 		hdr.Schema = v
 		if _, err := openTemp(t).ImportProject(bytes.NewReader(craft(t, hdr, projRec(t, Project{ID: "p1", Name: "甲公司"})))); !errors.Is(err, ErrBadExport) {
 			t.Errorf("schema %d: %v, want ErrBadExport", v, err)
 		}
 	}
+}
+
+// schema2Export is a project as exported before schema 3: working copy and
+// plan as values next to the project record.
+func schema2Export(t testing.TB) []byte {
+	hdr := hdrFor("p1", "甲公司")
+	hdr.Schema = 2
+	d, _ := json.Marshal(sampleDir())
+	pl, _ := json.Marshal(StoredPlan{Hash: "ph", SnapshotHash: "sh", Data: json.RawMessage(`[1]`)})
+	return craft(t, hdr, projRec(t, Project{ID: "p1", Name: "甲公司", Stage: "plan_confirmed"}),
+		exportRecord{Key: keyContacts, Value: d}, exportRecord{Key: keyPlan, Value: pl})
 }

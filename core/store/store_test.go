@@ -504,6 +504,7 @@ func FuzzImport(f *testing.F) {
 	src.ExportProject(p.ID, &buf)
 	src.Close()
 	f.Add(buf.Bytes())
+	f.Add(schema2Export(f))
 	f.Add(regzip(`{"format":"exmail-upgrade-project","version":1,"schema":2,"project_id":"x"}` + "\n"))
 	f.Add(regzip(`{"format":"exmail-upgrade-project","version":1,"schema":2,"project_id":"x"}` + "\n" + `{"b":true}` + "\n"))
 	dst, err := Open(filepath.Join(f.TempDir(), "dst.db"), Options{NoSync: true, NoBackup: true})
