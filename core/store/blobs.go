@@ -120,7 +120,11 @@ func FreezeSnapshotTx(tx *bolt.Tx, id string, d *contacts.Directory) (Snapshot, 
 	if snap.Seq, err = sb.NextSequence(); err != nil {
 		return Snapshot{}, err
 	}
-	if err := putJSON(sb, seqKey(snap.Seq), snap); err != nil {
+	data, err := json.Marshal(snap)
+	if err != nil {
+		return Snapshot{}, fmt.Errorf("freeze contacts of %s: %w", id, err)
+	}
+	if err := putBlob(sb, seqKey(snap.Seq), data); err != nil {
 		return Snapshot{}, fmt.Errorf("freeze contacts of %s: %w", id, err)
 	}
 	return snap, PutProjectTx(tx, p)
@@ -138,9 +142,13 @@ func (s *Store) LatestSnapshot(id string) (snap Snapshot, ok bool, err error) {
 		if sb == nil {
 			return nil
 		}
-		_, v := sb.Cursor().Last()
-		if v == nil {
+		k, _ := sb.Cursor().Last()
+		if k == nil {
 			return nil
+		}
+		v := getBlob(sb, k)
+		if v == nil {
+			return fmt.Errorf("snapshot %d of %s: empty", binary.BigEndian.Uint64(k), id)
 		}
 		ok = true
 		return json.Unmarshal(v, &snap)
@@ -168,7 +176,8 @@ func SnapshotByHashTx(tx *bolt.Tx, id, hash string) (Snapshot, bool, error) {
 		return Snapshot{}, false, nil
 	}
 	c := sb.Cursor()
-	for k, v := c.Last(); k != nil; k, v = c.Prev() {
+	for k, _ := c.Last(); k != nil; k, _ = c.Prev() {
+		v := getBlob(sb, k)
 		// Cheap pre-check before decoding a possibly large directory.
 		if !bytes.Contains(v, []byte(`"hash":"`+hash+`"`)) {
 			continue
@@ -198,7 +207,8 @@ func (s *Store) HasSnapshot(id, hash string) (ok bool, err error) {
 			return nil
 		}
 		c := sb.Cursor()
-		for k, v := c.Last(); k != nil; k, v = c.Prev() {
+		for k, _ := c.Last(); k != nil; k, _ = c.Prev() {
+			v := getBlob(sb, k)
 			var h string
 			if err := readHead(v, "directory", func(key string, dec *json.Decoder) (bool, error) {
 				if key != "hash" {
@@ -360,9 +370,10 @@ func DeletePlanTx(tx *bolt.Tx, id string) error {
 	return deleteBlob(b, keyPlan)
 }
 
-// putBlob stores a large value of project bucket b in the sub-bucket name
-// (under keyBlobData), so that writing the small project record next to it
-// never rewrites it. A schema-2 value under name is replaced.
+// putBlob stores a large value of bucket b in the sub-bucket name (under
+// keyBlobData), so that writing a key next to it (the small project record,
+// the next snapshot) never rewrites it. A schema-2 value under name is
+// replaced.
 func putBlob(b *bolt.Bucket, name, data []byte) error {
 	if b.Get(name) != nil {
 		if err := b.Delete(name); err != nil {
@@ -376,8 +387,8 @@ func putBlob(b *bolt.Bucket, name, data []byte) error {
 	return sb.Put(keyBlobData, data)
 }
 
-// getBlob returns the large value name of project bucket b, or nil. A
-// schema-2 value is read too: a file opened read-only is not upgraded.
+// getBlob returns the large value name of bucket b, or nil. A schema-2
+// value is read too: a file opened read-only is not upgraded.
 func getBlob(b *bolt.Bucket, name []byte) []byte {
 	if sb := b.Bucket(name); sb != nil {
 		return sb.Get(keyBlobData)

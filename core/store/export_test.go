@@ -319,9 +319,12 @@ func TestImportSchema2Export(t *testing.T) {
 	if h, ok, err := dst.PlanHeader(got.ID); err != nil || !ok || h.SnapshotHash != "sh" {
 		t.Fatalf("imported plan header %+v %v %v", h, ok, err)
 	}
+	if snap, ok, err := dst.LatestSnapshot(got.ID); err != nil || !ok || snap.Hash != "sh" || len(snap.Directory.Members) != 2 {
+		t.Fatalf("imported snapshot %+v %v %v", snap, ok, err)
+	}
 	dst.DB().View(func(tx *bolt.Tx) error {
 		b, _ := ProjectBucket(tx, got.ID)
-		if b.Get(keyContacts) != nil || b.Get(keyPlan) != nil || b.Bucket(keyPlan) == nil {
+		if b.Get(keyContacts) != nil || b.Get(keyPlan) != nil || b.Bucket(keyPlan) == nil || b.Bucket(bucketSnaps).Bucket(seqKey(1)) == nil {
 			t.Error("schema-2 values not moved into sub-buckets on import")
 		}
 		return nil
@@ -348,6 +351,9 @@ func schema2Export(t testing.TB) []byte {
 	hdr.Schema = 2
 	d, _ := json.Marshal(sampleDir())
 	pl, _ := json.Marshal(StoredPlan{Hash: "ph", SnapshotHash: "sh", Data: json.RawMessage(`[1]`)})
+	snap, _ := json.Marshal(Snapshot{Seq: 1, Hash: "sh", Members: 2, Directory: *sampleDir()})
 	return craft(t, hdr, projRec(t, Project{ID: "p1", Name: "甲公司", Stage: "plan_confirmed"}),
-		exportRecord{Key: keyContacts, Value: d}, exportRecord{Key: keyPlan, Value: pl})
+		exportRecord{Key: keyContacts, Value: d}, exportRecord{Key: keyPlan, Value: pl},
+		exportRecord{Path: [][]byte{bucketSnaps}, Bucket: true, Seq: 1},
+		exportRecord{Path: [][]byte{bucketSnaps}, Key: seqKey(1), Value: snap})
 }

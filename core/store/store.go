@@ -11,15 +11,16 @@
 //	    project               JSON Project record
 //	    contacts/data         JSON contacts.Directory (working copy)
 //	    plan/data             JSON StoredPlan (the confirmed plan)
-//	    snapshots/<seq>       JSON Snapshot (frozen contacts, with hash)
+//	    snapshots/<seq>/data  JSON Snapshot (frozen contacts, with hash)
 //	    audit/<seq>           JSON AuditEntry (append-only)
 //	    docs/<name>           arbitrary named JSON documents
 //	    <other sub-buckets>   owned by other packages (e.g. the migration journal)
 //
-// The large values (working copy, plan) live in sub-buckets of their own
-// since schema 3: bbolt rewrites a whole leaf when any key in it changes, and
-// a leaf holds at least two keys, so next to the small project record they
-// were rewritten (tens of MB, fsynced) by every state change.
+// The large values (working copy, plan, each snapshot) live in sub-buckets
+// of their own since schema 3: bbolt rewrites a whole leaf when any key in it
+// changes, and a leaf holds at least two keys (up to four unsplit), so next
+// to the small project record they were rewritten (tens of MB, fsynced) by
+// every state change, and each new snapshot rewrote the previous ones.
 package store
 
 import (
@@ -241,7 +242,7 @@ type migration struct {
 var migrations = []migration{
 	{0, "create meta and projects buckets", migrateV0toV1},
 	{1, "add updated_at, move the single snapshot into the snapshots sequence", migrateV1toV2},
-	{2, "move the working copy and the plan into sub-buckets of their own", migrateV2toV3},
+	{2, "move the working copy, the plan and each snapshot into sub-buckets of their own", migrateV2toV3},
 }
 
 func (s *Store) upgradeSchema() error {
@@ -360,8 +361,8 @@ func migrateV1toV2(tx *bolt.Tx) error {
 	return nil
 }
 
-// migrateV2toV3 moves each project's contacts and plan values into
-// sub-buckets of their own (see the package doc for why).
+// migrateV2toV3 moves each project's contacts, plan and snapshot values
+// into sub-buckets of their own (see the package doc for why).
 func migrateV2toV3(tx *bolt.Tx) error {
 	root := tx.Bucket(bucketProjects)
 	if root == nil {
@@ -383,9 +384,10 @@ func migrateV2toV3(tx *bolt.Tx) error {
 	return nil
 }
 
-// moveBlobsToBuckets moves the schema-2 values "contacts" and "plan" of
-// project bucket b into their schema-3 sub-buckets (also used on import of
-// a schema-2 export). Values already moved are left alone.
+// moveBlobsToBuckets moves the schema-2 values "contacts", "plan" and
+// snapshots/<seq> of project bucket b into their schema-3 sub-buckets (also
+// used on import of a schema-2 export). Values already moved are left
+// alone.
 func moveBlobsToBuckets(b *bolt.Bucket) error {
 	for _, name := range [][]byte{keyContacts, keyPlan} {
 		v := b.Get(name)
@@ -394,6 +396,26 @@ func moveBlobsToBuckets(b *bolt.Bucket) error {
 		}
 		if err := putBlob(b, name, append([]byte(nil), v...)); err != nil {
 			return fmt.Errorf("move %s: %w", name, err)
+		}
+	}
+	sb := b.Bucket(bucketSnaps)
+	if sb == nil {
+		return nil
+	}
+	type kv struct{ k, v []byte }
+	var vals []kv
+	err := sb.ForEach(func(k, v []byte) error {
+		if v != nil {
+			vals = append(vals, kv{append([]byte(nil), k...), append([]byte(nil), v...)})
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, e := range vals {
+		if err := putBlob(sb, e.k, e.v); err != nil {
+			return fmt.Errorf("move snapshot %q: %w", fsname.Prefix(string(e.k), 40), err)
 		}
 	}
 	return nil

@@ -545,6 +545,12 @@ func writeV2(t *testing.T, path string, plan StoredPlan) {
 		b.Put([]byte("contacts"), d)
 		pl, _ := json.Marshal(plan)
 		b.Put([]byte("plan"), pl)
+		sb, _ := b.CreateBucket([]byte("snapshots"))
+		sb.SetSequence(2)
+		for seq, h := range []string{"s1", "sh"} {
+			snap, _ := json.Marshal(Snapshot{Seq: uint64(seq + 1), Hash: h, Members: 2, Directory: *sampleDir()})
+			sb.Put(seqKey(uint64(seq+1)), snap)
+		}
 		b2, _ := root.CreateBucket([]byte("p2"))
 		return b2.Put([]byte("project"), []byte(`{"id":"p2","name":"空公司","created_at":"2025-01-01T00:00:00Z","updated_at":"2025-01-01T00:00:00Z"}`))
 	})
@@ -578,6 +584,17 @@ func TestUpgradeV2FileMovesLargeValues(t *testing.T) {
 		if _, ok, _ := s.Contacts("p2"); ok {
 			t.Fatal("p2 has contacts")
 		}
+		if snap, ok, err := s.LatestSnapshot("p1"); err != nil || !ok || snap.Seq != 2 || snap.Hash != "sh" || len(snap.Directory.Members) != 2 {
+			t.Fatalf("latest snapshot = %+v ok=%v err=%v", snap, ok, err)
+		}
+		if snap, ok, err := s.SnapshotByHash("p1", "s1"); err != nil || !ok || snap.Seq != 1 {
+			t.Fatalf("snapshot s1 = %+v ok=%v err=%v", snap, ok, err)
+		}
+		for h, want := range map[string]bool{"s1": true, "sh": true, "zz": false} {
+			if ok, err := s.HasSnapshot("p1", h); err != nil || ok != want {
+				t.Fatalf("HasSnapshot(%s) = %v, %v", h, ok, err)
+			}
+		}
 	}
 	// A read-only open does not upgrade, and still reads the old layout.
 	ro, err := Open(path, Options{ReadOnly: true})
@@ -605,6 +622,15 @@ func TestUpgradeV2FileMovesLargeValues(t *testing.T) {
 			if sb := b.Bucket([]byte(k)); sb == nil || sb.Get(keyBlobData) == nil {
 				t.Errorf("%s not moved into its sub-bucket", k)
 			}
+		}
+		sb := b.Bucket(bucketSnaps)
+		for seq := uint64(1); seq <= 2; seq++ {
+			if sb.Get(seqKey(seq)) != nil || sb.Bucket(seqKey(seq)) == nil {
+				t.Errorf("snapshot %d not moved into its sub-bucket", seq)
+			}
+		}
+		if sb.Sequence() != 2 {
+			t.Errorf("snapshot sequence = %d after the move", sb.Sequence())
 		}
 		return nil
 	})
@@ -646,5 +672,30 @@ func TestStateChangeKeepsLargeValuesUnwritten(t *testing.T) {
 	after := s.DB().Stats()
 	if n := after.TxStats.GetPageAlloc() - before.TxStats.GetPageAlloc(); n > 64<<10 {
 		t.Fatalf("a state change wrote %d bytes of pages; want the project record's leaf only", n)
+	}
+}
+
+// TestFreezeKeepsEarlierSnapshotsUnwritten: freezing again writes the new
+// snapshot, not the earlier ones next to it.
+func TestFreezeKeepsEarlierSnapshotsUnwritten(t *testing.T) {
+	s := openTemp(t)
+	p, _ := s.CreateProject("甲公司")
+	d := bigDir(5000)
+	var first int64
+	for i := 0; i < 4; i++ {
+		before := s.DB().Stats()
+		if _, err := s.FreezeSnapshot(p.ID, d); err != nil {
+			t.Fatal(err)
+		}
+		after := s.DB().Stats()
+		n := after.TxStats.GetPageAlloc() - before.TxStats.GetPageAlloc()
+		if i == 0 {
+			first = n
+		} else if n > first+first/2 {
+			t.Fatalf("freeze %d wrote %d bytes of pages, the first %d: earlier snapshots rewritten", i+1, n, first)
+		}
+	}
+	if snap, ok, err := s.LatestSnapshot(p.ID); err != nil || !ok || snap.Seq != 4 {
+		t.Fatalf("latest = %d %v %v", snap.Seq, ok, err)
 	}
 }
