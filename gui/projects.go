@@ -35,8 +35,11 @@ func stageText(s string) string {
 	if s == "" {
 		s = string(upgrade.StageNew)
 	}
-	return i18n.T("stage." + s)
+	return i18n.T(stageKey(upgrade.Stage(s)))
 }
+
+// stageKey is the catalogue key of a stage's name.
+func stageKey(s upgrade.Stage) string { return "stage." + string(s) }
 
 func (ui *UI) projectsScreen() fyne.CanvasObject {
 	projects, bad, err := ui.Store.ScanProjects()

@@ -50,7 +50,7 @@ func (wz *wizard) showQR() {
 	// whichever labels are on screen.
 	var statusL, countdown *widget.Label
 	sessAddr := "" // the local address sess listens on
-	lastStatus := "qr.status_waiting"
+	lastStatus := qrStatusKey(confirm.StatusWaiting)
 	wz.ui.show(func() fyne.CanvasObject {
 		addrs, err := confirm.LocalAddresses()
 		if err != nil || len(addrs) == 0 {
@@ -77,7 +77,7 @@ func (wz *wizard) showQR() {
 		}
 		onStatus := func(s confirm.Status) {
 			wz.ui.do(func() {
-				lastStatus = "qr.status_" + string(s)
+				lastStatus = qrStatusKey(s)
 				statusL.SetText(i18n.T(lastStatus))
 				if s == confirm.StatusConfirmed {
 					// The page stays served until the step is left, so the
@@ -117,7 +117,7 @@ func (wz *wizard) showQR() {
 				return
 			}
 			sess, sessAddr = s, addr
-			lastStatus = "qr.status_waiting"
+			lastStatus = qrStatusKey(confirm.StatusWaiting)
 			showSession(s)
 			go func() {
 				t := time.NewTicker(time.Second)
@@ -191,3 +191,6 @@ func ended(s *confirm.Session) bool {
 		return false
 	}
 }
+
+// qrStatusKey is the catalogue key of a confirmation status.
+func qrStatusKey(s confirm.Status) string { return "qr.status_" + string(s) }

@@ -105,7 +105,7 @@ func runStatus(env *Env) int {
 			fmt.Fprintf(env.Stdout, "  %s\n", j.Verification.Text().String(env.lang()))
 		}
 		for _, f := range j.Failures {
-			fmt.Fprintf(env.Stdout, "  ✗ %s %s: %d %s\n", f.Kind, f.Key, f.Code, env.Text(f.Explain))
+			fmt.Fprintf(env.Stdout, "  ✗ %s %s: %d %s\n", f.Kind, f.Key, f.Code, env.Of(f.Explain))
 		}
 	}
 	return ExitOK

@@ -148,7 +148,7 @@ func (p *Project) build(ctx context.Context, conn *Connection, opt plan.ReadOpti
 	if err != nil {
 		return nil, nil, err
 	}
-	in := plan.Input{Method: plan.Method(p.Up.State().Method), Company: p.Name, Contacts: &snap.Directory}
+	in := plan.Input{Method: p.Up.State().Method, Company: p.Name, Contacts: &snap.Directory}
 	return plan.Prepare(ctx, conn.target(), opt, in)
 }
 
