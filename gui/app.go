@@ -182,7 +182,7 @@ func New(a fyne.App, opt Options) *UI {
 		ui.Win.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyQ, Modifier: m}, func(fyne.Shortcut) { ui.requestClose() })
 	}
 	if err := ui.openStore(); err != nil {
-		ui.showFatal(err)
+		ui.startFailed(err)
 		return ui
 	}
 	ui.ShowProjects()
@@ -248,6 +248,17 @@ wait:
 		_ = ui.Store.Close()
 		ui.Store = nil
 	}
+}
+
+// startFailed shows why the state file could not be opened: the recovery
+// screen for a damaged file, else an error the app cannot go past.
+func (ui *UI) startFailed(err error) {
+	var de *store.DamagedError
+	if errors.As(err, &de) {
+		ui.showRecovery(de)
+		return
+	}
+	ui.showFatal(err)
 }
 
 // showFatal replaces the window's content with an error the app cannot go

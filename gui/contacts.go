@@ -56,7 +56,6 @@ type contactsView struct {
 	selRow   int                // sheet row of the selection (sel.Row can point elsewhere after a change)
 	saveMu   sync.Mutex
 	stopSave chan struct{}
-	onChange func() // test hook: called after every refresh
 	// loadingRest is the full row count while only the first rows are
 	// shown (a large sheet loading in the background); 0 once loaded.
 	loadingRest int
@@ -277,7 +276,7 @@ func (cv *contactsView) build() fyne.CanvasObject {
 
 // problemText is one line of the problems list.
 func problemText(p contacts.Problem) string {
-	s := i18n.Tf("contacts.problem_line", p.Row, p.Column, bilingual(p.Message))
+	s := i18n.Tf("contacts.problem_line", p.Row, p.Column, i18n.Text(p.Text()))
 	if p.Value != "" {
 		s += " «" + p.Value + "»"
 	}
@@ -632,9 +631,6 @@ func (cv *contactsView) refresh() {
 	cv.syncSelection()
 	cv.table.Refresh()
 	cv.issues.Refresh()
-	if cv.onChange != nil {
-		cv.onChange()
-	}
 }
 
 // syncSelection makes the selection, the value bar and the note under it

@@ -34,7 +34,7 @@ func (wz *wizard) correctFailed() {
 		fl := c.Failure(r)
 		m := c.Member(r)
 		head := widget.NewLabelWithStyle(fmt.Sprintf("%s %s (%s)", i18n.Tf("plan.row", r), m.Name, fl.Key), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-		why := widgetWrapped("✗ " + bilingual(fl.Explain))
+		why := widgetWrapped("✗ " + i18n.Text(fl.Explain))
 		probs := widgetWrapped("")
 		probs.Importance = widget.DangerImportance
 		form := widget.NewForm()

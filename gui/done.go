@@ -78,7 +78,7 @@ func (wz *wizard) showDone() {
 			func(i widget.ListItemID, o fyne.CanvasObject) {
 				if i < len(failures) {
 					f := failures[i]
-					o.(*widget.Label).SetText(fmt.Sprintf("✗ %s %s — %s", f.Key, f.Name, bilingual(strings.TrimSpace(f.Explain))))
+					o.(*widget.Label).SetText(fmt.Sprintf("✗ %s %s — %s", f.Key, f.Name, i18n.Text(f.Explain)))
 				}
 			})
 		next := container.NewVBox(info, widgetWrapped(i18n.T("done.next_steps")))

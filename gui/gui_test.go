@@ -133,46 +133,91 @@ func TestRehearsalToMethod(t *testing.T) {
 	}
 }
 
-// Every key the GUI asks for must exist in the catalogues.
+// runTimeKeys are the catalogue keys the GUI builds at run time
+// (stageKey, qrStatusKey, phaseKey, stepKey), for every value they are built from.
+func runTimeKeys() []string {
+	var keys []string
+	for _, s := range upgrade.Stages {
+		keys = append(keys, stageKey(s))
+	}
+	for _, s := range []confirm.Status{confirm.StatusWaiting, confirm.StatusOpened, confirm.StatusConfirmed,
+		confirm.StatusExpired, confirm.StatusCancelled} {
+		keys = append(keys, qrStatusKey(s))
+	}
+	for _, p := range migrate.Phases {
+		keys = append(keys, phaseKey(p))
+	}
+	for _, st := range migrate.Steps {
+		keys = append(keys, stepKey(st))
+	}
+	return keys
+}
+
+// keyLiterals returns every string literal in the GUI's non-test sources
+// that names a catalogue namespace ("plan.title", "common.next"), by file:
+// keys passed through variables (method cards, dialog buttons) count too.
+func keyLiterals(t *testing.T, namespaces map[string]bool) map[string][]string {
+	t.Helper()
+	files, _ := filepath.Glob("*.go")
+	more, _ := filepath.Glob("i18n/*.go")
+	lit := regexp.MustCompile(`"([a-z][a-z0-9_]*)\.([a-z0-9_.]+)"`)
+	out := map[string][]string{}
+	for _, f := range append(files, more...) {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range lit.FindAllStringSubmatch(string(data), -1) {
+			if namespaces[m[1]] && !strings.HasSuffix(m[2], "_") { // "qr.status_" is a run-time key's prefix
+				out[f] = append(out[f], m[1]+"."+m[2])
+			}
+		}
+	}
+	return out
+}
+
+// Every key the GUI asks for exists in both languages — literal keys and
+// keys built at run time — and every key of the catalogues is used.
 func TestEveryUsedKeyIsTranslated(t *testing.T) {
 	cats, err := i18n.Catalogues()
 	if err != nil {
 		t.Fatal(err)
 	}
-	files, _ := filepath.Glob("*.go")
-	re := regexp.MustCompile(`i18n\.Tf?\("([a-z_.]+)"[,)]`)
-	for _, f := range files {
-		data, _ := os.ReadFile(f)
-		for _, m := range re.FindAllStringSubmatch(string(data), -1) {
-			for _, l := range []string{i18n.Chinese, i18n.English} {
-				if _, ok := cats[l][m[1]]; !ok {
-					t.Errorf("%s: key %q missing in %s", f, m[1], l)
-				}
-			}
+	namespaces := map[string]bool{}
+	for _, l := range []string{i18n.Chinese, i18n.English} {
+		for k := range cats[l] {
+			namespaces[k[:strings.IndexByte(k+".", '.')]] = true
 		}
 	}
-	// Keys built at run time.
-	var dynamic []string
-	for _, s := range upgrade.Stages {
-		dynamic = append(dynamic, "stage."+string(s))
-	}
-	for _, s := range []confirm.Status{confirm.StatusWaiting, confirm.StatusOpened, confirm.StatusConfirmed,
-		confirm.StatusExpired, confirm.StatusCancelled} {
-		dynamic = append(dynamic, "qr.status_"+string(s))
-	}
-	for _, ph := range []string{migrate.PhasePrepare, migrate.PhaseReconcile, migrate.PhaseDepartments, migrate.PhaseMembers,
-		migrate.PhaseRetry, migrate.PhaseVerify, migrate.PhaseDone} {
-		dynamic = append(dynamic, "migrate.phase_"+ph)
-	}
-	for _, st := range []string{migrate.StepFreeze, migrate.StepPlan, migrate.StepJournal} {
-		dynamic = append(dynamic, "migrate.step_"+st)
-	}
-	for _, k := range dynamic {
+	used := map[string]bool{}
+	check := func(where, k string) {
+		used[k] = true
 		for _, l := range []string{i18n.Chinese, i18n.English} {
 			if _, ok := cats[l][k]; !ok {
-				t.Errorf("run-time key %q missing in %s", k, l)
+				t.Errorf("%s: key %q missing in %s", where, k, l)
 			}
 		}
+	}
+	for f, keys := range keyLiterals(t, namespaces) {
+		for _, k := range keys {
+			check(f, k)
+		}
+	}
+	for _, k := range runTimeKeys() {
+		check("run time", k)
+	}
+	for _, l := range []string{i18n.Chinese, i18n.English} {
+		for k := range cats[l] {
+			if !used[k] {
+				t.Errorf("%s key %q is never used", l, k)
+			}
+		}
+	}
+	if len(used) < 50 {
+		t.Fatalf("only %d keys found: the source scan is broken", len(used))
 	}
 }
 

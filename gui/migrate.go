@@ -204,11 +204,11 @@ func (mv *migrateView) addLog(s string) {
 
 // phaseText names the phase of p, with its step while preparing.
 func phaseText(p migrate.Progress) string {
-	s := i18n.T("migrate.phase_" + p.Phase)
+	s := i18n.T(phaseKey(p.Phase))
 	if p.Phase == migrate.PhasePrepare && p.Step != "" {
-		s += "：" + i18n.T("migrate.step_"+p.Step)
+		s += "：" + i18n.T(stepKey(p.Step))
 		if i18n.Language() == i18n.English {
-			s = i18n.T("migrate.phase_"+p.Phase) + ": " + i18n.T("migrate.step_"+p.Step)
+			s = i18n.T(phaseKey(p.Phase)) + ": " + i18n.T(stepKey(p.Step))
 		}
 	}
 	return s
@@ -344,3 +344,9 @@ func (mv *migrateView) confirmClose() bool {
 		}, mv.wz.ui.Win)
 	return false
 }
+
+// phaseKey is the catalogue key of a migration phase's name.
+func phaseKey(phase string) string { return "migrate.phase_" + phase }
+
+// stepKey is the catalogue key of a preparation step's name.
+func stepKey(step string) string { return "migrate.step_" + step }

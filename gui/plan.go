@@ -22,7 +22,7 @@ import (
 )
 
 // msg renders a core message in the current language.
-func msg(m plan.Msg) string { return i18n.Pick(m.ZH, m.EN) }
+func msg(m plan.Msg) string { return i18n.Text(m.Text()) }
 
 // ensureConn reopens the target when the app was restarted. A rehearsal
 // reconnects at once; the real WeCom needs its secret typed again (it is

@@ -35,11 +35,14 @@ func stageText(s string) string {
 	if s == "" {
 		s = string(upgrade.StageNew)
 	}
-	return i18n.T("stage." + s)
+	return i18n.T(stageKey(upgrade.Stage(s)))
 }
 
+// stageKey is the catalogue key of a stage's name.
+func stageKey(s upgrade.Stage) string { return "stage." + string(s) }
+
 func (ui *UI) projectsScreen() fyne.CanvasObject {
-	projects, err := ui.Store.ListProjects()
+	projects, bad, err := ui.Store.ScanProjects()
 	if err != nil {
 		ui.showError(err)
 	}
@@ -102,6 +105,9 @@ func (ui *UI) projectsScreen() fyne.CanvasObject {
 	intro.Wrapping = wrapMode()
 	heading := widget.NewLabelWithStyle(i18n.T("projects.title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	top := container.NewVBox(intro, container.NewHBox(newBtn, rehearseBtn, importBtn), heading)
+	if len(bad) > 0 { // one unreadable record never hides the others
+		top.Add(damagedRecordsLabel(bad))
+	}
 	var center fyne.CanvasObject = list
 	if len(projects) == 0 {
 		empty := widget.NewLabelWithStyle(i18n.T("projects.empty"), fyne.TextAlignCenter, fyne.TextStyle{Italic: true})
@@ -110,6 +116,18 @@ func (ui *UI) projectsScreen() fyne.CanvasObject {
 	}
 	bottom := container.NewHBox(openBtn, exportBtn, deleteBtn)
 	return container.NewPadded(container.NewBorder(top, bottom, nil, nil, center))
+}
+
+// damagedRecordsLabel says which project records could not be read.
+func damagedRecordsLabel(bad []store.DamagedProject) *widget.Label {
+	ids := make([]string, len(bad))
+	for i, d := range bad {
+		ids[i] = d.ID
+	}
+	l := widget.NewLabel(i18n.Tf("projects.damaged_records", len(bad), strings.Join(ids, ", ")))
+	l.Wrapping = wrapMode()
+	l.Importance = widget.WarningImportance
+	return l
 }
 
 // newProjectDialog asks for the company name and creates a project.

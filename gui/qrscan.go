@@ -50,7 +50,7 @@ func (wz *wizard) showQR() {
 	// whichever labels are on screen.
 	var statusL, countdown *widget.Label
 	sessAddr := "" // the local address sess listens on
-	lastStatus := "qr.status_waiting"
+	lastStatus := qrStatusKey(confirm.StatusWaiting)
 	wz.ui.show(func() fyne.CanvasObject {
 		addrs, err := confirm.LocalAddresses()
 		if err != nil || len(addrs) == 0 {
@@ -77,7 +77,7 @@ func (wz *wizard) showQR() {
 		}
 		onStatus := func(s confirm.Status) {
 			wz.ui.do(func() {
-				lastStatus = "qr.status_" + string(s)
+				lastStatus = qrStatusKey(s)
 				statusL.SetText(i18n.T(lastStatus))
 				if s == confirm.StatusConfirmed {
 					// The page stays served until the step is left, so the
@@ -104,19 +104,20 @@ func (wz *wizard) showQR() {
 		}
 		start := func(addr string) {
 			if sess != nil && sessAddr == addr && !ended(sess) {
-				showSession(sess) // the same screen rebuilt: keep its code
+				sess.SetLang(i18n.Language()) // a language switch: same code, page in the new language first
+				showSession(sess)             // the same screen rebuilt: keep its code
 				return
 			}
 			stop()
 			var ctx context.Context
 			ctx, cancel = context.WithCancel(context.Background())
-			s, err := confirm.Start(ctx, confirm.Options{Addr: addr, Info: info, OnStatus: onStatus})
+			s, err := confirm.Start(ctx, confirm.Options{Addr: addr, Info: info, OnStatus: onStatus, Lang: i18n.Language()})
 			if err != nil {
 				statusL.SetText("✗ " + err.Error())
 				return
 			}
 			sess, sessAddr = s, addr
-			lastStatus = "qr.status_waiting"
+			lastStatus = qrStatusKey(confirm.StatusWaiting)
 			showSession(s)
 			go func() {
 				t := time.NewTicker(time.Second)
@@ -147,7 +148,19 @@ func (wz *wizard) showQR() {
 				}
 			}
 		}
-		renew := widget.NewButton(i18n.T("qr.renew"), func() { stop(); start(addrSel.Selected) })
+		renew := widget.NewButton(i18n.T("qr.renew"), func() {
+			// A new code on the same listener: a phone holding the old
+			// link is told it was replaced.
+			if sess != nil && sessAddr == addrSel.Selected && !ended(sess) {
+				if _, err := sess.Renew(); err == nil {
+					lastStatus = "qr.status_waiting"
+					showSession(sess)
+					return
+				}
+			}
+			stop()
+			start(addrSel.Selected)
+		})
 		addr := addrs[0]
 		if sess != nil && !ended(sess) {
 			for _, a := range addrs {
@@ -178,3 +191,6 @@ func ended(s *confirm.Session) bool {
 		return false
 	}
 }
+
+// qrStatusKey is the catalogue key of a confirmation status.
+func qrStatusKey(s confirm.Status) string { return "qr.status_" + string(s) }

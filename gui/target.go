@@ -2,7 +2,6 @@ package gui
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -25,18 +24,9 @@ func explain(err error) string {
 		return ""
 	}
 	if t := text.Of(err); t.Zh != t.En {
-		return i18n.Pick(t.Zh, t.En)
+		return i18n.Text(t)
 	}
-	return bilingual(session.Explain(err))
-}
-
-// bilingual shows a core "中文 / English" string that has no core/text yet
-// in the current language.
-func bilingual(s string) string {
-	if zh, en, ok := strings.Cut(s, " / "); ok {
-		return i18n.Pick(zh, en)
-	}
-	return s
+	return i18n.Text(session.Explain(err))
 }
 
 // showTarget asks where the directory goes: the rehearsal WeCom (default,

@@ -175,7 +175,7 @@ func finishDone(t *testing.T, ui *UI, wz *wizard) {
 	if wz.up.Stage() == upgrade.StageFailedItems {
 		text := labels(ui.Win.Content())
 		if !strings.Contains(text, "失败项及处理建议") || wz.result == nil || len(wz.result.Failures) == 0 ||
-			wz.result.Failures[0].Explain == "" {
+			wz.result.Failures[0].Explain.IsZero() {
 			t.Fatalf("failed items not explained:\n%s", text)
 		}
 		findButton(t, ui.Win.Content(), "重试失败项")

@@ -17,7 +17,7 @@ need_apt() {
     echo "missing packages: ${missing[*]} (install them with your package manager)" >&2
     return 1
   fi
-  echo "installing: ${missing[*]}" >&2
+  step "installing Debian packages: ${missing[*]} (first run only)…"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
@@ -30,4 +30,37 @@ need_fyne_build_deps() {
   if [ "$(uname -s)" = Linux ]; then need_apt "${FYNE_BUILD_PKGS[@]}"; fi
 }
 
-export PATH="$PATH:$(go env GOPATH)/bin"
+# step MESSAGE… says what the script is doing (so a first run that installs,
+# downloads and compiles for minutes never looks hung).
+step() { echo "== $*" >&2; }
+
+# need_go checks that a Go toolchain that can build this module is there:
+# go.mod asks for Go 1.26. Go 1.21 or later downloads that toolchain by itself
+# (GOTOOLCHAIN=auto, the default); older ones (Debian bookworm's golang-go is
+# 1.19) cannot.
+need_go() {
+  if ! command -v go >/dev/null; then
+    echo "Go is not installed: install Go 1.26 (see README.md, Quick start)" >&2
+    return 1
+  fi
+  local v minor
+  v=$(cd / && go env GOVERSION 2>/dev/null || true)
+  minor=$(echo "$v" | sed -n 's/^go1\.\([0-9]*\).*/\1/p')
+  if [ -z "$minor" ] || [ "$minor" -lt 21 ]; then
+    echo "found ${v:-an unknown Go}; this project needs Go 1.26 (see README.md, Quick start)" >&2
+    return 1
+  fi
+  if [ "$minor" -lt 26 ]; then
+    step "Go ${v#go} found; go.mod asks for Go 1.26, which Go downloads first (once, about 70 MB)"
+  fi
+}
+
+# need_modules downloads the Go modules (once; a few seconds when cached).
+need_modules() {
+  if ! go list -m -f '{{.Dir}}' fyne.io/fyne/v2 2>/dev/null | grep -q .; then
+    step "downloading Go modules (first run only, under a minute)…"
+  fi
+  go mod download
+}
+
+if command -v go >/dev/null; then export PATH="$PATH:$(go env GOPATH)/bin"; fi

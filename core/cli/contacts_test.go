@@ -128,7 +128,7 @@ func TestContactsRoundTrip(t *testing.T) {
 	company2 := sample.Company(300, 22)
 	var fixable []sample.Planted
 	for _, p := range sample.Plant(company2, 0.5, 6) {
-		if p.Fixable() {
+		if p.Severity == contacts.SeverityFixed {
 			fixable = append(fixable, p)
 		}
 	}

@@ -99,6 +99,9 @@ func (e *Env) Text(s string) string {
 	return e.T(zh, en)
 }
 
+// Of shows a core text in the command's language.
+func (e *Env) Of(t text.T) string { return t.String(e.lang()) }
+
 // Err shows err in the command's language: its core/text when it has one,
 // else its message read as "中文 / English".
 func (e *Env) Err(err error) string {

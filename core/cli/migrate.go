@@ -225,7 +225,7 @@ func prepare(ctx context.Context, env *Env, f *session.Flow, cfg session.TargetC
 	t, err := f.CheckTarget(ctx, cfg, "")
 	sayTarget(env, f)
 	if err != nil {
-		env.Warn("✗ 连接目标企业失败: %s", "✗ cannot reach the target: %s", env.Text(session.Explain(err)))
+		env.Warn("✗ 连接目标企业失败: %s", "✗ cannot reach the target: %s", env.Of(session.Explain(err)))
 		return refuse(errSaid)
 	}
 	if err := f.IdentifyTarget(t); err != nil {
@@ -323,7 +323,7 @@ func execute(ctx context.Context, env *Env, f *session.Flow, mode migrate.BatchM
 	}
 	fmt.Fprintln(env.Stdout, res.Verification.Text().String(env.lang()))
 	for _, fl := range res.Failures {
-		fmt.Fprintf(env.Stdout, "  ✗ %s %s %s: %d %s\n", fl.Kind, fl.Key, fl.Name, fl.Code, env.Text(fl.Explain))
+		fmt.Fprintf(env.Stdout, "  ✗ %s %s %s: %d %s\n", fl.Kind, fl.Key, fl.Name, fl.Code, env.Of(fl.Explain))
 	}
 	if res.Failed > 0 || !res.OK() {
 		env.Say("完成，%d 项未迁移;修正后再次运行将只重试失败项", "Finished — %d items not migrated; run again after fixing them to retry only those", res.Failed)

@@ -33,9 +33,12 @@ func writeReport(env *Env, state, name, out string) error {
 		return refuse(err)
 	}
 	defer st.Close()
-	ps, err := loadProjects(st, name)
+	ps, bad, err := loadProjects(st, name)
 	if err != nil {
 		return refuse(err)
+	}
+	if len(bad) > 0 {
+		fmt.Fprintln(env.Stderr, damagedRecordsLine(env, bad))
 	}
 	var withPlan []projectData
 	for _, d := range ps {

@@ -19,18 +19,24 @@ func runStatus(env *Env) int {
 	state := fs.String("state", "", "state file, or a folder holding state.db")
 	format := fs.String("format", "text", "text | json")
 	name := fs.String("project", "", "company name or project id (default: all)")
+	restore := fs.Bool("restore-backup", false, "restore the newest good copy of a damaged state file (the damaged file is kept), then show the status")
 	if err := fs.Parse(env.Args); err != nil {
 		return ExitUsage
 	}
 	if *format != "text" && *format != "json" {
 		return usageErr(env, "--format text|json")
 	}
+	if *restore {
+		if err := restoreBackup(env, *state); err != nil {
+			return env.finish(err)
+		}
+	}
 	st, err := openStore(*state, true)
 	if err != nil {
 		return env.finish(refuse(err))
 	}
 	defer st.Close()
-	ps, err := loadProjects(st, *name)
+	ps, bad, err := loadProjects(st, *name)
 	if err != nil {
 		return env.finish(refuse(err))
 	}
@@ -72,10 +78,17 @@ func runStatus(env *Env) int {
 	if *format == "json" {
 		enc := json.NewEncoder(env.Stdout)
 		enc.SetIndent("", "  ")
-		enc.Encode(map[string]any{"projects": out})
+		doc := map[string]any{"projects": out}
+		if len(bad) > 0 {
+			doc["damaged_records"] = bad
+		}
+		enc.Encode(doc)
 		return ExitOK
 	}
-	if len(out) == 0 {
+	if len(bad) > 0 {
+		fmt.Fprintln(env.Stdout, damagedRecordsLine(env, bad))
+	}
+	if len(out) == 0 && len(bad) == 0 {
 		env.Say("没有项目", "no projects")
 	}
 	for _, j := range out {
@@ -92,7 +105,7 @@ func runStatus(env *Env) int {
 			fmt.Fprintf(env.Stdout, "  %s\n", j.Verification.Text().String(env.lang()))
 		}
 		for _, f := range j.Failures {
-			fmt.Fprintf(env.Stdout, "  ✗ %s %s: %d %s\n", f.Kind, f.Key, f.Code, env.Text(f.Explain))
+			fmt.Fprintf(env.Stdout, "  ✗ %s %s: %d %s\n", f.Kind, f.Key, f.Code, env.Of(f.Explain))
 		}
 	}
 	return ExitOK

@@ -12,6 +12,7 @@ import (
 
 	"exmail-upgrade/core/plan"
 	"exmail-upgrade/core/sample"
+	"exmail-upgrade/core/upgrade"
 	"exmail-upgrade/core/wecom"
 	"exmail-upgrade/core/wecomsim"
 )
@@ -30,7 +31,7 @@ func benchMigrate(b *testing.B, n int, mode BatchMode) {
 		b.StopTimer()
 		sim, tgt := startSim(b, wecomsim.Knobs{})
 		e := newEnv(b)
-		p := mustPlan(b, tgt, dir, plan.MethodNew)
+		p := mustPlan(b, tgt, dir, upgrade.MethodNew)
 		b.StartTimer()
 		t0 := time.Now()
 		res, err := run(b, e, p, tgt, Options{Batch: mode}, context.Background())
@@ -76,7 +77,7 @@ func BenchmarkResumeAfterKill50(b *testing.B) {
 		b.StopTimer()
 		sim, tgt := startSim(b, wecomsim.Knobs{})
 		e := newEnv(b)
-		p := mustPlan(b, tgt, dir, plan.MethodNew)
+		p := mustPlan(b, tgt, dir, upgrade.MethodNew)
 		ctx, cancel := context.WithCancel(context.Background())
 		var eng *Engine
 		eng, _ = New(e.st.DB(), e.project, p, tgt, Options{ProgressEvery: time.Millisecond,
@@ -143,7 +144,7 @@ func BenchmarkTimeToFirstCall100k(b *testing.B) {
 	const n = 100_000
 	dir := company(n, false)
 	f := newFake()
-	p := mustPlan(b, f, dir, plan.MethodNew)
+	p := mustPlan(b, f, dir, upgrade.MethodNew)
 	data, err := p.Marshal()
 	if err != nil {
 		b.Fatal(err)
@@ -255,7 +256,7 @@ func BenchmarkRateVsLatency(b *testing.B) {
 				}
 				ct := NewWeCom(c)
 				e := newEnv(b)
-				p := mustPlan(b, ct, dir, plan.MethodNew)
+				p := mustPlan(b, ct, dir, upgrade.MethodNew)
 				b.StartTimer()
 				res, err := run(b, e, p, ct, Options{Workers: tc.workers, Batch: BatchNever}, context.Background())
 				b.StopTimer()

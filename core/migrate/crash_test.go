@@ -22,6 +22,7 @@ import (
 	"exmail-upgrade/core/plan"
 	"exmail-upgrade/core/sample"
 	"exmail-upgrade/core/store"
+	"exmail-upgrade/core/upgrade"
 	"exmail-upgrade/core/wecom"
 	"exmail-upgrade/core/wecomsim"
 )
@@ -169,7 +170,7 @@ func crashScenario(t *testing.T, rng *rand.Rand, want int) (int, int) {
 		t.Fatal(err)
 	}
 	proj, _ := st.CreateProject("示例公司")
-	p := mustPlan(t, NewWeCom(c), dir, plan.MethodNew)
+	p := mustPlan(t, NewWeCom(c), dir, upgrade.MethodNew)
 	data, _ := json.Marshal(p)
 	if err := st.SavePlan(proj.ID, store.StoredPlan{Hash: p.Hash(), SnapshotHash: p.ContactsHash, Data: data}); err != nil {
 		t.Fatal(err)

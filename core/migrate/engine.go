@@ -31,6 +31,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"exmail-upgrade/core/plan"
+	"exmail-upgrade/core/text"
 	"exmail-upgrade/core/wecom"
 )
 
@@ -52,15 +53,15 @@ func ParseBatchMode(s string) (BatchMode, error) {
 	case "":
 		return BatchAuto, nil
 	}
-	return "", fmt.Errorf("--batch %q: 只能是 auto、always 或 never / must be auto, always or never", s)
+	return "", text.Errorf("--batch %q: 只能是 auto、always 或 never", "--batch %q: must be auto, always or never", s)
 }
 
 // Errors Run returns.
 var (
-	ErrContactsChanged = errors.New("通讯录在计划确认后被修改,请重新生成并确认计划 / the contacts changed since the plan was confirmed; plan and confirm again")
-	ErrPlanChanged     = errors.New("迁移日志属于另一个计划 / the migration journal belongs to another plan")
-	ErrPlanBlocked     = errors.New("计划存在阻止迁移的冲突 / the plan has conflicts that block the migration")
-	ErrInterrupted     = errors.New("迁移已中断,再次运行即可继续 / migration interrupted; run again to resume")
+	ErrContactsChanged error = text.NewError("通讯录在计划确认后被修改,请重新生成并确认计划", "the contacts changed since the plan was confirmed; plan and confirm again")
+	ErrPlanChanged     error = text.NewError("迁移日志属于另一个计划", "the migration journal belongs to another plan")
+	ErrPlanBlocked     error = text.NewError("计划存在阻止迁移的冲突", "the plan has conflicts that block the migration")
+	ErrInterrupted     error = text.NewError("迁移已中断,再次运行即可继续", "migration interrupted; run again to resume")
 )
 
 // DefaultInFlight is how many calls the engine keeps in flight when neither
@@ -70,6 +71,10 @@ const DefaultInFlight = 64
 
 // Options tune the engine. Zero values take the defaults.
 type Options struct {
+	// PlanHash is p.Hash() when the caller already knows it (core/session
+	// keeps the hash of the plan it confirmed): a 100,000-member plan is
+	// then not encoded again only to hash it. Empty: the engine hashes p.
+	PlanHash string
 	// Workers bounds the per-member calls in flight. Default: the target's
 	// MaxInFlight when it has one (core/wecom's adaptive limiter bound),
 	// else DefaultInFlight. The client's rate and concurrency limiter paces
@@ -117,6 +122,9 @@ const (
 	PhaseDone        = "done"
 )
 
+// Phases lists every phase, in the order of a run (front ends name each).
+var Phases = []string{PhasePrepare, PhaseReconcile, PhaseDepartments, PhaseMembers, PhaseRetry, PhaseVerify, PhaseDone}
+
 // Steps say what a run is busy with while it is not calling the target yet
 // (Progress.Step, during PhasePrepare): whatever takes longer than a quarter
 // second is named so the progress view never sits silent. StepFreeze and
@@ -127,6 +135,9 @@ const (
 	StepPlan    = "plan"    // loading the confirmed plan
 	StepJournal = "journal" // reading or writing the migration journal
 )
+
+// Steps lists every step (front ends name each).
+var Steps = []string{StepFreeze, StepPlan, StepJournal}
 
 // Progress is one progress event.
 type Progress struct {
@@ -265,7 +276,12 @@ func New(db *bolt.DB, project string, p *plan.Plan, t Target, opt Options) (*Eng
 	// The hash of a 100,000-member plan takes a few hundred ms: it is
 	// computed while the journal is read, and waited for before anything
 	// is written.
-	go func() { e.planH = p.Hash(); close(e.hashed) }()
+	if opt.PlanHash != "" {
+		e.planH = opt.PlanHash
+		close(e.hashed)
+	} else {
+		go func() { e.planH = p.Hash(); close(e.hashed) }()
+	}
 	e.ops = planOps(p)
 	for i := range e.ops {
 		e.byKey[e.ops[i].key] = &e.ops[i]
@@ -711,14 +727,14 @@ func (e *Engine) failOpen() {
 		switch {
 		case r.Code != 0 || r.Error != "":
 		case o.kind == kindDept:
-			r.Code, r.Error = plan.CodeParentNotFound, "the parent department was not created"
-			r.Explain = "上级部门未能创建,此部门未创建 / the parent department could not be created, so this one was not"
+			r.Code, r.Error = wecom.CodeParentNotFound, "the parent department was not created"
+			r.Explain = text.New("上级部门未能创建,此部门未创建", "the parent department could not be created, so this one was not")
 		default:
-			r.Code, r.Error = plan.CodeDeptNotFound, "a department of this member was not created"
-			r.Explain = "此成员所在的部门未能创建,成员未创建 / a department of this member could not be created, so the member was not created"
+			r.Code, r.Error = wecom.CodeDeptNotFound, "a department of this member was not created"
+			r.Explain = text.New("此成员所在的部门未能创建,成员未创建", "a department of this member could not be created, so the member was not created")
 		}
 		r.State = StateFailed
-		r.Explain += fmt.Sprintf(" (已重试%d轮,仍为临时错误;稍后选择重试失败项 / still transient after %d final passes; retry the failed items later)", e.opt.RetryRounds, e.opt.RetryRounds)
+		r.Explain = r.Explain.Append(" ", text.Sprintf("(已重试%d轮,仍为临时错误;稍后选择重试失败项)", "(still transient after %d final passes; retry the failed items later)", e.opt.RetryRounds))
 		e.setState(o.key, r)
 	}
 }
@@ -849,9 +865,9 @@ func containsInt(s []int, v int) bool {
 func (e *Engine) failExisting(o *op, diff string) {
 	e.setState(o.key, Record{State: StateFailed, Code: wecom.CodeUserIDExists,
 		Error: fmt.Sprintf("userid %s exists in the target and differs from the member to create (%s)", o.user.UserID, diff),
-		Explain: fmt.Sprintf("企业微信中已有账号%s,但与要创建的成员不一致(%s),可能是另一个人;请核对后在通讯录中为此成员换一个账号,或确认是同一人后在企业微信中修改。 / "+
+		Explain: text.Sprintf("企业微信中已有账号%s,但与要创建的成员不一致(%s),可能是另一个人;请核对后在通讯录中为此成员换一个账号,或确认是同一人后在企业微信中修改。",
 			"The target already has userid %s and it differs from the member to create (%s): it may be someone else. Check it, then give this member another account in the contacts, or correct the member in WeCom if it is the same person.",
-			o.user.UserID, diff, o.user.UserID, diff)})
+			o.user.UserID, diff)})
 }
 
 // checkExisting settles a create answered 60102 (userid exists): read the
@@ -895,7 +911,7 @@ func (e *Engine) fail(key string, err error) {
 }
 
 func (e *Engine) failExplained(key string, err error, zh, en string) {
-	e.setState(key, Record{State: StateFailed, Code: plan.CodeOf(err), Error: err.Error(), Explain: zh + " / " + en})
+	e.setState(key, Record{State: StateFailed, Code: plan.CodeOf(err), Error: err.Error(), Explain: text.New(zh, en)})
 }
 
 // deptPresent reads department/simplelist and reports whether d exists
@@ -943,7 +959,7 @@ func (e *Engine) departments(ctx context.Context) {
 		if pk := DeptKey(o.dept.ParentID); e.byKey[pk] != nil {
 			switch e.state(pk) {
 			case StateFailed:
-				e.failExplained(o.key, &plan.APIError{Code: plan.CodeParentNotFound, Message: "parent department " + contactsParent(o.dept.Path) + " was not created"},
+				e.failExplained(o.key, &plan.APIError{Code: wecom.CodeParentNotFound, Message: "parent department " + contactsParent(o.dept.Path) + " was not created"},
 					"上级部门「"+contactsParent(o.dept.Path)+"」创建失败,此部门无法创建", "the parent department "+contactsParent(o.dept.Path)+" could not be created, so this one was not")
 				continue
 			case StateDone:
@@ -959,7 +975,7 @@ func (e *Engine) departments(ctx context.Context) {
 			e.setState(o.key, Record{State: StateDone, Note: "created"})
 		case ctx.Err() != nil:
 			return // stays sent: reconciled on the next run
-		case code == plan.CodeDeptExists:
+		case code == wecom.CodeDeptExists:
 			// Created by an earlier attempt whose answer was lost? Only the id
 			// (chosen by the plan) under the right parent proves it.
 			if e.deptPresent(ctx, o.dept) {
@@ -1017,7 +1033,7 @@ func (e *Engine) members(ctx context.Context) string {
 		}
 		ready, failed := e.deptState(o.user)
 		if failed {
-			e.failExplained(o.key, &plan.APIError{Code: plan.CodeDeptNotFound, Message: "a department of this member was not created"},
+			e.failExplained(o.key, &plan.APIError{Code: wecom.CodeDeptNotFound, Message: "a department of this member was not created"},
 				"此成员所在的部门创建失败,成员未创建", "a department of this member could not be created, so the member was not created")
 			continue
 		}
@@ -1130,7 +1146,7 @@ func (e *Engine) member(ctx context.Context, o *op) {
 		e.setState(o.key, Record{State: StateDone, Note: note})
 	case ctx.Err() != nil:
 		// Stays sent; reconciled on the next run.
-	case o.kind == kindCreate && plan.CodeOf(err) == plan.CodeUserExists:
+	case o.kind == kindCreate && plan.CodeOf(err) == wecom.CodeUserIDExists:
 		// The plan creates this userid because it did not exist when
 		// planned: an earlier attempt (lost answer, crash) may have made it.
 		e.checkExisting(ctx, o, sent, err)
@@ -1289,7 +1305,7 @@ type Failure struct {
 	Row     int    `json:"row,omitempty"`
 	Code    int    `json:"code"`
 	Error   string `json:"error"`
-	Explain string `json:"explain"`
+	Explain text.T `json:"explain"`
 }
 
 // Result is the outcome of a run.

@@ -10,6 +10,7 @@ import (
 
 	"exmail-upgrade/core/contacts"
 	"exmail-upgrade/core/plan"
+	"exmail-upgrade/core/upgrade"
 )
 
 func run(t testing.TB, e *env, p *plan.Plan, f Target, opt Options, ctx context.Context) (*Result, error) {
@@ -40,7 +41,7 @@ func TestRunModes(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			e, f := newEnv(t), newFake()
 			dir := company(tc.n, tc.noBiz)
-			p := mustPlan(t, f, dir, plan.MethodNew)
+			p := mustPlan(t, f, dir, upgrade.MethodNew)
 			var events []Progress
 			var mu sync.Mutex
 			res, err := run(t, e, p, f, Options{Batch: tc.mode, BatchThreshold: 50, ChunkSize: 25, Workers: 4,
@@ -78,7 +79,7 @@ func TestRunModes(t *testing.T) {
 func TestRefusals(t *testing.T) {
 	e, f := newEnv(t), newFake()
 	dir := company(5, false)
-	p := mustPlan(t, f, dir, plan.MethodNew)
+	p := mustPlan(t, f, dir, upgrade.MethodNew)
 	eng, _ := New(e.st.DB(), e.project, p, f, Options{})
 	defer eng.Close()
 	if _, err := eng.Run(context.Background(), "other"); !errors.Is(err, ErrContactsChanged) {
@@ -88,7 +89,7 @@ func TestRefusals(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir.Members[0].Position = "经理"
-	p2 := mustPlan(t, f, dir, plan.MethodNew)
+	p2 := mustPlan(t, f, dir, upgrade.MethodNew)
 	eng2, _ := New(e.st.DB(), e.project, p2, f, Options{})
 	defer eng2.Close()
 	if _, err := eng2.Run(context.Background(), p2.ContactsHash); !errors.Is(err, ErrPlanChanged) {
@@ -104,7 +105,7 @@ func TestRefusals(t *testing.T) {
 func TestFailuresAndRetry(t *testing.T) {
 	e, f := newEnv(t), newFake()
 	dir := company(20, false)
-	p := mustPlan(t, f, dir, plan.MethodNew)
+	p := mustPlan(t, f, dir, upgrade.MethodNew)
 	f.failUser["user00003"] = 60104
 	f.failUser["user00007"] = 60145
 	f.loseAnswer["user00005"] = true // applied, answer lost: retried, 60102 proves it
@@ -117,7 +118,7 @@ func TestFailuresAndRetry(t *testing.T) {
 		t.Fatalf("result %+v %+v", res, res.Verification)
 	}
 	for _, fl := range res.Failures {
-		if fl.Kind != "create" || (fl.Code != 60104 && fl.Code != 60145) || !strings.Contains(fl.Explain, "/") {
+		if fl.Kind != "create" || (fl.Code != 60104 && fl.Code != 60145) || !fl.Explain.Complete() {
 			t.Errorf("failure %+v", fl)
 		}
 	}
@@ -146,7 +147,7 @@ func TestInterruptAndResume(t *testing.T) {
 	for _, stopAt := range []int{1, 2, 3, 6, 7, 8, 9, 10, 55, 91} {
 		e, f := newEnv(t), newFake()
 		dir := company(100, stopAt%2 == 0)
-		p := mustPlan(t, f, dir, plan.MethodNew)
+		p := mustPlan(t, f, dir, upgrade.MethodNew)
 		ctx, cancel := context.WithCancel(context.Background())
 		f.onCall = func(n int) {
 			if n == stopAt {
@@ -179,7 +180,7 @@ func TestInterruptAndResume(t *testing.T) {
 
 func TestPauseResume(t *testing.T) {
 	e, f := newEnv(t), newFake()
-	p := mustPlan(t, f, company(50, false), plan.MethodNew)
+	p := mustPlan(t, f, company(50, false), upgrade.MethodNew)
 	eng, _ := New(e.st.DB(), e.project, p, f, Options{Workers: 1})
 	defer eng.Close()
 	paused := make(chan struct{})
@@ -221,7 +222,7 @@ func TestBindUpdates(t *testing.T) {
 	f.users["old1"] = plan.User{UserID: "old1", Departments: []int{2}}
 	f.users["user00001"] = plan.User{UserID: "user00001", Departments: []int{2}}
 	dir := company(10, false)
-	p := mustPlan(t, f, dir, plan.MethodBind)
+	p := mustPlan(t, f, dir, upgrade.MethodBind)
 	if len(p.Update) != 1 || len(p.Create) != 9 {
 		t.Fatalf("plan create %d update %d", len(p.Create), len(p.Update))
 	}

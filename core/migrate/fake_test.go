@@ -11,6 +11,7 @@ import (
 	"exmail-upgrade/core/contacts"
 	"exmail-upgrade/core/plan"
 	"exmail-upgrade/core/store"
+	"exmail-upgrade/core/upgrade"
 	"exmail-upgrade/core/wecom"
 )
 
@@ -262,7 +263,7 @@ func company(n int, noBiz bool) *contacts.Directory {
 	return d
 }
 
-func mustPlan(t testing.TB, r plan.Reader, dir *contacts.Directory, method plan.Method) *plan.Plan {
+func mustPlan(t testing.TB, r plan.Reader, dir *contacts.Directory, method upgrade.Method) *plan.Plan {
 	t.Helper()
 	p, checks, err := plan.Prepare(context.Background(), r, plan.ReadOptions{CreatedThisMonth: -1},
 		plan.Input{Method: method, Company: "示例公司", Contacts: dir})

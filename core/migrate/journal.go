@@ -12,6 +12,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"exmail-upgrade/core/store"
+	"exmail-upgrade/core/text"
 )
 
 // JournalBucket is the project sub-bucket that holds the migration journal.
@@ -33,7 +34,7 @@ type Record struct {
 	State    string    `json:"s"`
 	Code     int       `json:"c,omitempty"` // WeCom errcode of the last failure
 	Error    string    `json:"e,omitempty"` // the error as the client reported it
-	Explain  string    `json:"x,omitempty"` // what it means and what to do (zh / en)
+	Explain  text.T    `json:"x,omitzero"`  // what it means and what to do; older journals hold one "zh / en" string, which text.T still reads
 	Note     string    `json:"n,omitempty"` // how it was done ("created", "exists", "reconciled", "batch")
 	Attempts int       `json:"a,omitempty"` // runs that tried it
 	At       time.Time `json:"t,omitzero"`  // last change

@@ -1,17 +1,17 @@
 package migrate
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 
 	"exmail-upgrade/core/plan"
+	"exmail-upgrade/core/text"
 )
 
 // ErrOtherMailboxAsMember refuses a plan that would create or update an
 // other mailbox (其他邮箱) as a WeCom member: those stay mailboxes, never
 // reach user/create, user/update or a batch job.
-var ErrOtherMailboxAsMember = errors.New("计划把其他邮箱当作成员 / the plan treats an other mailbox as a member")
+var ErrOtherMailboxAsMember error = text.NewError("计划把其他邮箱当作成员", "the plan treats an other mailbox as a member")
 
 // checkOtherMailboxes is the engine's guard behind the planner, which
 // already keeps other mailboxes out of Create and Update: a stored or

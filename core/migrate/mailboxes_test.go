@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"exmail-upgrade/core/plan"
+	"exmail-upgrade/core/upgrade"
 )
 
 // TestEngineRefusesOtherMailboxAsMember: a plan (stored or edited) that
@@ -12,7 +13,7 @@ import (
 func TestEngineRefusesOtherMailboxAsMember(t *testing.T) {
 	e := newEnv(t)
 	f := newFake()
-	p := &plan.Plan{Version: plan.FormatVersion, Method: plan.MethodNew,
+	p := &plan.Plan{Version: plan.FormatVersion, Method: upgrade.MethodNew,
 		Create:         []plan.MemberOp{{User: plan.User{UserID: "info", Name: "信息", BizMail: "Info@example.com", Departments: []int{1}}}},
 		OtherMailboxes: []plan.OtherMailbox{{Address: "info@example.com"}}}
 	if _, err := New(e.st.DB(), e.project, p, f, Options{}); !errors.Is(err, ErrOtherMailboxAsMember) {

@@ -11,6 +11,7 @@ import (
 	"exmail-upgrade/core/contacts"
 	"exmail-upgrade/core/plan"
 	"exmail-upgrade/core/sample"
+	"exmail-upgrade/core/upgrade"
 	"exmail-upgrade/core/wecom"
 	"exmail-upgrade/core/wecomsim"
 )
@@ -104,7 +105,7 @@ func TestSimulatorRuns(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			sim, tgt := startSim(t, tc.knobs)
 			e := newEnv(t)
-			p := mustPlan(t, tgt, tc.dir, plan.MethodNew)
+			p := mustPlan(t, tgt, tc.dir, upgrade.MethodNew)
 			res, err := run(t, e, p, tgt, tc.opt, context.Background())
 			if err != nil {
 				t.Fatal(err)
@@ -140,7 +141,7 @@ func TestSimulatorBind(t *testing.T) {
 		t.Fatal(err)
 	}
 	e := newEnv(t)
-	p := mustPlan(t, tgt, dir, plan.MethodBind)
+	p := mustPlan(t, tgt, dir, upgrade.MethodBind)
 	if len(p.Create) != 150 || len(p.Matched) == 0 {
 		t.Fatalf("plan create %d update %d depts %d", len(p.Create), len(p.Update), len(p.Departments))
 	}
@@ -148,7 +149,7 @@ func TestSimulatorBind(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Failed != 1 || res.Failures[0].Code != 60104 || res.Failures[0].Key != dir.Members[60].Account || res.Failures[0].Explain == "" {
+	if res.Failed != 1 || res.Failures[0].Code != 60104 || res.Failures[0].Key != dir.Members[60].Account || res.Failures[0].Explain.IsZero() {
 		t.Fatalf("failures %+v", res.Failures)
 	}
 	if len(sim.State().Users) != 200 {
@@ -157,7 +158,7 @@ func TestSimulatorBind(t *testing.T) {
 	if _, ok := sim.State().User("someone.else"); !ok {
 		t.Error("the target's own member was touched")
 	}
-	fmt.Fprint(testWriter{t}, res.Failures[0].Explain)
+	fmt.Fprint(testWriter{t}, res.Failures[0].Explain.Joined())
 }
 
 type testWriter struct{ t testing.TB }
@@ -178,7 +179,7 @@ func TestSimulatorNamesFromSheet(t *testing.T) {
 	if _, err := sim.Seed(existing); err != nil {
 		t.Fatal(err)
 	}
-	in := plan.Input{Method: plan.MethodBind, Company: "示例公司", Contacts: dir}
+	in := plan.Input{Method: upgrade.MethodBind, Company: "示例公司", Contacts: dir}
 	p, _, err := plan.Prepare(context.Background(), tgt, plan.ReadOptions{CreatedThisMonth: -1}, in)
 	if err != nil || !p.Blocked() || p.Conflicts[0].Reason.Code != "department_names_unknown" {
 		t.Fatalf("without names: %v %+v", err, p.Conflicts)
@@ -221,7 +222,7 @@ func TestSimulatorTransientStorm(t *testing.T) {
 	sim, tgt := startSim(t, wecomsim.Knobs{FaultRate: 0.05, TokenLifetime: 40 * time.Millisecond, TokenInvalidateEvery: 25, MaxConcurrent: 4, Latency: 2 * time.Millisecond})
 	dir := sample.Company(600, 21)
 	e := newEnv(t)
-	p := mustPlan(t, tgt, dir, plan.MethodNew)
+	p := mustPlan(t, tgt, dir, upgrade.MethodNew)
 	res, err := run(t, e, p, tgt, Options{RetryBackoff: 50 * time.Millisecond}, context.Background())
 	if err != nil {
 		t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"exmail-upgrade/core/plan"
+	"exmail-upgrade/core/upgrade"
 	"exmail-upgrade/core/wecom"
 	"exmail-upgrade/core/wecomsim"
 )
@@ -20,7 +21,7 @@ import (
 func TestTransientIsNeverFinal(t *testing.T) {
 	e, f := newEnv(t), newFake()
 	dir := company(30, false)
-	p := mustPlan(t, f, dir, plan.MethodNew)
+	p := mustPlan(t, f, dir, upgrade.MethodNew)
 	f.flaky["user00001"] = []int{wecom.CodeInvalidToken}
 	f.flaky["user00002"] = []int{wecom.CodeTokenExpired, wecom.CodeTokenExpired}
 	f.flaky["user00003"] = []int{wecom.CodeBusy}
@@ -32,7 +33,7 @@ func TestTransientIsNeverFinal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Failed != 1 || len(res.Failures) != 1 || res.Failures[0].Key != "user00009" || res.Failures[0].Code != wecom.CodeMobileExists || res.Failures[0].Explain == "" {
+	if res.Failed != 1 || len(res.Failures) != 1 || res.Failures[0].Key != "user00009" || res.Failures[0].Code != wecom.CodeMobileExists || res.Failures[0].Explain.IsZero() {
 		t.Fatalf("failures %+v", res.Failures)
 	}
 	if res.MembersCreated != 29 || res.DeptsCreated != 6 || f.creates != 29 {
@@ -44,7 +45,7 @@ func TestTransientIsNeverFinal(t *testing.T) {
 // through every final pass fails in the end, saying so (and the run ends).
 func TestTransientOutlastsRetries(t *testing.T) {
 	e, f := newEnv(t), newFake()
-	p := mustPlan(t, f, company(5, false), plan.MethodNew)
+	p := mustPlan(t, f, company(5, false), upgrade.MethodNew)
 	f.flaky["user00002"] = []int{-1, -1, -1, -1, -1, -1, -1, -1, -1, -1}
 	res, err := run(t, e, p, f, Options{RetryBackoff: time.Millisecond, RetryRounds: 3}, context.Background())
 	if err != nil {
@@ -62,7 +63,7 @@ func TestTransientOutlastsRetries(t *testing.T) {
 // calls in flight as the target allows (64 by default), not 8.
 func TestInFlightDefault(t *testing.T) {
 	e, f := newEnv(t), newFake()
-	p := mustPlan(t, f, company(200, false), plan.MethodNew)
+	p := mustPlan(t, f, company(200, false), upgrade.MethodNew)
 	var once sync.Once
 	gate := make(chan struct{})
 	f.hold = func() {
@@ -91,7 +92,7 @@ func TestInFlightDefault(t *testing.T) {
 // company's start is never silent.
 func TestPrepareStepReported(t *testing.T) {
 	e, f := newEnv(t), newFake()
-	p := mustPlan(t, f, company(10, false), plan.MethodNew)
+	p := mustPlan(t, f, company(10, false), upgrade.MethodNew)
 	var first *Progress
 	var mu sync.Mutex
 	res, err := run(t, e, p, f, Options{OnProgress: func(pr Progress) {
@@ -115,7 +116,7 @@ func TestPrepareStepReported(t *testing.T) {
 // as done. One that matches ours (same departments) is done, not failed.
 func TestUserIDTakenMeanwhile(t *testing.T) {
 	e, f := newEnv(t), newFake()
-	p := mustPlan(t, f, company(10, false), plan.MethodNew)
+	p := mustPlan(t, f, company(10, false), upgrade.MethodNew)
 	f.depts[99] = plan.TargetDept{ID: 99, ParentID: 1, Name: "别的部门"}
 	f.users["user00002"] = plan.User{UserID: "user00002", Departments: []int{99}}
 	ours := p.Create[4].User
@@ -125,7 +126,7 @@ func TestUserIDTakenMeanwhile(t *testing.T) {
 		t.Fatal(err)
 	}
 	if res.Failed != 1 || res.Failures[0].Key != "user00002" || res.Failures[0].Code != wecom.CodeUserIDExists ||
-		!strings.Contains(res.Failures[0].Explain, "user00002") {
+		!strings.Contains(res.Failures[0].Explain.En, "user00002") {
 		t.Fatalf("failures %+v", res.Failures)
 	}
 	recs, _ := Records(e.st.DB(), e.project, p)
@@ -157,7 +158,7 @@ func (p *preCreate) CreateUser(ctx context.Context, u plan.User) error {
 func TestBatchJobAwaitedOnResume(t *testing.T) {
 	sim, tgt := startSim(t, wecomsim.Knobs{AcceptDuplicateCreates: true, JobRowDelay: time.Millisecond})
 	e := newEnv(t)
-	p := mustPlan(t, tgt, company(60, true), plan.MethodNew)
+	p := mustPlan(t, tgt, company(60, true), upgrade.MethodNew)
 	ctx, cancel := context.WithCancel(context.Background())
 	var jobs int
 	opt := Options{Batch: BatchAlways, ChunkSize: 25, afterCall: func(key string, err error) {

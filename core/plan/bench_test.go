@@ -7,6 +7,7 @@ import (
 
 	"exmail-upgrade/core/contacts"
 	"exmail-upgrade/core/sample"
+	"exmail-upgrade/core/upgrade"
 )
 
 // BenchmarkBuild100k builds the plan of a 100,000-member company (goal:
@@ -15,10 +16,10 @@ import (
 func BenchmarkBuild100k(b *testing.B) {
 	dir := sample.Company(100_000, 1)
 	b.Run("new", func(b *testing.B) {
-		benchBuild(b, Input{Method: MethodNew, Company: "示例公司", Contacts: dir})
+		benchBuild(b, Input{Method: upgrade.MethodNew, Company: "示例公司", Contacts: dir})
 	})
 	b.Run("bind", func(b *testing.B) {
-		benchBuild(b, Input{Method: MethodBind, Company: "示例公司", Contacts: dir, Target: bindSnapshot(dir)})
+		benchBuild(b, Input{Method: upgrade.MethodBind, Company: "示例公司", Contacts: dir, Target: bindSnapshot(dir)})
 	})
 }
 
@@ -52,7 +53,7 @@ func countMembers(items []Item) int {
 // bindSnapshot is a target holding every fifth member of dir (same userid,
 // departments by id, details known) and 5,000 members of its own.
 func bindSnapshot(dir *contacts.Directory) *Snapshot {
-	p, _ := Build(Input{Method: MethodNew, Company: "示例公司", Contacts: dir})
+	p, _ := Build(Input{Method: upgrade.MethodNew, Company: "示例公司", Contacts: dir})
 	s := &Snapshot{CreatedThisMonth: -1, DetailsSource: "sheet", Departments: []TargetDept{{ID: RootID}}}
 	for _, d := range p.Departments {
 		s.Departments = append(s.Departments, TargetDept{ID: d.ID, ParentID: d.ParentID, Name: d.Name})
@@ -74,7 +75,7 @@ func bindSnapshot(dir *contacts.Directory) *Snapshot {
 // BenchmarkUnmarshal100k decodes a stored 100,000-member plan, as a
 // migration's start does.
 func BenchmarkUnmarshal100k(b *testing.B) {
-	p, _ := Build(Input{Method: MethodNew, Company: "示例公司", Contacts: sample.Company(100_000, 1)})
+	p, _ := Build(Input{Method: upgrade.MethodNew, Company: "示例公司", Contacts: sample.Company(100_000, 1)})
 	data, _ := p.Marshal()
 	b.SetBytes(int64(len(data)))
 	b.ResetTimer()

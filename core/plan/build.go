@@ -12,6 +12,7 @@ import (
 	"golang.org/x/text/width"
 
 	"exmail-upgrade/core/contacts"
+	"exmail-upgrade/core/upgrade"
 )
 
 // FormatVersion is the version of the plan format.
@@ -19,7 +20,7 @@ const FormatVersion = 1
 
 // Input is what a plan is built from.
 type Input struct {
-	Method   Method
+	Method   upgrade.Method
 	Company  string              // company name; a first path level equal to it is stripped
 	Contacts *contacts.Directory // clean contacts (no rule errors)
 	Target   *Snapshot           // the target as read; an empty snapshot for a brand-new company
@@ -44,7 +45,7 @@ func Build(in Input) (*Plan, error) {
 	if in.Contacts == nil {
 		return nil, fmt.Errorf("build plan: no contacts")
 	}
-	if in.Method != MethodNew && in.Method != MethodBind {
+	if in.Method != upgrade.MethodNew && in.Method != upgrade.MethodBind {
 		return nil, fmt.Errorf("build plan: unknown method %q", in.Method)
 	}
 	snap := in.Target
@@ -358,7 +359,7 @@ func (b *builder) members(dir *contacts.Directory) {
 		}
 		seen[strings.ToLower(t.UserID)] = true
 		u.UserID = t.UserID
-		if b.in.Method == MethodNew {
+		if b.in.Method == upgrade.MethodNew {
 			b.p.Update = append(b.p.Update, MemberOp{Row: m.Row, User: u,
 				Reason: Msg{"update_member", "目标企业已有此账号,按通讯录更新", "the userid exists in the target; updated from the contacts"}})
 			continue
@@ -371,7 +372,7 @@ func (b *builder) members(dir *contacts.Directory) {
 				Reason: Msg{"target_only", "目标企业已有的成员,不在通讯录中,保持不变(不会删除)", "exists only in the target; kept as it is (never deleted)"}})
 		}
 	}
-	if b.in.Method == MethodBind && len(b.snap.Users) > 0 && b.snap.DetailsSource == "" {
+	if b.in.Method == upgrade.MethodBind && len(b.snap.Users) > 0 && b.snap.DetailsSource == "" {
 		b.p.Warnings = append(b.p.Warnings, Item{Kind: KindCompany, Key: "details",
 			Reason: Msg{"details_unknown", "目标企业成员的手机、邮箱未知,冲突将在迁移时以失败项列出(60104/60106)", "the target members' mobiles and emails are unknown; conflicts will show as failed items during the migration (60104/60106)"},
 			Advice: Msg{"details_unknown", "提供目标企业导出的通讯录表格可提前发现冲突", "provide the target's exported contacts sheet to find conflicts now"}})
@@ -452,22 +453,24 @@ func (b *builder) merge(m *contacts.Member, t *TargetUser, want User) {
 		Reason: Msg{"merge_member", "合并到目标企业已有成员(只补充,不覆盖,不删除)", "merged into the existing target member (fills gaps, never overwrites or deletes)"}})
 }
 
+// limits turns the account limits (capLimits, the rule CapChecks shows)
+// into the plan's conflicts, and an unknown cap into a warning.
 func (b *builder) limits() {
-	cap := b.snap.AccountCap
-	if cap <= 0 {
-		b.p.Warnings = append(b.p.Warnings, Item{Kind: KindCompany, Key: "account_cap",
-			Reason: Msg{"cap_unknown", "账号上限未知,无法预先检查", "the account cap is unknown; not checked in advance"}})
-		return
-	}
-	total := len(b.snap.Users) + len(b.p.Create)
-	if total > cap {
-		b.conflict(KindCompany, "account_cap", 0,
-			Msg{"cap_exceeded", fmt.Sprintf("迁移后共%d个账号,超过账号上限%d", total, cap), fmt.Sprintf("%d accounts after the migration exceed the account cap of %d", total, cap)},
-			Msg{"cap_exceeded", "先在企业微信管理后台提高账号上限,或减少通讯录中的成员", "raise the account cap in the WeCom admin console first, or remove members from the contacts"})
-	}
-	if m := b.snap.CreatedThisMonth; m >= 0 && m+len(b.p.Create) > 3*cap {
-		b.conflict(KindCompany, "monthly_allowance", 0,
-			Msg{"monthly_exceeded", fmt.Sprintf("本月已新建%d个账号,再新建%d个将超过每月上限(3×账号上限=%d)", m, len(b.p.Create), 3*cap), fmt.Sprintf("%d accounts created this month plus %d new exceed the monthly allowance (3 × cap = %d)", m, len(b.p.Create), 3*cap)},
-			Msg{"monthly_exceeded", "下个月再迁移,或分批迁移", "migrate next month, or in parts"})
+	for _, l := range capLimits(b.snap, len(b.p.Create)) {
+		switch {
+		case !l.Known && l.Name == capAccount:
+			b.p.Warnings = append(b.p.Warnings, Item{Kind: KindCompany, Key: capAccount,
+				Reason: Msg{"cap_unknown", "账号上限未知,无法预先检查", "the account cap is unknown; not checked in advance"}})
+			return
+		case !l.Exceeded():
+		case l.Name == capAccount:
+			b.conflict(KindCompany, l.Name, 0,
+				Msg{"cap_exceeded", fmt.Sprintf("迁移后共%d个账号,超过账号上限%d", l.Total, l.Limit), fmt.Sprintf("%d accounts after the migration exceed the account cap of %d", l.Total, l.Limit)},
+				l.advice())
+		default:
+			b.conflict(KindCompany, l.Name, 0,
+				Msg{"monthly_exceeded", fmt.Sprintf("本月已新建%d个账号,再新建%d个将超过每月上限(3×账号上限=%d)", l.Base, l.New, l.Limit), fmt.Sprintf("%d accounts created this month plus %d new exceed the monthly allowance (3 × cap = %d)", l.Base, l.New, l.Limit)},
+				l.advice())
+		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"exmail-upgrade/core/contacts"
+	"exmail-upgrade/core/upgrade"
 	"exmail-upgrade/core/wecom"
 )
 
@@ -32,9 +33,9 @@ func FuzzBuild(f *testing.F) {
 			{Account: targetUser, Mobile: mobile, Departments: []string{sheetPath}},
 			{Account: "other", Departments: []string{path, sheetPath}},
 		}}
-		method := MethodNew
+		method := upgrade.MethodNew
 		if bind {
-			method = MethodBind
+			method = upgrade.MethodBind
 		}
 		in := Input{Method: method, Company: "示例公司", Contacts: dir}
 		p, _, err := Prepare(context.Background(), r, ReadOptions{TargetSheet: sheet, CreatedThisMonth: -1}, in)
@@ -68,7 +69,7 @@ func FuzzBuild(f *testing.F) {
 
 // FuzzUnmarshal decodes arbitrary stored plans without panicking.
 func FuzzUnmarshal(f *testing.F) {
-	p, _ := Build(Input{Method: MethodNew, Contacts: &contacts.Directory{Members: []contacts.Member{{Name: "A", Account: "a", Departments: []string{"X"}}}}})
+	p, _ := Build(Input{Method: upgrade.MethodNew, Contacts: &contacts.Directory{Members: []contacts.Member{{Name: "A", Account: "a", Departments: []string{"X"}}}}})
 	b, _ := p.Marshal()
 	f.Add(b)
 	f.Add([]byte(`{"departments":[{"id":-1}],"create":null}`))
@@ -76,7 +77,6 @@ func FuzzUnmarshal(f *testing.F) {
 		q, err := Unmarshal(data)
 		if err == nil {
 			_ = q.Hash()
-			_ = q.DeptIDs()
 			_ = q.Blocked()
 		}
 	})

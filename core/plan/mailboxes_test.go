@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"exmail-upgrade/core/contacts"
+	"exmail-upgrade/core/upgrade"
 )
 
 func other(name, biz string, depts ...string) contacts.Member {
@@ -24,10 +25,10 @@ func TestPlanKeepsOtherMailboxes(t *testing.T) {
 	for i := range dir.Members {
 		dir.Members[i].Row = i + 2
 	}
-	for _, method := range []Method{MethodNew, MethodBind} {
+	for _, method := range []upgrade.Method{upgrade.MethodNew, upgrade.MethodBind} {
 		t.Run(string(method), func(t *testing.T) {
 			in := Input{Method: method, Company: "示例", Contacts: dir}
-			if method == MethodBind {
+			if method == upgrade.MethodBind {
 				snap, err := ReadSnapshot(context.Background(), existing(), ReadOptions{AccountCap: 10, CreatedThisMonth: -1, AdvancedSeats: 1})
 				if err != nil {
 					t.Fatal(err)
@@ -67,7 +68,7 @@ func TestPlanKeepsOtherMailboxes(t *testing.T) {
 			for _, w := range p.Warnings {
 				short = short || w.Reason.Code == "advanced_seats_short"
 			}
-			if method == MethodBind {
+			if method == upgrade.MethodBind {
 				if !short || p.AdvancedSeats != 1 || !strings.Contains(seats, "高级功能账号 1") || !strings.Contains(seats, "成员账号 4（上限 10）") {
 					t.Fatalf("seats: short=%v seats=%d %q", short, p.AdvancedSeats, seats)
 				}
@@ -81,7 +82,7 @@ func TestPlanKeepsOtherMailboxes(t *testing.T) {
 func TestPlanHashUnchangedWithoutMailboxes(t *testing.T) {
 	// a plan without other mailboxes or groups encodes exactly as before
 	// (the new fields are omitted), so stored plans keep their hash
-	p, err := Build(Input{Method: MethodNew, Contacts: &contacts.Directory{Members: []contacts.Member{mem("张伟", "zw", "13800000000", "zw@example.com")}}})
+	p, err := Build(Input{Method: upgrade.MethodNew, Contacts: &contacts.Directory{Members: []contacts.Member{mem("张伟", "zw", "13800000000", "zw@example.com")}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +100,7 @@ func TestOtherMailboxNotCountedAgainstCap(t *testing.T) {
 		other("客服邮箱", "service@example.com"),
 		other("招聘", "jobs@example.com"),
 	}}
-	p, err := Build(Input{Method: MethodNew, Contacts: dir, Target: &Snapshot{AccountCap: 1, CreatedThisMonth: -1}})
+	p, err := Build(Input{Method: upgrade.MethodNew, Contacts: dir, Target: &Snapshot{AccountCap: 1, CreatedThisMonth: -1}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +117,7 @@ func TestPlanDepartmentOrder(t *testing.T) {
 		Members:   []contacts.Member{mem("张伟", "zw", "13800000000", "zw@example.com", "示例/研发部"), mem("李娜", "ln", "13800000001", "ln@example.com", "示例/市场部")},
 		DeptOrder: map[string]int{"示例/研发部": 1, "示例/市场部": 2, "示例": 1},
 	}
-	p, err := Build(Input{Method: MethodNew, Company: "示例", Contacts: dir})
+	p, err := Build(Input{Method: upgrade.MethodNew, Company: "示例", Contacts: dir})
 	if err != nil {
 		t.Fatal(err)
 	}

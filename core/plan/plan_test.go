@@ -2,10 +2,13 @@ package plan
 
 import (
 	"context"
+	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 
 	"exmail-upgrade/core/contacts"
+	"exmail-upgrade/core/upgrade"
 	"exmail-upgrade/core/wecom"
 )
 
@@ -80,14 +83,14 @@ func TestBuild(t *testing.T) {
 	ctx := context.Background()
 	cases := []struct {
 		name   string
-		method Method
+		method upgrade.Method
 		target *fakeReader
 		opt    ReadOptions
 		dir    contacts.Directory
 		check  func(t *testing.T, p *Plan)
 	}{
 		{
-			name: "new company: departments parent first, ids assigned, userids generated", method: MethodNew,
+			name: "new company: departments parent first, ids assigned, userids generated", method: upgrade.MethodNew,
 			target: &fakeReader{depts: []TargetDept{{ID: 1, Name: "X"}}},
 			dir: contacts.Directory{Members: []contacts.Member{
 				mem("张三", "zhangsan", "13800000001", "", "研发部/后端组"),
@@ -123,7 +126,7 @@ func TestBuild(t *testing.T) {
 			},
 		},
 		{
-			name: "company name as first level is stripped", method: MethodNew,
+			name: "company name as first level is stripped", method: upgrade.MethodNew,
 			target: &fakeReader{depts: []TargetDept{{ID: 1}}},
 			dir: contacts.Directory{Members: []contacts.Member{
 				mem("张三", "zs", "13800000001", "", "示例公司/研发部"),
@@ -139,7 +142,7 @@ func TestBuild(t *testing.T) {
 			},
 		},
 		{
-			name: "bind with names: match, create below, merge, untouched", method: MethodBind, target: existing(),
+			name: "bind with names: match, create below, merge, untouched", method: upgrade.MethodBind, target: existing(),
 			dir: contacts.Directory{Members: []contacts.Member{
 				mem("Alice", "alice", "13800000001", "", "研发部/后端组", "研发部/前端组"),
 				mem("Bob", "BOB", "13800000002", "", "Sales"),
@@ -170,7 +173,7 @@ func TestBuild(t *testing.T) {
 			},
 		},
 		{
-			name: "bind: target-only members and departments are left untouched", method: MethodBind, target: existing(),
+			name: "bind: target-only members and departments are left untouched", method: upgrade.MethodBind, target: existing(),
 			dir: contacts.Directory{Members: []contacts.Member{mem("Carol", "carol", "13800000003", "", "新部门")}},
 			check: func(t *testing.T, p *Plan) {
 				for _, k := range []string{"alice", "bob"} {
@@ -184,7 +187,7 @@ func TestBuild(t *testing.T) {
 			},
 		},
 		{
-			name: "bind, 48009 and no sheet: names unknown block", method: MethodBind,
+			name: "bind, 48009 and no sheet: names unknown block", method: upgrade.MethodBind,
 			target: func() *fakeReader { f := existing(); f.namesErr = &wecom.Error{Code: 48009}; return f }(),
 			dir:    contacts.Directory{Members: []contacts.Member{mem("Carol", "carol", "13800000003", "", "研发部")}},
 			check: func(t *testing.T, p *Plan) {
@@ -197,7 +200,7 @@ func TestBuild(t *testing.T) {
 			},
 		},
 		{
-			name: "bind, 48009 with the target's sheet: names deduced, mobile conflict found", method: MethodBind,
+			name: "bind, 48009 with the target's sheet: names deduced, mobile conflict found", method: upgrade.MethodBind,
 			target: func() *fakeReader { f := existing(); f.namesErr = &wecom.Error{Code: 48009}; return f }(),
 			opt: ReadOptions{TargetSheet: &contacts.Directory{Members: []contacts.Member{
 				{Name: "Alice", Account: "alice", Mobile: "13900000001", Departments: []string{"老公司/研发部/后端组"}},
@@ -224,7 +227,7 @@ func TestBuild(t *testing.T) {
 			},
 		},
 		{
-			name: "department name clash with the target and among siblings", method: MethodBind, target: existing(),
+			name: "department name clash with the target and among siblings", method: upgrade.MethodBind, target: existing(),
 			dir: contacts.Directory{Members: []contacts.Member{
 				mem("Carol", "carol", "13800000003", "", "SALES"),
 				mem("Eve", "eve", "13800000005", "", "市场部/ａ组"),
@@ -240,7 +243,7 @@ func TestBuild(t *testing.T) {
 			},
 		},
 		{
-			name: "account cap and monthly allowance", method: MethodNew,
+			name: "account cap and monthly allowance", method: upgrade.MethodNew,
 			target: &fakeReader{depts: []TargetDept{{ID: 1}}, users: []TargetUser{{UserID: "boss", Departments: []int{1}}}},
 			opt:    ReadOptions{AccountCap: 2, CreatedThisMonth: 5},
 			dir: contacts.Directory{Members: []contacts.Member{
@@ -253,7 +256,7 @@ func TestBuild(t *testing.T) {
 			},
 		},
 		{
-			name: "generated userid avoids a target userid without proof of identity", method: MethodBind,
+			name: "generated userid avoids a target userid without proof of identity", method: upgrade.MethodBind,
 			target: existing(),
 			dir:    contacts.Directory{Members: []contacts.Member{mem("Alice2", "", "13800000009", "alice@example.com", "Sales")}},
 			check: func(t *testing.T, p *Plan) {
@@ -274,6 +277,8 @@ func TestBuild(t *testing.T) {
 				t.Fatalf("prepare: %v %v", err, checks)
 			}
 			tc.check(t, p)
+			bothLanguages(t, p)
+			bothLanguages(t, checks)
 			// Deterministic: the same input plans the same, hash included.
 			p2, _, _ := Prepare(ctx, tc.target, opt, Input{Method: tc.method, Company: "示例公司", Contacts: &tc.dir})
 			if p.Hash() != p2.Hash() {
@@ -290,6 +295,39 @@ func TestBuild(t *testing.T) {
 	}
 }
 
+// bothLanguages fails when a message anywhere in v (a plan, checks) exists
+// in one language only: every text built at run time is checked where it
+// is used.
+func bothLanguages(t *testing.T, v any) {
+	t.Helper()
+	var walk func(path string, x reflect.Value)
+	walk = func(path string, x reflect.Value) {
+		switch x.Kind() {
+		case reflect.Pointer, reflect.Interface:
+			if !x.IsNil() {
+				walk(path, x.Elem())
+			}
+		case reflect.Slice, reflect.Array:
+			for i := 0; i < x.Len(); i++ {
+				walk(fmt.Sprintf("%s[%d]", path, i), x.Index(i))
+			}
+		case reflect.Struct:
+			if m, ok := x.Interface().(Msg); ok {
+				if (m.Code != "" || m.ZH != "" || m.EN != "") && !m.Text().Complete() {
+					t.Errorf("%s: %+v exists in one language only", path, m)
+				}
+				return
+			}
+			for i := 0; i < x.NumField(); i++ {
+				if x.Type().Field(i).IsExported() {
+					walk(path+"."+x.Type().Field(i).Name, x.Field(i))
+				}
+			}
+		}
+	}
+	walk("", reflect.ValueOf(v))
+}
+
 func mustMarshal(t *testing.T, p *Plan) []byte {
 	b, err := p.Marshal()
 	if err != nil {
@@ -300,9 +338,9 @@ func mustMarshal(t *testing.T, p *Plan) []byte {
 
 func TestHashChangesWithContacts(t *testing.T) {
 	dir := contacts.Directory{Members: []contacts.Member{mem("A", "a", "13800000001", "", "X")}}
-	p1, _ := Build(Input{Method: MethodNew, Contacts: &dir})
+	p1, _ := Build(Input{Method: upgrade.MethodNew, Contacts: &dir})
 	dir.Members[0].Position = "经理"
-	p2, _ := Build(Input{Method: MethodNew, Contacts: &dir})
+	p2, _ := Build(Input{Method: upgrade.MethodNew, Contacts: &dir})
 	if p1.Hash() == p2.Hash() || p1.ContactsHash == p2.ContactsHash {
 		t.Fatal("a changed member must change the plan and contacts hashes")
 	}
@@ -318,6 +356,8 @@ func TestPreflight(t *testing.T) {
 	}{
 		{"untrusted ip", &wecom.Error{API: "department/simplelist", Code: 60020}, "trusted_ip", "untrusted_ip"},
 		{"bad secret", &wecom.Error{API: "gettoken", Code: 40001}, "secret", "secret_bad"},
+		{"malformed secret", &wecom.Error{API: "gettoken", Code: wecom.CodeSecretInvalid}, "secret", "secret_bad"},
+		{"wrong corp id", &wecom.Error{API: "gettoken", Code: 40013}, "secret", "secret_bad"},
 		{"network", &wecom.Error{Code: wecom.CodeTransport, Msg: "connection refused"}, "secret", "read_failed"},
 	}
 	for _, tc := range cases {
@@ -326,6 +366,7 @@ func TestPreflight(t *testing.T) {
 			if ok || snap != nil {
 				t.Fatal("preflight must fail")
 			}
+			bothLanguages(t, checks)
 			last := checks[len(checks)-1]
 			if last.Name != tc.wantName || last.OK || last.Msg.Code != tc.wantCode || last.Advice.ZH == "" {
 				t.Errorf("checks %+v", checks)
@@ -352,4 +393,56 @@ func FuzzGenerateUserID(f *testing.F) {
 			t.Fatalf("not deterministic")
 		}
 	})
+}
+
+// TestCapRuleOneAnswer: the pre-flight checks and the plan's conflicts give
+// the same answer for the account cap and the monthly allowance, an unknown
+// month count (-1) included.
+func TestCapRuleOneAnswer(t *testing.T) {
+	dir := contacts.Directory{Members: []contacts.Member{
+		mem("甲", "a", "13800000001", "", "X"), mem("乙", "b", "13800000002", "", "X"), mem("丙", "c", "13800000003", "", "X")}}
+	cases := []struct {
+		name             string
+		cap, month       int
+		capBad, monthBad bool
+	}{
+		{"cap unknown", 0, 0, false, false},
+		{"fits", 10, 0, false, false},
+		{"cap exceeded", 2, 0, true, false},
+		{"exactly at the cap", 3, 0, false, false},
+		{"month exceeded", 4, 10, false, true},
+		{"month unknown", 4, -1, false, false},
+	}
+	for _, tc := range cases {
+		snap := &Snapshot{Departments: []TargetDept{{ID: 1, Name: "X"}}, AccountCap: tc.cap, CreatedThisMonth: tc.month}
+		p, err := Build(Input{Method: upgrade.MethodNew, Contacts: &dir, Target: snap})
+		if err != nil {
+			t.Fatal(err)
+		}
+		checks, ok := CapChecks(snap, len(p.Create))
+		if ok == (tc.capBad || tc.monthBad) {
+			t.Errorf("%s: checks ok=%v %+v", tc.name, ok, checks)
+		}
+		for _, c := range []struct {
+			key string
+			bad bool
+		}{{"account_cap", tc.capBad}, {"monthly_allowance", tc.monthBad}} {
+			inPlan := false
+			for _, it := range p.Conflicts {
+				inPlan = inPlan || it.Key == c.key
+			}
+			var check Check
+			for _, ch := range checks {
+				if ch.Name == c.key {
+					check = ch
+				}
+			}
+			if inPlan != c.bad || check.OK == c.bad || check.Name == "" {
+				t.Errorf("%s: %s conflict %v, check %+v, want exceeded %v", tc.name, c.key, inPlan, check, c.bad)
+			}
+		}
+		if tc.cap == 0 && !has(p.Warnings, "cap_unknown", "account_cap") {
+			t.Errorf("%s: no warning for the unknown cap: %v", tc.name, codes(p.Warnings))
+		}
+	}
 }

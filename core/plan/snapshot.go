@@ -11,30 +11,6 @@ import (
 	"exmail-upgrade/core/wecom"
 )
 
-// WeCom error codes the planner and the engine act on.
-const (
-	CodeBusy            = -1
-	CodeFreqLimit       = 45009
-	CodeConcurrency     = 45033
-	CodeAccountCap      = 45024
-	CodeNoDetailsNewIP  = 48009
-	CodeUntrustedIP     = 60020
-	CodeDeptExists      = 60008
-	CodeUserExists      = 60102
-	CodeInvalidSecret   = 40001
-	CodeInvalidCorpID   = 40013
-	CodeUserNotFound    = 60111
-	CodeParentNotFound  = 60004
-	CodeMobileExists    = 60104
-	CodeEmailExists     = 60106
-	CodeBizMailExists   = 60145
-	CodeDeptNotFound    = 60003
-	CodeTokenInvalid    = 40014
-	CodeTokenExpired    = 42001
-	CodeTooManyDepts    = 60110
-	CodeBizMailReadOnly = 60144
-)
-
 // APIError is a WeCom error answer for fakes. CodeOf understands it, any
 // *wecom.Error and any error with an ErrCode() int method.
 type APIError struct {
@@ -149,7 +125,7 @@ func ReadSnapshot(ctx context.Context, r Reader, opt ReadOptions) (*Snapshot, er
 			}
 		}
 		s.NameSource = SourceDeptList
-	case CodeOf(err) == CodeNoDetailsNewIP:
+	case CodeOf(err) == wecom.CodeNoPermission:
 		s.Notes = append(s.Notes, Item{Kind: KindCompany, Key: "department/list",
 			Reason: Msg{"names_48009", "通讯录同步secret不能从新IP读取部门名称(48009),只能读取ID", "the contact-sync secret may not read department names from a new IP (48009); only ids are readable"},
 			Advice: Msg{"names_48009", "导出目标企业的通讯录表格并提供给本工具,部门名称将据此确定", "export the target's contacts sheet from its admin console and give it to the app; names are taken from it"}})

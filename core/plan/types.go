@@ -12,38 +12,27 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-)
 
-// Method is how the company upgrades: into a new WeCom or by binding an
-// existing one.
-type Method string
-
-// The two upgrade methods of the seed.
-const (
-	MethodNew  Method = "new"  // 开通新的企业微信
-	MethodBind Method = "bind" // 绑定已有企业微信
+	"exmail-upgrade/core/text"
+	"exmail-upgrade/core/upgrade"
 )
 
 // RootID is the id of the root department of every WeCom company.
 const RootID = 1
 
-// Msg is a user-facing message in Chinese and English with a stable code.
+// Msg is a user-facing message with a stable code; its words are a
+// core/text value (Text), shown in one language at a time.
 type Msg struct {
 	Code string `json:"code"`
 	ZH   string `json:"zh"`
 	EN   string `json:"en"`
 }
 
-// String renders the message Chinese first: "中文 / English".
-func (m Msg) String() string {
-	if m.ZH == "" && m.EN == "" {
-		return ""
-	}
-	if m.EN == "" {
-		return m.ZH
-	}
-	return m.ZH + " / " + m.EN
-}
+// Text returns the message's words in both languages.
+func (m Msg) Text() text.T { return text.T{Zh: m.ZH, En: m.EN} }
+
+// String renders the message for logs and bilingual files: "中文 / English".
+func (m Msg) String() string { return m.Text().Joined() }
 
 // Department is one department the plan creates. The plan assigns its id
 // (WeCom's department/create accepts one) so that a re-run after a crash can
@@ -108,20 +97,20 @@ type Item struct {
 
 // Plan is the complete, deterministic description of a migration.
 type Plan struct {
-	Version      int          `json:"version"`
-	Method       Method       `json:"method"`
-	Company      string       `json:"company"`
-	ContactsHash string       `json:"contacts_hash"` // contacts.Directory.Hash() of the input
-	StrippedRoot bool         `json:"stripped_root,omitempty"`
-	Departments  []Department `json:"departments"` // to create, parents first
-	Matched      []DeptMatch  `json:"matched"`     // planned paths that already exist
-	Create       []MemberOp   `json:"create"`
-	Update       []MemberOp   `json:"update"`
-	Conflicts    []Item       `json:"conflicts"` // block the migration
-	Warnings     []Item       `json:"warnings"`  // do not block
-	Untouched    []Item       `json:"untouched"` // left as they are, with the reason
-	TargetUsers  int          `json:"target_users"`
-	AccountCap   int          `json:"account_cap,omitempty"`
+	Version      int            `json:"version"`
+	Method       upgrade.Method `json:"method"`
+	Company      string         `json:"company"`
+	ContactsHash string         `json:"contacts_hash"` // contacts.Directory.Hash() of the input
+	StrippedRoot bool           `json:"stripped_root,omitempty"`
+	Departments  []Department   `json:"departments"` // to create, parents first
+	Matched      []DeptMatch    `json:"matched"`     // planned paths that already exist
+	Create       []MemberOp     `json:"create"`
+	Update       []MemberOp     `json:"update"`
+	Conflicts    []Item         `json:"conflicts"` // block the migration
+	Warnings     []Item         `json:"warnings"`  // do not block
+	Untouched    []Item         `json:"untouched"` // left as they are, with the reason
+	TargetUsers  int            `json:"target_users"`
+	AccountCap   int            `json:"account_cap,omitempty"`
 	// Mailboxes (mailboxes.go): other mailboxes are never created as
 	// members; mail groups become tags; other mailboxes use advanced seats.
 	OtherMailboxes []OtherMailbox `json:"other_mailboxes,omitempty"`
@@ -153,18 +142,4 @@ func Unmarshal(b []byte) (*Plan, error) {
 		return nil, errors.Join(errors.New("decode plan"), err)
 	}
 	return &p, nil
-}
-
-// DeptIDs returns the id of every department path the plan uses (matched or
-// to be created), keyed by path; the root "" maps to RootID.
-func (p *Plan) DeptIDs() map[string]int {
-	m := make(map[string]int, len(p.Departments)+len(p.Matched)+1)
-	m[""] = RootID
-	for _, d := range p.Matched {
-		m[d.Path] = d.ID
-	}
-	for _, d := range p.Departments {
-		m[d.Path] = d.ID
-	}
-	return m
 }

@@ -13,6 +13,7 @@ import (
 	"exmail-upgrade/core/plan"
 	"exmail-upgrade/core/sample"
 	"exmail-upgrade/core/store"
+	"exmail-upgrade/core/upgrade"
 )
 
 // TestBindRehearsalWithSharedBoxes: a method-2 rehearsal whose company has
@@ -31,7 +32,7 @@ func TestBindRehearsalWithSharedBoxes(t *testing.T) {
 	}
 	defer reh.Close()
 	p, checks, err := plan.Prepare(context.Background(), reh.Target, plan.ReadOptions{CreatedThisMonth: -1, AdvancedSeats: 2},
-		plan.Input{Method: plan.MethodBind, Company: "示例公司", Contacts: dir})
+		plan.Input{Method: upgrade.MethodBind, Company: "示例公司", Contacts: dir})
 	if err != nil || p == nil {
 		t.Fatalf("plan: %v %+v", err, checks)
 	}

@@ -76,7 +76,7 @@ func Members(in Input) []Row {
 		row := Row{SheetRow: m.Row, Name: m.User.Name, UserID: m.User.UserID, Action: action,
 			Result: resultLabel(r.State), Note: noteLabel(r.Note)}
 		if r.State == migrate.StateFailed {
-			row.Code, row.Error, row.Advice = r.Code, r.Error, r.Explain
+			row.Code, row.Error, row.Advice = r.Code, r.Error, r.Explain.Joined()
 		}
 		if row.Note == "" {
 			row.Note = m.Reason.String()
@@ -171,7 +171,7 @@ func SummaryText(in Input) []text.T {
 	c := Count(in)
 	p := in.Plan
 	out := []text.T{
-		text.Sprintf("公司: %s   方式: %s", "company: %s   method: %s", p.Company, p.Method),
+		{Zh: fmt.Sprintf("公司: %s   方式: %s", p.Company, p.Method.Text().Zh), En: fmt.Sprintf("company: %s   method: %s", p.Company, p.Method.Text().En)},
 		text.Sprintf("部门: 新建成功 %d, 失败 %d, 计划 %d, 已存在 %d", "departments: %d created, %d failed, %d planned, %d existing",
 			c.DeptsDone, c.DeptsFailed, c.Departments, len(p.Matched)),
 		text.Sprintf("成员: 成功 %d, 失败 %d, 待处理 %d (新建 %d, 更新 %d), 不变 %d", "members: %d done, %d failed, %d pending (create %d, update %d), %d untouched",
@@ -325,7 +325,7 @@ func WriteXLSX(w io.Writer, in Input) error {
 		r := in.Records[migrate.DeptKey(d.ID)]
 		row := []any{d.Path, d.ID, d.ParentID, "新建 / create", resultLabel(r.State)}
 		if r.State == migrate.StateFailed {
-			row = append(row, r.Code, r.Error, r.Explain)
+			row = append(row, r.Code, r.Error, r.Explain.Joined())
 		}
 		drows = append(drows, row)
 	}

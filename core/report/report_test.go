@@ -13,6 +13,8 @@ import (
 	"exmail-upgrade/core/contacts"
 	"exmail-upgrade/core/migrate"
 	"exmail-upgrade/core/plan"
+	"exmail-upgrade/core/text"
+	"exmail-upgrade/core/upgrade"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -27,7 +29,7 @@ func fixture(t *testing.T) Input {
 	snap := &plan.Snapshot{CreatedThisMonth: -1, NameSource: plan.SourceDeptList,
 		Departments: []plan.TargetDept{{ID: 1}, {ID: 2, ParentID: 1, Name: "销售部"}},
 		Users:       []plan.TargetUser{{UserID: "old", Departments: []int{2}}, {UserID: "boss", Departments: []int{1}}}}
-	p, err := plan.Build(plan.Input{Method: plan.MethodBind, Company: "示例公司", Contacts: dir, Target: snap})
+	p, err := plan.Build(plan.Input{Method: upgrade.MethodBind, Company: "示例公司", Contacts: dir, Target: snap})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,7 +37,7 @@ func fixture(t *testing.T) Input {
 		migrate.DeptKey(3):            {State: migrate.StateDone, Note: "created"},
 		migrate.DeptKey(4):            {State: migrate.StateDone, Note: "created"},
 		migrate.CreateKey("zhangsan"): {State: migrate.StateDone, Note: "created"},
-		migrate.CreateKey("lisi"):     {State: migrate.StateFailed, Code: 60104, Error: "user/create: errcode 60104", Explain: "手机号已被使用 / mobile exists"},
+		migrate.CreateKey("lisi"):     {State: migrate.StateFailed, Code: 60104, Error: "user/create: errcode 60104", Explain: text.New("手机号已被使用", "mobile exists")},
 	}
 	meta := &migrate.Meta{Runs: 2, Elapsed: 1500 * time.Millisecond, Commits: 7, Mode: "per-member",
 		Verification: &migrate.Verification{DepartmentsExpected: 3, DepartmentsFound: 3, MembersExpected: 2, MembersFound: 1, MissingMembers: []string{"lisi"}}}

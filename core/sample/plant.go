@@ -17,9 +17,6 @@ type Planted struct {
 	Related  int               // for duplicates: the row of the other member involved (0 otherwise)
 }
 
-// Fixable reports whether a safe automatic fix removes the planted problem.
-func (p Planted) Fixable() bool { return p.Severity == contacts.SeverityFixed }
-
 type planter struct {
 	code     contacts.Code
 	field    contacts.Field

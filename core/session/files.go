@@ -7,6 +7,7 @@ import (
 	"exmail-upgrade/core/contacts"
 	"exmail-upgrade/core/exmail"
 	"exmail-upgrade/core/sheet"
+	"exmail-upgrade/core/text"
 	"exmail-upgrade/core/wecom"
 )
 
@@ -32,10 +33,10 @@ func ReadTargetSheet(path string) (*contacts.Directory, error) {
 	return d, err
 }
 
-// Explain turns a target error into the words users need ("zh / en"):
-// what a WeCom error code means (60020, 48009, 40001 …) and what to do;
-// other errors as they are.
-func Explain(err error) string { return wecom.Explain(err) }
+// Explain turns a target error into the words users need: what a WeCom
+// error code means (60020, 48009, 40001 …) and what to do; other errors as
+// they say themselves (text.Of).
+func Explain(err error) text.T { return wecom.Explain(err) }
 
 // ReadLegacyExmail reads the live legacy Exmail company's directory through
 // its open API (corp ID and the 通讯录管理 secret) and the validation

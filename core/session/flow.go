@@ -289,7 +289,8 @@ func (f *Flow) Plan(ctx context.Context) (*plan.Plan, []plan.Check, error) {
 		if err != nil || pl == nil {
 			return pl, checks, err
 		}
-		if pl.Hash() == f.State().PlanHash {
+		if h := pl.Hash(); h == f.State().PlanHash {
+			f.keep(pl, h)
 			return pl, checks, nil
 		}
 		if err := f.Up.Back(upgrade.StageContactsReady); err != nil {

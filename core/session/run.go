@@ -2,8 +2,11 @@ package session
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"sync"
 
 	"exmail-upgrade/core/migrate"
 	"exmail-upgrade/core/plan"
@@ -19,6 +22,14 @@ type Project struct {
 	Up    *upgrade.Upgrade
 	ID    string
 	Name  string // company name (what the creator types to confirm)
+
+	// The plan last built, confirmed or read, and its hash: Start uses it
+	// when it is still the stored plan, so a 100,000-member plan is not
+	// decoded again on the way to the first call (after a restart it is
+	// read from the store once). Never handed to code that changes it.
+	keptMu   sync.Mutex
+	kept     *plan.Plan
+	keptHash string
 }
 
 // Open loads project id.
@@ -50,6 +61,67 @@ func (p *Project) frozen() (store.Snapshot, error) {
 	return snap, nil
 }
 
+// frozenHash returns the hash of the snapshot frozen at contacts_ready,
+// checking that it is stored without decoding it.
+func (p *Project) frozenHash() (string, error) {
+	h := p.Up.State().SnapshotHash
+	if h == "" {
+		return "", text.NewError("通讯录尚未确认就绪", "the contacts are not marked ready yet")
+	}
+	ok, err := p.Store.HasSnapshot(p.ID, h)
+	if err != nil {
+		return "", err
+	}
+	if !ok {
+		return "", text.NewError("找不到已冻结的通讯录", "the frozen contacts snapshot is missing")
+	}
+	return h, nil
+}
+
+// encodePlan returns pl as stored and its hash, encoding it once:
+// pl.Hash() is the SHA-256 of exactly these bytes.
+func encodePlan(pl *plan.Plan) (data []byte, hash string, err error) {
+	data, err = pl.Marshal()
+	if err != nil {
+		return nil, "", err
+	}
+	sum := sha256.Sum256(data)
+	return data, hex.EncodeToString(sum[:]), nil
+}
+
+// keep remembers pl, whose hash is hash, as the plan Start may use.
+func (p *Project) keep(pl *plan.Plan, hash string) {
+	p.keptMu.Lock()
+	p.kept, p.keptHash = pl, hash
+	p.keptMu.Unlock()
+}
+
+// confirmedPlan returns the stored plan and its hash: the plan kept in
+// memory when its hash is the stored one, else the stored plan decoded
+// (and kept). Callers must not change it (StoredPlan returns a copy that
+// may be changed).
+func (p *Project) confirmedPlan() (*plan.Plan, string, error) {
+	head, ok, err := p.Store.PlanHeader(p.ID)
+	if err != nil {
+		return nil, "", err
+	}
+	if !ok {
+		return nil, "", text.NewError("还没有迁移计划", "there is no migration plan yet")
+	}
+	p.keptMu.Lock()
+	pl, h := p.kept, p.keptHash
+	p.keptMu.Unlock()
+	if pl != nil && h == head.Hash {
+		return pl, h, nil
+	}
+	pl, err = p.StoredPlan()
+	if err != nil {
+		return nil, "", err
+	}
+	p.keep(pl, head.Hash)
+	return pl, head.Hash, nil
+}
+
 // planAndStore reads the target through conn, runs the pre-flight checks and builds
 // the plan of the frozen contacts, and stores it (unconfirmed). A plan is
 // nil when the target could not be read; the checks then say why. Counts
@@ -59,13 +131,14 @@ func (p *Project) planAndStore(ctx context.Context, conn *Connection, opt plan.R
 	if err != nil || pl == nil {
 		return pl, checks, err
 	}
-	data, err := pl.Marshal()
+	data, h, err := encodePlan(pl)
 	if err != nil {
 		return nil, checks, err
 	}
-	if err := p.Store.SavePlan(p.ID, store.StoredPlan{Hash: pl.Hash(), SnapshotHash: pl.ContactsHash, Data: data}); err != nil {
+	if err := p.Store.SavePlan(p.ID, store.StoredPlan{Hash: h, SnapshotHash: pl.ContactsHash, Data: data}); err != nil {
 		return nil, checks, err
 	}
+	p.keep(pl, h)
 	return pl, checks, nil
 }
 
@@ -75,11 +148,12 @@ func (p *Project) build(ctx context.Context, conn *Connection, opt plan.ReadOpti
 	if err != nil {
 		return nil, nil, err
 	}
-	in := plan.Input{Method: plan.Method(p.Up.State().Method), Company: p.Name, Contacts: &snap.Directory}
+	in := plan.Input{Method: p.Up.State().Method, Company: p.Name, Contacts: &snap.Directory}
 	return plan.Prepare(ctx, conn.target(), opt, in)
 }
 
-// StoredPlan returns the plan kept for the project.
+// StoredPlan returns the plan kept for the project, decoded from the store
+// (the caller may change it).
 func (p *Project) StoredPlan() (*plan.Plan, error) {
 	sp, ok, err := p.Store.Plan(p.ID)
 	if err != nil {
@@ -98,15 +172,19 @@ func (p *Project) confirmPlan(pl *plan.Plan, typedName string) error {
 	if pl.Blocked() {
 		return text.NewError("计划存在冲突，不能开始", "the plan has conflicts and cannot start")
 	}
-	data, err := pl.Marshal()
+	data, h, err := encodePlan(pl)
 	if err != nil {
 		return err
 	}
-	if err := p.Store.SavePlan(p.ID, store.StoredPlan{Hash: pl.Hash(), SnapshotHash: pl.ContactsHash,
+	if err := p.Store.SavePlan(p.ID, store.StoredPlan{Hash: h, SnapshotHash: pl.ContactsHash,
 		ConfirmedBy: store.CurrentUser(), Data: data}); err != nil {
 		return err
 	}
-	return p.Up.ConfirmPlan(pl.Hash(), typedName)
+	if err := p.Up.ConfirmPlan(h, typedName); err != nil {
+		return err
+	}
+	p.keep(pl, h)
+	return nil
 }
 
 // refusal marks an error Run returned before the engine started: nothing
@@ -159,6 +237,8 @@ func (p *Project) run(ctx context.Context, conn *Connection, opt migrate.Options
 
 // begin moves the state machine to migrating (start, resume or retry) and
 // sets up the engine; it returns the engine and the frozen contacts' hash.
+// Neither the plan (kept in memory since it was confirmed) nor the
+// snapshot (only its hash is needed) is decoded on the way.
 func (p *Project) begin(conn *Connection, opt migrate.Options, retryFailed bool) (*migrate.Engine, string, error) {
 	// A 100,000-member plan and snapshot take a while to read: say so.
 	step := func(s string) {
@@ -167,12 +247,12 @@ func (p *Project) begin(conn *Connection, opt migrate.Options, retryFailed bool)
 		}
 	}
 	step(migrate.StepPlan)
-	pl, err := p.StoredPlan()
+	pl, planHash, err := p.confirmedPlan()
 	if err != nil {
 		return nil, "", err
 	}
 	step(migrate.StepFreeze)
-	snap, err := p.frozen()
+	snapHash, err := p.frozenHash()
 	if err != nil {
 		return nil, "", err
 	}
@@ -192,16 +272,17 @@ func (p *Project) begin(conn *Connection, opt migrate.Options, retryFailed bool)
 	if err != nil {
 		return nil, "", err
 	}
+	opt.PlanHash = planHash
 	eng, err := migrate.New(p.Store.DB(), p.ID, pl, conn.target(), opt)
 	if err != nil {
 		return nil, "", err
 	}
-	return eng, snap.Hash, nil
+	return eng, snapHash, nil
 }
 
 // Status reads the migration's progress from its journal (no target call).
 func (p *Project) Status() (*migrate.Result, error) {
-	pl, err := p.StoredPlan()
+	pl, _, err := p.confirmedPlan()
 	if err != nil {
 		return nil, err
 	}

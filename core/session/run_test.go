@@ -16,7 +16,7 @@ import (
 
 // walk takes a project with clean contacts from new to a stored plan on a
 // rehearsal target through its Flow and returns the flow and the plan.
-func walk(t *testing.T, st *store.Store, dir *contacts.Directory, method upgrade.Method) (*Flow, *Connection, *plan.Plan) {
+func walk(t testing.TB, st *store.Store, dir *contacts.Directory, method upgrade.Method) (*Flow, *Connection, *plan.Plan) {
 	t.Helper()
 	pr, err := st.CreateProject("演练科技有限公司")
 	if err != nil {
@@ -52,7 +52,7 @@ func walk(t *testing.T, st *store.Store, dir *contacts.Directory, method upgrade
 }
 
 // confirmAll gives every target confirmation the method needs.
-func confirmAll(t *testing.T, f *Flow) {
+func confirmAll(t testing.TB, f *Flow) {
 	t.Helper()
 	for n := 1; n > 0; {
 		var err error
@@ -62,7 +62,7 @@ func confirmAll(t *testing.T, f *Flow) {
 	}
 }
 
-func must(t *testing.T, err error) {
+func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
@@ -205,5 +205,39 @@ func TestConfirmPlanStoresItAndRunRefusesBeforeIt(t *testing.T) {
 	res, err := p.Run(context.Background(), migrate.Options{}, nil)
 	if err != nil || !res.OK() || p.Up.Stage() != upgrade.StageDone {
 		t.Fatalf("run: %v %+v stage %s", err, res, p.Up.Stage())
+	}
+}
+
+// TestStartUsesTheKeptPlanOnlyWhileStored: the plan confirmed in this
+// process is what Start runs (not decoded again) as long as it is the
+// stored one; a stored plan that changed, or a reopened project, is read
+// from the store.
+func TestStartUsesTheKeptPlanOnlyWhileStored(t *testing.T) {
+	st, err := store.Open(filepath.Join(t.TempDir(), "s.db"), store.Options{})
+	must(t, err)
+	defer st.Close()
+	f, _, pl := walk(t, st, sample.Company(30, 4), upgrade.MethodNew)
+	must(t, f.ConfirmPlan(pl, nil, f.Name))
+	got, h, err := f.confirmedPlan()
+	if err != nil || got != pl || h != pl.Hash() {
+		t.Fatalf("kept plan not used: same %v hash %s err %v", got == pl, h, err)
+	}
+	other := *pl
+	other.Create = other.Create[:len(other.Create)-1]
+	data, oh, err := encodePlan(&other)
+	must(t, err)
+	if oh != other.Hash() {
+		t.Fatalf("encodePlan hash %s, Hash %s", oh, other.Hash())
+	}
+	must(t, st.SavePlan(f.ID, store.StoredPlan{Hash: oh, SnapshotHash: other.ContactsHash, Data: data}))
+	got, h, err = f.confirmedPlan()
+	if err != nil || got == pl || h != oh || len(got.Create) != len(pl.Create)-1 {
+		t.Fatalf("changed stored plan: kept one used %v, hash %s, err %v", got == pl, h, err)
+	}
+	f2, err := OpenFlow(st, f.ID)
+	must(t, err)
+	got, h, err = f2.confirmedPlan()
+	if err != nil || got == nil || h != oh || got.Hash() != oh {
+		t.Fatalf("reopened: hash %s err %v", h, err)
 	}
 }

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -8,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"exmail-upgrade/core/text"
 
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
@@ -29,14 +32,19 @@ type DamagedError struct {
 	Backups []Backup // last-good copies that pass the check, newest first
 }
 
-func (e *DamagedError) Error() string {
+func (e *DamagedError) Error() string { return e.Text().Joined() }
+
+// Text says what happened and what to do, in both languages (front ends
+// show one).
+func (e *DamagedError) Text() text.T {
 	zh, en := "请把该文件移到一边（MoveAside）后重新开始", "move the file aside and start again"
 	if len(e.Backups) > 0 {
 		at := e.Backups[0].SavedAt.Local().Format("2006-01-02 15:04")
 		zh = fmt.Sprintf("请恢复 %s 自动保存的完好副本 %s，或把该文件移到一边", at, filepath.Base(e.Backups[0].Path))
 		en = fmt.Sprintf("restore the good copy %s saved automatically at %s, or move the file aside", filepath.Base(e.Backups[0].Path), at)
 	}
-	return fmt.Sprintf("状态文件 %s 已损坏：%s / state file %s is damaged (%s): %s", e.Path, zh, e.Path, e.Reason, en)
+	return text.New(fmt.Sprintf("状态文件 %s 已损坏（%s）：%s", e.Path, e.Reason, zh),
+		fmt.Sprintf("state file %s is damaged (%s): %s", e.Path, e.Reason, en))
 }
 
 // Is makes errors.Is(err, ErrDamaged) true.
@@ -104,6 +112,9 @@ func verifyOpen(path string, timeout time.Duration) (*bolt.DB, boltMeta, error) 
 	if err == nil {
 		err = txCheck(db)
 	}
+	if err == nil {
+		err = layoutCheck(db)
+	}
 	if err != nil {
 		db.Close()
 		return nil, m, damaged(path, err.Error())
@@ -131,6 +142,28 @@ func txCheck(db *bolt.DB) error {
 		return fmt.Errorf("consistency check: %d problems: %s", n, strings.Join(errs, "; "))
 	}
 	return nil
+}
+
+// layoutCheck checks what Open relies on beyond bbolt's own structure: the
+// top-level meta and projects entries are buckets and the schema version is
+// a number stored as a value. A flipped flag bit passes bbolt's check yet
+// would make Open fail with bbolt's "incompatible value".
+func layoutCheck(db *bolt.DB) error {
+	return db.View(func(tx *bolt.Tx) error {
+		c := tx.Cursor()
+		for _, name := range [][]byte{bucketMeta, bucketProjects} {
+			if k, v := c.Seek(name); bytes.Equal(k, name) && v != nil {
+				return fmt.Errorf("top-level %q is a value, not a bucket", name)
+			}
+		}
+		if m := tx.Bucket(bucketMeta); m != nil {
+			if k, v := m.Cursor().Seek(keySchema); bytes.Equal(k, keySchema) && v == nil {
+				return fmt.Errorf("schema version is a bucket, not a value")
+			}
+		}
+		_, err := schemaOf(tx)
+		return err
+	})
 }
 
 // writeBackup saves a copy of db (checked, meta m) as path.good-1, keeping

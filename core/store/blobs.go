@@ -180,6 +180,121 @@ func SnapshotByHashTx(tx *bolt.Tx, id, hash string) (Snapshot, bool, error) {
 	return Snapshot{}, false, nil
 }
 
+// HasSnapshot reports whether a frozen snapshot with the given hash is
+// stored, reading only the head of each record (not its directory), so it
+// costs next to nothing for a 100,000-member snapshot.
+func (s *Store) HasSnapshot(id, hash string) (ok bool, err error) {
+	err = s.db.View(func(tx *bolt.Tx) error {
+		b, err := ProjectBucket(tx, id)
+		if err != nil {
+			return err
+		}
+		sb := b.Bucket(bucketSnaps)
+		if sb == nil || hash == "" {
+			return nil
+		}
+		c := sb.Cursor()
+		for k, v := c.Last(); k != nil; k, v = c.Prev() {
+			var h string
+			if err := readHead(v, "directory", func(key string, dec *json.Decoder) (bool, error) {
+				if key != "hash" {
+					return false, nil
+				}
+				return true, dec.Decode(&h)
+			}); err != nil {
+				return fmt.Errorf("decode snapshot %d of %s: %w", binary.BigEndian.Uint64(k), id, err)
+			}
+			if h == hash {
+				ok = true
+				return nil
+			}
+		}
+		return nil
+	})
+	return ok, err
+}
+
+// readHead walks the top-level fields of the JSON object raw in order,
+// calling fn with each key and the decoder positioned at its value, until
+// fn reports it is done or the key stop is reached; a field fn does not
+// decode is skipped. What follows is never read: the head of a large
+// record costs what the head is.
+func readHead(raw []byte, stop string, fn func(key string, dec *json.Decoder) (done bool, err error)) error {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if t, err := dec.Token(); err != nil {
+		return err
+	} else if d, ok := t.(json.Delim); !ok || d != '{' {
+		return fmt.Errorf("not a JSON object")
+	}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		key, _ := t.(string)
+		if key == stop {
+			return nil
+		}
+		off := dec.InputOffset()
+		done, err := fn(key, dec)
+		if err != nil || done {
+			return err
+		}
+		if dec.InputOffset() == off { // not decoded by fn: skip the value
+			var skip json.RawMessage
+			if err := dec.Decode(&skip); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// PlanHeader is Plan without the plan itself (Data stays nil): only the
+// fields stored before it are read, so it costs next to nothing however
+// large the plan.
+func (s *Store) PlanHeader(id string) (p StoredPlan, ok bool, err error) {
+	err = s.db.View(func(tx *bolt.Tx) error {
+		p, ok, err = PlanHeaderTx(tx, id)
+		return err
+	})
+	return p, ok, err
+}
+
+// PlanHeaderTx is PlanHeader inside tx.
+func PlanHeaderTx(tx *bolt.Tx, id string) (p StoredPlan, ok bool, err error) {
+	b, err := ProjectBucket(tx, id)
+	if err != nil {
+		return p, false, err
+	}
+	raw := b.Get(keyPlan)
+	if raw == nil {
+		return p, false, nil
+	}
+	err = readHead(raw, "data", func(key string, dec *json.Decoder) (bool, error) {
+		switch key {
+		case "hash":
+			return false, dec.Decode(&p.Hash)
+		case "snapshot_hash":
+			return false, dec.Decode(&p.SnapshotHash)
+		case "confirmed_at":
+			return false, dec.Decode(&p.ConfirmedAt)
+		case "confirmed_by":
+			return false, dec.Decode(&p.ConfirmedBy)
+		}
+		return false, nil
+	})
+	if err != nil {
+		return p, true, fmt.Errorf("decode plan of %s: %w", id, err)
+	}
+	if p.Hash == "" { // not written by SavePlan (data first?): read it all
+		full, ok, err := PlanTx(tx, id)
+		full.Data = nil
+		return full, ok, err
+	}
+	return p, true, nil
+}
+
 // SavePlan stores the confirmed plan (replacing any previous one).
 func (s *Store) SavePlan(id string, p StoredPlan) error {
 	if p.ConfirmedAt.IsZero() {

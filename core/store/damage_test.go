@@ -282,6 +282,10 @@ func TestRestoreLastGoodCopy(t *testing.T) {
 	if !errors.As(err, &de) || len(de.Backups) != 2 {
 		t.Fatalf("open damaged: %v", err)
 	}
+	if tx := de.Text(); !strings.Contains(tx.Zh, "已损坏") || !strings.Contains(tx.Zh, "state.db.good-1") ||
+		!strings.Contains(tx.En, "is damaged") || !strings.Contains(tx.En, "state.db.good-1") || strings.Contains(tx.Zh, "is damaged") {
+		t.Fatalf("text of the damage: %+v", tx)
+	}
 	aside, err := Restore(path, de.Backups[0].Path)
 	if err != nil {
 		t.Fatal(err)
@@ -339,10 +343,15 @@ func TestEmptiedFileWithBackupsIsDamaged(t *testing.T) {
 	}
 }
 
-// FuzzOpenState opens mutated state files in this process: none may crash.
+// FuzzOpenState opens damaged state files in this process: none may crash.
+// The fuzz input is a small description of the damage — a truncation
+// length, whether the meta checksums are recomputed (so damage inside the
+// meta pages gets past their checksum), then 3-byte edits (offset u16 little
+// endian, XOR byte) — applied to one valid state file built once. Fuzzing
+// the description instead of the whole ~8 KB file keeps every input, its
+// mutation and its minimisation cheap, so CI's 10 s run thousands.
 func FuzzOpenState(f *testing.F) {
-	// 1 KiB pages keep the seed small (bbolt keeps a file's page size), so
-	// the fuzzer's mutations and minimisation stay fast.
+	// 1 KiB pages keep the base file small (bbolt keeps a file's page size).
 	path := filepath.Join(f.TempDir(), "seed.db")
 	db, err := bolt.Open(path, 0o600, &bolt.Options{PageSize: 1024})
 	if err != nil {
@@ -357,11 +366,37 @@ func FuzzOpenState(f *testing.F) {
 	s.SaveContacts(p.ID, &contacts.Directory{Members: bigDir(8).Members})
 	s.AppendAudit(p.ID, AuditEntry{Action: "note"})
 	s.Close()
-	data, _ := os.ReadFile(path)
-	f.Add(data)
+	base, err := os.ReadFile(path)
+	if err != nil {
+		f.Fatal(err)
+	}
+	m := metaOf(f, base)
+	ps := int(m.pageSize)
+	edit := func(off int, x byte) []byte { return []byte{byte(off), byte(off >> 8), x} }
+	f.Add(uint16(0), false, []byte{})                                         // the valid file
+	f.Add(uint16(len(base)/2), false, []byte{})                               // cut short
+	f.Add(uint16(0), true, edit(pageHeaderSize+40, 0x01))                     // meta 0's high-water mark, checksum fixed
+	f.Add(uint16(0), true, edit(ps+pageHeaderSize+16, 0x03))                  // meta 1's root
+	f.Add(uint16(0), false, append(edit(2*ps+10, 0x40), edit(3*ps, 0x01)...)) // a page's count, another's id
+	for page := 2; page < int(m.hwm); page++ {
+		f.Add(uint16(0), false, edit(page*ps+pageHeaderSize+4, 0x20)) // an element's position
+	}
 	dir := f.TempDir()
 	n := 0
-	f.Fuzz(func(t *testing.T, data []byte) {
+	f.Fuzz(func(t *testing.T, cut uint16, fixMeta bool, edits []byte) {
+		data := append([]byte(nil), base...)
+		for i := 0; i+3 <= len(edits); i += 3 {
+			off := int(edits[i]) | int(edits[i+1])<<8
+			data[off%len(data)] ^= edits[i+2]
+		}
+		if fixMeta {
+			for pos := 0; pos < 2; pos++ {
+				resum(data[pos*ps+pageHeaderSize : pos*ps+pageHeaderSize+metaSize])
+			}
+		}
+		if cut != 0 {
+			data = data[:int(cut)%len(data)]
+		}
 		// The check alone, in memory: most damage stops here, cheaply.
 		if _, err := checkReader(bytes.NewReader(data), int64(len(data))); err != nil {
 			return
@@ -374,6 +409,10 @@ func FuzzOpenState(f *testing.F) {
 		defer os.Remove(p)
 		s, err := Open(p, Options{NoSync: true, NoBackup: true})
 		if err != nil {
+			// A damaged schema version can read as a newer one.
+			if !errors.Is(err, ErrDamaged) && !errors.Is(err, ErrSchemaTooNew) {
+				t.Fatalf("open: %v, want ErrDamaged", err)
+			}
 			return
 		}
 		ps, _, _ := s.ScanProjects()
@@ -382,5 +421,97 @@ func FuzzOpenState(f *testing.F) {
 			s.Audit(p.ID)
 		}
 		s.Close()
+	})
+}
+
+// TestAppLayoutDamageIsDamaged: files bbolt finds consistent but whose
+// top-level layout is not the app's (a flipped bucket flag turns a bucket
+// into a value) are damaged, not an "incompatible value" from Open.
+func TestAppLayoutDamageIsDamaged(t *testing.T) {
+	for name, put := range map[string]func(tx *bolt.Tx) error{
+		"projects value": func(tx *bolt.Tx) error {
+			if err := tx.DeleteBucket(bucketProjects); err != nil {
+				return err
+			}
+			return tx.Cursor().Bucket().Put(bucketProjects, []byte("x"))
+		},
+		"meta value": func(tx *bolt.Tx) error {
+			if err := tx.DeleteBucket(bucketMeta); err != nil {
+				return err
+			}
+			return errors.Join(tx.DeleteBucket(bucketProjects), tx.Cursor().Bucket().Put(bucketMeta, []byte("x")))
+		},
+		"schema bucket": func(tx *bolt.Tx) error {
+			m := tx.Bucket(bucketMeta)
+			if err := m.Delete(keySchema); err != nil {
+				return err
+			}
+			_, err := m.CreateBucket(keySchema)
+			return err
+		},
+		"schema not a number": func(tx *bolt.Tx) error { return tx.Bucket(bucketMeta).Put(keySchema, []byte("two")) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "state.db")
+			s, err := Open(path, Options{NoSync: true, NoBackup: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.CreateProject("甲公司")
+			if err := s.DB().Update(put); err != nil {
+				t.Fatal(err)
+			}
+			s.Close()
+			for _, ro := range []bool{false, true} {
+				if _, err := Open(path, Options{ReadOnly: ro, NoBackup: true}); !errors.Is(err, ErrDamaged) {
+					t.Fatalf("read-only %v: %v, want ErrDamaged", ro, err)
+				}
+			}
+		})
+	}
+}
+
+// TestUpgradeV1SkipsDamagedRecords: one unreadable project record (or old
+// snapshot) in a v1 file does not stop the upgrade; it is kept as it was
+// and reported, and the other projects upgrade.
+func TestUpgradeV1SkipsDamagedRecords(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "v1.db")
+	writeV1(t, path, true)
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		root := tx.Bucket(bucketProjects)
+		b, _ := root.CreateBucket([]byte("p3"))
+		if err := b.Put(keyProject, []byte(`{"id":"p3","na`)); err != nil { // cut short
+			return err
+		}
+		p4, _ := root.CreateBucket([]byte("p4"))
+		p4.Put(keyProject, []byte(`{"id":"p4","name":"丁公司","created_at":"2025-01-01T00:00:00Z"}`))
+		return p4.Put([]byte("snapshot"), []byte(`{"hash":`))
+	})
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(path, Options{NoBackup: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	list, bad, err := s.ScanProjects()
+	if err != nil || len(list) != 3 || len(bad) != 1 || bad[0].ID != "p3" {
+		t.Fatalf("listed %d, damaged %+v, %v", len(list), bad, err)
+	}
+	if p, err := s.GetProject("p4"); err != nil || p.UpdatedAt.IsZero() {
+		t.Fatalf("p4 not upgraded: %+v %v", p, err)
+	}
+	s.DB().View(func(tx *bolt.Tx) error {
+		b, _ := ProjectBucket(tx, "p4")
+		if string(b.Get([]byte("snapshot"))) != `{"hash":` {
+			t.Error("the unreadable old snapshot was not kept")
+		}
+		return nil
 	})
 }

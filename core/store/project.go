@@ -237,8 +237,8 @@ func (s *Store) UpdateProject(id string, fn func(*Project) error) (Project, erro
 // (record missing or undecodable, or an ID that is not a safe path
 // element). It is reported, never returned as a project.
 type DamagedProject struct {
-	ID     string // the bucket key, quoted when not printable
-	Reason string
+	ID     string `json:"id"` // the bucket key, quoted when not printable
+	Reason string `json:"reason"`
 }
 
 // ListProjects returns every readable project, most recent activity first

@@ -301,8 +301,10 @@ func migrateV1toV2(tx *bolt.Tx) error {
 	for _, id := range ids {
 		b := root.Bucket(id)
 		p, err := readProject(b)
-		if err != nil {
-			return fmt.Errorf("project %s: %w", id, err)
+		if err != nil || p.ID != string(id) {
+			// An unreadable record stays as it is (nothing is lost):
+			// ScanProjects reports it, the other projects upgrade.
+			continue
 		}
 		changed := false
 		if p.UpdatedAt.IsZero() {
@@ -322,17 +324,20 @@ func migrateV1toV2(tx *bolt.Tx) error {
 			}
 		}
 		if old := b.Get([]byte("snapshot")); old != nil {
+			var snap Snapshot
+			if err := jsonUnmarshal(old, &snap); err != nil {
+				continue // an unreadable old snapshot is kept under its v1 key
+			}
 			sb, err := b.CreateBucketIfNotExists(bucketSnaps)
+			if errors.Is(err, berrors.ErrIncompatibleValue) {
+				continue // a damaged entry where the bucket belongs: keep the old key
+			}
 			if err != nil {
 				return err
 			}
 			seq, err := sb.NextSequence()
 			if err != nil {
 				return err
-			}
-			var snap Snapshot
-			if err := jsonUnmarshal(old, &snap); err != nil {
-				return fmt.Errorf("project %s old snapshot: %w", id, err)
 			}
 			snap.Seq = seq
 			if err := putJSON(sb, seqKey(seq), snap); err != nil {

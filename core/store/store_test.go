@@ -279,6 +279,14 @@ func TestBlobs(t *testing.T) {
 	if _, ok, _ := s.SnapshotByHash(p.ID, "nope"); ok {
 		t.Fatal("found unknown hash")
 	}
+	for _, h := range []string{s1.Hash, s2.Hash} {
+		if ok, err := s.HasSnapshot(p.ID, h); !ok || err != nil {
+			t.Fatalf("HasSnapshot(%s) = %v %v", h, ok, err)
+		}
+	}
+	if ok, _ := s.HasSnapshot(p.ID, "nope"); ok {
+		t.Fatal("HasSnapshot found an unknown hash")
+	}
 
 	if _, ok, _ := s.Plan(p.ID); ok {
 		t.Fatal("plan before save")
@@ -290,6 +298,10 @@ func TestBlobs(t *testing.T) {
 	gotPlan, ok, _ := s.Plan(p.ID)
 	if !ok || gotPlan.Hash != "ph" || string(gotPlan.Data) != `{"create":3}` || gotPlan.ConfirmedAt.IsZero() {
 		t.Fatalf("plan = %+v", gotPlan)
+	}
+	head, ok, err := s.PlanHeader(p.ID)
+	if !ok || err != nil || head.Hash != "ph" || head.SnapshotHash != s2.Hash || !head.ConfirmedAt.Equal(gotPlan.ConfirmedAt) || head.Data != nil {
+		t.Fatalf("plan header = %+v ok=%v err=%v", head, ok, err)
 	}
 	s.DB().Update(func(tx *bolt.Tx) error { return DeletePlanTx(tx, p.ID) })
 	if _, ok, _ := s.Plan(p.ID); ok {

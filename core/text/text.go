@@ -5,8 +5,11 @@
 package text
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
+	"unicode"
 )
 
 // Languages.
@@ -128,3 +131,60 @@ func prefixOf(err error, inner T) T {
 	}
 	return inner
 }
+
+// Parse reads a "中文 / English" string as older versions stored it: it
+// cuts at the first " / " with Chinese before it and none after it, so a
+// " / " inside the Chinese ("每分钟 10,000 次 / 每小时 …") stays whole. A
+// string with no such cut is the same in both languages.
+func Parse(joined string) T {
+	for i := 0; ; {
+		j := strings.Index(joined[i:], " / ")
+		if j < 0 {
+			return T{Zh: joined, En: joined}
+		}
+		i += j
+		if zh, en := joined[:i], joined[i+3:]; hasHan(zh) && !hasHan(en) {
+			return T{Zh: zh, En: en}
+		}
+		i += 3
+	}
+}
+
+// hasHan reports whether s holds a Chinese character or full-width
+// punctuation.
+func hasHan(s string) bool {
+	for _, r := range s {
+		if unicode.Is(unicode.Han, r) || r >= 0x3000 && r <= 0x303f || r >= 0xff00 && r <= 0xffef {
+			return true
+		}
+	}
+	return false
+}
+
+// UnmarshalJSON reads a text stored as {"zh":…,"en":…} or, as older
+// versions stored it, as one "中文 / English" string (see Parse).
+func (t *T) UnmarshalJSON(b []byte) error {
+	if len(b) > 0 && b[0] == '"' {
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		if s == "" {
+			*t = T{}
+		} else {
+			*t = Parse(s)
+		}
+		return nil
+	}
+	type plain T // no UnmarshalJSON: no recursion
+	var p plain
+	if err := json.Unmarshal(b, &p); err != nil {
+		return err
+	}
+	*t = T(p)
+	return nil
+}
+
+// IsZero reports whether the text is empty in both languages (so
+// `json:",omitzero"` leaves it out).
+func (t T) IsZero() bool { return t.Zh == "" && t.En == "" }

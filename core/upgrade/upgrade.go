@@ -398,7 +398,7 @@ func (u *Upgrade) ConfirmPlan(planHash, typedName string) error {
 			if strings.TrimSpace(typedName) != strings.TrimSpace(p.Name) {
 				return nil, refuse(ErrNameMismatch, "")
 			}
-			if stored, ok, err := store.PlanTx(tx, u.id); err != nil {
+			if stored, ok, err := store.PlanHeaderTx(tx, u.id); err != nil { // the hashes, not the plan
 				return nil, err
 			} else if ok && stored.Hash != planHash {
 				return nil, refuse(ErrPlanMismatch, "stored plan "+stored.Hash)

@@ -77,7 +77,7 @@ func BenchmarkMigrate100k(b *testing.B) {
 					if i >= len(dir.Members) {
 						return
 					}
-					u, err := wecom.UserFromMember(&dir.Members[i], ids)
+					u, err := userFromMember(&dir.Members[i], ids)
 					if err == nil {
 						err = c.CreateUser(ctx, u)
 					}

@@ -10,6 +10,8 @@ import (
 	"regexp"
 	"strings"
 	"syscall"
+
+	"exmail-upgrade/core/text"
 )
 
 // WeCom error codes the client and its callers act on. The list follows
@@ -23,6 +25,8 @@ const (
 	CodeInvalidToken       = 40014  // access_token invalid (maybe replaced early): refetch and retry
 	CodeInvalidParam       = 40058  // invalid parameter
 	CodeMissingToken       = 41001  // access_token missing
+	CodeMissingSecret      = 41004  // corpsecret missing (gettoken)
+	CodeSecretInvalid      = 40091  // secret malformed (gettoken)
 	CodeMissingUserID      = 41009  // userid missing
 	CodeTokenExpired       = 42001  // access_token expired: refetch and retry
 	CodeRateLimit          = 45009  // frequency limit (a minute block lasts 60 s)
@@ -131,25 +135,6 @@ func CodeOf(err error) int {
 	return CodeTransport
 }
 
-// IsRetryable reports whether the same call may succeed later without any
-// change: busy (-1), rate and concurrency limits, and network/5xx failures.
-// The client has already retried as far as the documentation allows when it
-// returns such an error. After a network failure of a write the call may have
-// been applied, so a later retry may answer "exists" (60102, 60008).
-func IsRetryable(err error) bool {
-	switch CodeOf(err) {
-	case CodeBusy, CodeRateLimit, CodeConcurrency:
-		return true
-	case CodeTransport:
-		return !isContextErr(err)
-	case CodeHTTPStatus:
-		var e *Error
-		errors.As(err, &e)
-		return e.HTTPStatus >= 500 || e.HTTPStatus == http.StatusTooManyRequests
-	}
-	return false
-}
-
 // Transient reports whether err is not a final answer for the item: the
 // same call may succeed later without any change to the item. True for
 // token replacement (40014, 42001), busy (-1), rate and concurrency limits
@@ -182,167 +167,136 @@ func Transient(err error) bool {
 	return false
 }
 
-// IsRateLimit reports whether err is a frequency (45009) or concurrency
-// (45033) limit.
-func IsRateLimit(err error) bool {
-	c := CodeOf(err)
-	return c == CodeRateLimit || c == CodeConcurrency
-}
-
-// IsConflict reports whether err says the item collides with something that
-// already exists (userid, mobile, email, biz mail, department).
-func IsConflict(err error) bool {
-	switch CodeOf(err) {
-	case CodeUserIDExists, CodeMobileExists, CodeEmailExists, CodeBizMailExists, CodeDeptExists:
-		return true
-	}
-	return false
-}
-
-// IsAuth reports whether err means the connection settings are wrong or not
-// allowed from here (bad corp ID or secret, untrusted IP, no permission).
-func IsAuth(err error) bool {
-	switch CodeOf(err) {
-	case CodeBadSecret, CodeInvalidCorpID, CodeUntrustedIP, CodeNoPermission:
-		return true
-	}
-	return false
-}
-
 func isContextErr(err error) bool {
 	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }
 
-// explanations maps codes to plain words: Chinese first, then English, each
-// telling the user what to do.
-var explanations = map[int]string{
-	CodeBusy:          "企业微信系统繁忙，已自动重试仍未成功，请稍后再试。 / WeCom is busy; the call was retried and still failed. Try again later.",
-	CodeBadSecret:     "Secret 不正确：请在企业微信管理后台 →「管理工具 → 通讯录同步」中查看并复制通讯录同步 Secret，注意不要多复制空格。多次使用错误的 Secret 会使本网络的 IP 被封禁一小时。 / The secret is wrong: copy the contact-sync secret from the WeCom admin console (Management Tools → Contact Sync) without extra spaces. Repeated wrong secrets block this network's IP for an hour.",
-	CodeInvalidCorpID: "企业 ID (CorpID) 不正确：请在企业微信管理后台「我的企业 → 企业信息」页面底部复制企业 ID。 / The corp ID is wrong: copy it from the WeCom admin console (My Company → Company Info, at the bottom).",
-	CodeInvalidToken:  "访问凭证 (access token) 在调用途中被企业微信更换（企业微信可能提前作废凭证）。这是暂时现象：程序会自动重新获取凭证并重试，稍后继续即可，无需修改企业 ID 或 Secret（只有完全无法获取凭证时才需要检查它们）。 / The access token was replaced by WeCom while calls were in flight (WeCom may invalidate tokens early). This is transient: the tool fetches a new token and retries by itself; continue later — the corp ID and secret need checking only when no token can be fetched at all.",
-	CodeTokenExpired:  "访问凭证 (access token) 已过期。这是暂时现象：程序会自动重新获取凭证并重试，稍后继续即可；若反复出现，请检查本机时间是否准确。 / The access token expired. This is transient: the tool fetches a new token and retries by itself; continue later. If it keeps happening, check this computer's clock.",
-	CodeMissingToken:  "请求缺少访问凭证，这是程序错误，请联系技术支持。 / The request lacked an access token: a program error, please contact support.",
-	CodeRateLimit:     "调用频率超过企业微信限制（每分钟 10,000 次 / 每小时 150,000 次），已按限制等待并重试仍未成功；请降低速度或稍后继续，迁移可以续传。 / WeCom's call frequency limit was exceeded (10,000/min, 150,000/h) even after waiting out the block; lower the rate or continue later — the migration resumes where it stopped.",
-	CodeConcurrency:   "同时进行的调用过多，已退避重试仍未成功；请减少并发数后继续。 / Too many concurrent calls even after backing off; lower the number of workers and continue.",
-	CodeAccountCap:    "企业成员数已达到帐号上限（或本月新增帐号已达上限）：请在企业微信管理后台扩容或联系企业微信客服提升上限，然后继续迁移。 / The company reached its account cap (or this month's new-account limit): raise the cap in the WeCom admin console or with WeCom support, then continue.",
-	CodeNoPermission:  "当前网络无权读取部门和成员的详细信息（2022 年 8 月起，通讯录同步 Secret 从新 IP 调用详情接口会被拒绝）。本工具改用只含 ID 的列表（部门 ID 列表、成员 UserID 列表）；如需名称，请使用自建应用的 Secret 并设置可信 IP。 / This network may not read department and member details (since 2022-08 the contact-sync secret is refused for detail APIs from a new IP). The tool uses ID-only lists instead; to read names, use a self-built app's secret with a trusted IP.",
-	CodeUntrustedIP:   "本网络的公网 IP 不在企业可信 IP 中：请在企业微信管理后台「管理工具 → 通讯录同步 → 企业可信IP」中填入本网络的公网 IP（可在浏览器搜索“我的IP”查看），保存后几分钟生效，再重试。 / This network's public IP is not a trusted IP of the company: in the WeCom admin console (Management Tools → Contact Sync → Trusted IP) add this network's public IP (search \"my IP\" in a browser), wait a few minutes, then retry.",
-	CodeBadJSON:       "请求格式错误，这是程序错误，请联系技术支持。 / The request was malformed: a program error, please contact support.",
-	CodeInvalidParam:  "参数不合法，请检查该条数据。 / An invalid parameter; check this item.",
-	CodeInvalidUserID: "帐号 (UserID) 不合法：只能使用字母、数字和 _ - @ .，以字母或数字开头，最长 64 字节。 / The account (userid) is invalid: letters, digits and _ - @ . only, starting with a letter or digit, at most 64 bytes.",
-	CodeMissingUserID: "缺少帐号 (UserID)。 / The account (userid) is missing.",
+// explanations maps codes to plain words telling the user what to do.
+var explanations = map[int]text.T{
+	CodeBusy:          {Zh: "企业微信系统繁忙，已自动重试仍未成功，请稍后再试。", En: "WeCom is busy; the call was retried and still failed. Try again later."},
+	CodeBadSecret:     {Zh: "Secret 不正确：请在企业微信管理后台 →「管理工具 → 通讯录同步」中查看并复制通讯录同步 Secret，注意不要多复制空格。多次使用错误的 Secret 会使本网络的 IP 被封禁一小时。", En: "The secret is wrong: copy the contact-sync secret from the WeCom admin console (Management Tools → Contact Sync) without extra spaces. Repeated wrong secrets block this network's IP for an hour."},
+	CodeSecretInvalid: {Zh: "Secret 格式不正确：请在企业微信管理后台 →「管理工具 → 通讯录同步」中复制完整的通讯录同步 Secret。", En: "The secret is malformed: copy the whole contact-sync secret from the WeCom admin console (Management Tools → Contact Sync)."},
+	CodeMissingSecret: {Zh: "缺少 Secret：请填写通讯录同步 Secret。", En: "The secret is missing: enter the contact-sync secret."},
+	CodeInvalidCorpID: {Zh: "企业 ID (CorpID) 不正确：请在企业微信管理后台「我的企业 → 企业信息」页面底部复制企业 ID。", En: "The corp ID is wrong: copy it from the WeCom admin console (My Company → Company Info, at the bottom)."},
+	CodeInvalidToken:  {Zh: "访问凭证 (access token) 在调用途中被企业微信更换（企业微信可能提前作废凭证）。这是暂时现象：程序会自动重新获取凭证并重试，稍后继续即可，无需修改企业 ID 或 Secret（只有完全无法获取凭证时才需要检查它们）。", En: "The access token was replaced by WeCom while calls were in flight (WeCom may invalidate tokens early). This is transient: the tool fetches a new token and retries by itself; continue later — the corp ID and secret need checking only when no token can be fetched at all."},
+	CodeTokenExpired:  {Zh: "访问凭证 (access token) 已过期。这是暂时现象：程序会自动重新获取凭证并重试，稍后继续即可；若反复出现，请检查本机时间是否准确。", En: "The access token expired. This is transient: the tool fetches a new token and retries by itself; continue later. If it keeps happening, check this computer's clock."},
+	CodeMissingToken:  {Zh: "请求缺少访问凭证，这是程序错误，请联系技术支持。", En: "The request lacked an access token: a program error, please contact support."},
+	CodeRateLimit:     {Zh: "调用频率超过企业微信限制（每分钟 10,000 次 / 每小时 150,000 次），已按限制等待并重试仍未成功；请降低速度或稍后继续，迁移可以续传。", En: "WeCom's call frequency limit was exceeded (10,000/min, 150,000/h) even after waiting out the block; lower the rate or continue later — the migration resumes where it stopped."},
+	CodeConcurrency:   {Zh: "同时进行的调用过多，已退避重试仍未成功；请减少并发数后继续。", En: "Too many concurrent calls even after backing off; lower the number of workers and continue."},
+	CodeAccountCap:    {Zh: "企业成员数已达到帐号上限（或本月新增帐号已达上限）：请在企业微信管理后台扩容或联系企业微信客服提升上限，然后继续迁移。", En: "The company reached its account cap (or this month's new-account limit): raise the cap in the WeCom admin console or with WeCom support, then continue."},
+	CodeNoPermission:  {Zh: "当前网络无权读取部门和成员的详细信息（2022 年 8 月起，通讯录同步 Secret 从新 IP 调用详情接口会被拒绝）。本工具改用只含 ID 的列表（部门 ID 列表、成员 UserID 列表）；如需名称，请使用自建应用的 Secret 并设置可信 IP。", En: "This network may not read department and member details (since 2022-08 the contact-sync secret is refused for detail APIs from a new IP). The tool uses ID-only lists instead; to read names, use a self-built app's secret with a trusted IP."},
+	CodeUntrustedIP:   {Zh: "本网络的公网 IP 不在企业可信 IP 中：请在企业微信管理后台「管理工具 → 通讯录同步 → 企业可信IP」中填入本网络的公网 IP（可在浏览器搜索“我的IP”查看），保存后几分钟生效，再重试。", En: "This network's public IP is not a trusted IP of the company: in the WeCom admin console (Management Tools → Contact Sync → Trusted IP) add this network's public IP (search \"my IP\" in a browser), wait a few minutes, then retry."},
+	CodeBadJSON:       {Zh: "请求格式错误，这是程序错误，请联系技术支持。", En: "The request was malformed: a program error, please contact support."},
+	CodeInvalidParam:  {Zh: "参数不合法，请检查该条数据。", En: "An invalid parameter; check this item."},
+	CodeInvalidUserID: {Zh: "帐号 (UserID) 不合法：只能使用字母、数字和 _ - @ .，以字母或数字开头，最长 64 字节。", En: "The account (userid) is invalid: letters, digits and _ - @ . only, starting with a letter or digit, at most 64 bytes."},
+	CodeMissingUserID: {Zh: "缺少帐号 (UserID)。", En: "The account (userid) is missing."},
 
-	CodeDeptNameLength:  "部门名称长度不符合要求（1–64 个字符）。 / The department name must be 1–64 characters.",
-	CodeDeptTooDeep:     "部门层级超过 15 层，请减少层级。 / Departments may be at most 15 levels deep; flatten the structure.",
-	CodeDeptNotFound:    "部门不存在：请确认部门已创建（先建上级再建下级）。 / The department does not exist: create it first (parents before children).",
-	CodeParentNotFound:  "上级部门不存在：请先创建上级部门。 / The parent department does not exist: create it first.",
-	CodeTooManyDepts:    "部门数量超过上限（30,000 个）。 / The company has too many departments (limit 30,000).",
-	CodeDeptExists:      "同一上级下已有同名部门（或部门 ID 已被占用）：可直接使用已有部门。 / A department with this name already exists under the parent (or the ID is taken): use the existing one.",
-	CodeDeptNameChars:   "部门名称含有不允许的字符 \\ : * ? \" < > |，请修改。 / The department name holds a forbidden character (\\ : * ? \" < > |); rename it.",
-	CodeDeptNameInvalid: "部门名称不合法，请修改。 / The department name is invalid; rename it.",
+	CodeDeptNameLength:  {Zh: "部门名称长度不符合要求（1–64 个字符）。", En: "The department name must be 1–64 characters."},
+	CodeDeptTooDeep:     {Zh: "部门层级超过 15 层，请减少层级。", En: "Departments may be at most 15 levels deep; flatten the structure."},
+	CodeDeptNotFound:    {Zh: "部门不存在：请确认部门已创建（先建上级再建下级）。", En: "The department does not exist: create it first (parents before children)."},
+	CodeParentNotFound:  {Zh: "上级部门不存在：请先创建上级部门。", En: "The parent department does not exist: create it first."},
+	CodeTooManyDepts:    {Zh: "部门数量超过上限（30,000 个）。", En: "The company has too many departments (limit 30,000)."},
+	CodeDeptExists:      {Zh: "同一上级下已有同名部门（或部门 ID 已被占用）：可直接使用已有部门。", En: "A department with this name already exists under the parent (or the ID is taken): use the existing one."},
+	CodeDeptNameChars:   {Zh: "部门名称含有不允许的字符 \\ : * ? \" < > |，请修改。", En: "The department name holds a forbidden character (\\ : * ? \" < > |); rename it."},
+	CodeDeptNameInvalid: {Zh: "部门名称不合法，请修改。", En: "The department name is invalid; rename it."},
 
-	CodeUserIDExists:       "帐号 (UserID) 已存在（不区分大小写）：该成员可能已在企业微信中，请改为更新或换一个帐号。 / The account (userid) already exists (ignoring case): the member may already be in WeCom; update it or pick another account.",
-	CodeMobileInvalid:      "手机号不合法：大陆手机号为 11 位数字，其他地区以 + 和国家码开头。 / The mobile is invalid: mainland numbers have 11 digits, others start with + and a country code.",
-	CodeMobileExists:       "手机号已被企业内其他成员使用：请核对后修改其中一人的手机号。 / The mobile is used by another member of the company: correct one of them.",
-	CodeEmailInvalid:       "邮箱不合法，请检查格式。 / The email is invalid; check its format.",
-	CodeEmailExists:        "邮箱已被企业内其他成员使用，请修改。 / The email is used by another member of the company; change it.",
-	CodeMemberTooManyDepts: "成员所属部门过多，请减少。 / The member belongs to too many departments; reduce them.",
-	CodeUserNotFound:       "成员不存在（UserID 未找到），无法更新。 / The member does not exist (userid not found), so it cannot be updated.",
-	CodeNameInvalid:        "姓名不合法：必填，1–64 个字符。 / The name is invalid: required, 1–64 characters.",
-	CodeGenderInvalid:      "性别不合法：只能为空、男或女。 / The gender is invalid: empty, male or female only.",
-	CodeContactMissing:     "手机号和邮箱不能同时为空，请至少填写一项。 / Mobile and email cannot both be empty; fill in at least one.",
-	CodeLeaderLength:       "“是否部门内领导”的个数必须与部门个数一致。 / is_leader_in_dept must have as many entries as department.",
-	CodeBizMailInvalid:     "企业邮箱地址不合法，或域名不是本企业的邮箱域名。 / The business mail address is invalid or its domain is not one of the company's mail domains.",
-	CodeBizMailFixed:       "企业邮箱已设置，不能再修改。 / The business mail address was already set and can no longer be changed.",
-	CodeBizMailExists:      "企业邮箱地址已被其他成员使用，请修改。 / The business mail address is used by another member; change it.",
-	CodePositionTooLong:    "职务过长（最多 128 个字符）。 / The position is too long (at most 128 characters).",
-	CodeTelephoneInvalid:   "座机号码不合法：只能包含数字、-、+ 和逗号，最多 32 个字符。 / The telephone is invalid: digits, -, + and commas only, at most 32 characters.",
+	CodeUserIDExists:       {Zh: "帐号 (UserID) 已存在（不区分大小写）：该成员可能已在企业微信中，请改为更新或换一个帐号。", En: "The account (userid) already exists (ignoring case): the member may already be in WeCom; update it or pick another account."},
+	CodeMobileInvalid:      {Zh: "手机号不合法：大陆手机号为 11 位数字，其他地区以 + 和国家码开头。", En: "The mobile is invalid: mainland numbers have 11 digits, others start with + and a country code."},
+	CodeMobileExists:       {Zh: "手机号已被企业内其他成员使用：请核对后修改其中一人的手机号。", En: "The mobile is used by another member of the company: correct one of them."},
+	CodeEmailInvalid:       {Zh: "邮箱不合法，请检查格式。", En: "The email is invalid; check its format."},
+	CodeEmailExists:        {Zh: "邮箱已被企业内其他成员使用，请修改。", En: "The email is used by another member of the company; change it."},
+	CodeMemberTooManyDepts: {Zh: "成员所属部门过多，请减少。", En: "The member belongs to too many departments; reduce them."},
+	CodeUserNotFound:       {Zh: "成员不存在（UserID 未找到），无法更新。", En: "The member does not exist (userid not found), so it cannot be updated."},
+	CodeNameInvalid:        {Zh: "姓名不合法：必填，1–64 个字符。", En: "The name is invalid: required, 1–64 characters."},
+	CodeGenderInvalid:      {Zh: "性别不合法：只能为空、男或女。", En: "The gender is invalid: empty, male or female only."},
+	CodeContactMissing:     {Zh: "手机号和邮箱不能同时为空，请至少填写一项。", En: "Mobile and email cannot both be empty; fill in at least one."},
+	CodeLeaderLength:       {Zh: "“是否部门内领导”的个数必须与部门个数一致。", En: "is_leader_in_dept must have as many entries as department."},
+	CodeBizMailInvalid:     {Zh: "企业邮箱地址不合法，或域名不是本企业的邮箱域名。", En: "The business mail address is invalid or its domain is not one of the company's mail domains."},
+	CodeBizMailFixed:       {Zh: "企业邮箱已设置，不能再修改。", En: "The business mail address was already set and can no longer be changed."},
+	CodeBizMailExists:      {Zh: "企业邮箱地址已被其他成员使用，请修改。", En: "The business mail address is used by another member; change it."},
+	CodePositionTooLong:    {Zh: "职务过长（最多 128 个字符）。", En: "The position is too long (at most 128 characters)."},
+	CodeTelephoneInvalid:   {Zh: "座机号码不合法：只能包含数字、-、+ 和逗号，最多 32 个字符。", En: "The telephone is invalid: digits, -, + and commas only, at most 32 characters."},
 
-	CodeTransport:   "网络连接失败或超时：请检查本机网络后重试（写入操作可能已生效，重试时若提示“已存在”属正常）。 / The network failed or timed out: check this computer's network and retry (a write may already have been applied; \"already exists\" on retry is expected).",
-	CodeHTTPStatus:  "企业微信服务器返回异常状态，请稍后重试。 / The WeCom server answered with an error status; retry later.",
-	CodeBadResponse: "企业微信服务器返回了无法识别的内容，请检查 API 地址设置后重试。 / The WeCom server's answer could not be read; check the API address setting and retry.",
+	CodeTransport:   {Zh: "网络连接失败或超时：请检查本机网络后重试（写入操作可能已生效，重试时若提示“已存在”属正常）。", En: "The network failed or timed out: check this computer's network and retry (a write may already have been applied; \"already exists\" on retry is expected)."},
+	CodeHTTPStatus:  {Zh: "企业微信服务器返回异常状态，请稍后重试。", En: "The WeCom server answered with an error status; retry later."},
+	CodeBadResponse: {Zh: "企业微信服务器返回了无法识别的内容，请检查 API 地址设置后重试。", En: "The WeCom server's answer could not be read; check the API address setting and retry."},
 }
 
-// summaries are one-line Chinese / English names of the codes, for lists
-// and report columns (Explain gives the full advice).
-var summaries = map[int]string{
-	CodeBusy:               "企业微信繁忙（暂时） / WeCom busy (transient)",
-	CodeBadSecret:          "Secret 不正确 / wrong secret",
-	CodeInvalidUserID:      "帐号不合法 / invalid account (userid)",
-	CodeInvalidCorpID:      "企业 ID 不正确 / wrong corp ID",
-	CodeInvalidToken:       "访问凭证被更换（暂时，自动重试） / access token replaced (transient, retried)",
-	CodeInvalidParam:       "参数不合法 / invalid parameter",
-	CodeMissingToken:       "缺少访问凭证（程序错误） / access token missing (program error)",
-	CodeMissingUserID:      "缺少帐号 / account (userid) missing",
-	CodeTokenExpired:       "访问凭证过期（暂时，自动重试） / access token expired (transient, retried)",
-	CodeRateLimit:          "超过调用频率（暂时） / call frequency limit (transient)",
-	CodeAccountCap:         "帐号数已达上限 / account cap reached",
-	CodeConcurrency:        "并发调用过多（暂时） / too many concurrent calls (transient)",
-	CodeBadJSON:            "请求格式错误（程序错误） / malformed request (program error)",
-	CodeNoPermission:       "本网络无权读取详情 / details not readable from this network",
-	CodeUntrustedIP:        "本网络 IP 不是企业可信 IP / this IP is not a trusted IP",
-	CodeDeptNameLength:     "部门名称长度不符 / department name length",
-	CodeDeptTooDeep:        "部门层级超过 15 层 / departments deeper than 15 levels",
-	CodeDeptNotFound:       "部门不存在 / department not found",
-	CodeParentNotFound:     "上级部门不存在 / parent department not found",
-	CodeTooManyDepts:       "部门数量超过上限 / too many departments",
-	CodeDeptExists:         "部门已存在 / department exists",
-	CodeDeptNameChars:      "部门名称含非法字符 / forbidden character in department name",
-	CodeUserIDExists:       "帐号已存在 / account (userid) exists",
-	CodeMobileInvalid:      "手机号不合法 / invalid mobile",
-	CodeMobileExists:       "手机号已被其他成员使用 / mobile used by another member",
-	CodeEmailInvalid:       "邮箱不合法 / invalid email",
-	CodeEmailExists:        "邮箱已被其他成员使用 / email used by another member",
-	CodeMemberTooManyDepts: "所属部门过多 / too many departments for the member",
-	CodeUserNotFound:       "成员不存在 / member not found",
-	CodeNameInvalid:        "姓名不合法 / invalid name",
-	CodeGenderInvalid:      "性别不合法 / invalid gender",
-	CodeDeptNameInvalid:    "部门名称不合法 / invalid department name",
-	CodeContactMissing:     "手机号和邮箱均为空 / mobile and email both empty",
-	CodeLeaderLength:       "部门领导标记个数不符 / is_leader_in_dept length differs",
-	CodeBizMailInvalid:     "企业邮箱不合法或域名不符 / invalid business mail or foreign domain",
-	CodeBizMailFixed:       "企业邮箱不能再修改 / business mail can no longer change",
-	CodeBizMailExists:      "企业邮箱已被其他成员使用 / business mail used by another member",
-	CodePositionTooLong:    "职务过长 / position too long",
-	CodeTelephoneInvalid:   "座机号码不合法 / invalid telephone",
-	CodeTransport:          "网络失败或超时（暂时） / network failure or timeout (transient)",
-	CodeHTTPStatus:         "服务器状态异常 / server error status",
-	CodeBadResponse:        "无法识别的回答 / unreadable answer",
+// summaries are one-line names of the codes, for lists and report columns
+// (Explain gives the full advice).
+var summaries = map[int]text.T{
+	CodeBusy:               {Zh: "企业微信繁忙（暂时）", En: "WeCom busy (transient)"},
+	CodeBadSecret:          {Zh: "Secret 不正确", En: "wrong secret"},
+	CodeInvalidUserID:      {Zh: "帐号不合法", En: "invalid account (userid)"},
+	CodeSecretInvalid:      {Zh: "Secret 格式不正确", En: "malformed secret"},
+	CodeMissingSecret:      {Zh: "缺少 Secret", En: "secret missing"},
+	CodeInvalidCorpID:      {Zh: "企业 ID 不正确", En: "wrong corp ID"},
+	CodeInvalidToken:       {Zh: "访问凭证被更换（暂时，自动重试）", En: "access token replaced (transient, retried)"},
+	CodeInvalidParam:       {Zh: "参数不合法", En: "invalid parameter"},
+	CodeMissingToken:       {Zh: "缺少访问凭证（程序错误）", En: "access token missing (program error)"},
+	CodeMissingUserID:      {Zh: "缺少帐号", En: "account (userid) missing"},
+	CodeTokenExpired:       {Zh: "访问凭证过期（暂时，自动重试）", En: "access token expired (transient, retried)"},
+	CodeRateLimit:          {Zh: "超过调用频率（暂时）", En: "call frequency limit (transient)"},
+	CodeAccountCap:         {Zh: "帐号数已达上限", En: "account cap reached"},
+	CodeConcurrency:        {Zh: "并发调用过多（暂时）", En: "too many concurrent calls (transient)"},
+	CodeBadJSON:            {Zh: "请求格式错误（程序错误）", En: "malformed request (program error)"},
+	CodeNoPermission:       {Zh: "本网络无权读取详情", En: "details not readable from this network"},
+	CodeUntrustedIP:        {Zh: "本网络 IP 不是企业可信 IP", En: "this IP is not a trusted IP"},
+	CodeDeptNameLength:     {Zh: "部门名称长度不符", En: "department name length"},
+	CodeDeptTooDeep:        {Zh: "部门层级超过 15 层", En: "departments deeper than 15 levels"},
+	CodeDeptNotFound:       {Zh: "部门不存在", En: "department not found"},
+	CodeParentNotFound:     {Zh: "上级部门不存在", En: "parent department not found"},
+	CodeTooManyDepts:       {Zh: "部门数量超过上限", En: "too many departments"},
+	CodeDeptExists:         {Zh: "部门已存在", En: "department exists"},
+	CodeDeptNameChars:      {Zh: "部门名称含非法字符", En: "forbidden character in department name"},
+	CodeUserIDExists:       {Zh: "帐号已存在", En: "account (userid) exists"},
+	CodeMobileInvalid:      {Zh: "手机号不合法", En: "invalid mobile"},
+	CodeMobileExists:       {Zh: "手机号已被其他成员使用", En: "mobile used by another member"},
+	CodeEmailInvalid:       {Zh: "邮箱不合法", En: "invalid email"},
+	CodeEmailExists:        {Zh: "邮箱已被其他成员使用", En: "email used by another member"},
+	CodeMemberTooManyDepts: {Zh: "所属部门过多", En: "too many departments for the member"},
+	CodeUserNotFound:       {Zh: "成员不存在", En: "member not found"},
+	CodeNameInvalid:        {Zh: "姓名不合法", En: "invalid name"},
+	CodeGenderInvalid:      {Zh: "性别不合法", En: "invalid gender"},
+	CodeDeptNameInvalid:    {Zh: "部门名称不合法", En: "invalid department name"},
+	CodeContactMissing:     {Zh: "手机号和邮箱均为空", En: "mobile and email both empty"},
+	CodeLeaderLength:       {Zh: "部门领导标记个数不符", En: "is_leader_in_dept length differs"},
+	CodeBizMailInvalid:     {Zh: "企业邮箱不合法或域名不符", En: "invalid business mail or foreign domain"},
+	CodeBizMailFixed:       {Zh: "企业邮箱不能再修改", En: "business mail can no longer change"},
+	CodeBizMailExists:      {Zh: "企业邮箱已被其他成员使用", En: "business mail used by another member"},
+	CodePositionTooLong:    {Zh: "职务过长", En: "position too long"},
+	CodeTelephoneInvalid:   {Zh: "座机号码不合法", En: "invalid telephone"},
+	CodeTransport:          {Zh: "网络失败或超时（暂时）", En: "network failure or timeout (transient)"},
+	CodeHTTPStatus:         {Zh: "服务器状态异常", En: "server error status"},
+	CodeBadResponse:        {Zh: "无法识别的回答", En: "unreadable answer"},
 }
 
-// Summary returns a one-line Chinese / English name of a WeCom or
-// client-side code ("错误码 N / errcode N" for codes not listed).
-func Summary(code int) string {
+// Summary returns a one-line name of a WeCom or client-side code
+// ("错误码 N" / "errcode N" for codes not listed).
+func Summary(code int) text.T {
 	if s, ok := summaries[code]; ok {
 		return s
 	}
-	return fmt.Sprintf("错误码 %d / errcode %d", code, code)
+	return text.Sprintf("错误码 %d", "errcode %d", code)
 }
 
-// ExplainCode returns the full Chinese / English advice for a code, the
-// same text Error.Explain gives; "" for codes without specific advice.
-func ExplainCode(code int) string { return explanations[code] }
-
-// Explain returns plain Chinese and English text saying what went wrong and
-// what the user should do.
-func (e *Error) Explain() string {
+// Explain says what went wrong and what the user should do.
+func (e *Error) Explain() text.T {
 	if s, ok := explanations[e.Code]; ok {
 		return s
 	}
-	return fmt.Sprintf("企业微信返回错误 %d（%s），请根据错误码查阅企业微信文档或联系技术支持。 / WeCom answered error %d (%s); look the code up in WeCom's documentation or contact support.",
-		e.Code, e.Msg, e.Code, e.Msg)
+	return text.Sprintf("企业微信返回错误 %d（%s），请根据错误码查阅企业微信文档或联系技术支持。",
+		"WeCom answered error %d (%s); look the code up in WeCom's documentation or contact support.", e.Code, e.Msg)
 }
 
-// Explain returns the explanation of err when it is an *Error, else err's text.
-func Explain(err error) string {
+// Explain returns the explanation of err when it is an *Error, else what
+// err says (text.Of).
+func Explain(err error) text.T {
 	var e *Error
 	if errors.As(err, &e) {
 		return e.Explain()
 	}
-	if err == nil {
-		return ""
-	}
-	return err.Error()
+	return text.Of(err)
 }
 
 var secretParam = regexp.MustCompile(`(?i)(access_token|corpsecret)=[^&\s"']*`)

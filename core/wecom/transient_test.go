@@ -37,7 +37,7 @@ func createAll(t *testing.T, c *wecom.Client, n, workers int, seed int64, then .
 				if i >= len(dir.Members) {
 					return
 				}
-				u, err := wecom.UserFromMember(&dir.Members[i], ids)
+				u, err := userFromMember(&dir.Members[i], ids)
 				if err == nil {
 					err = c.CreateUser(ctx, u)
 				}

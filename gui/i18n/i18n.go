@@ -17,6 +17,8 @@ import (
 	"strings"
 	"sync"
 
+	"exmail-upgrade/core/text"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/lang"
 
@@ -154,6 +156,9 @@ func T(key string) string {
 
 // Tf formats the text for key with fmt verbs.
 func Tf(key string, args ...any) string { return fmt.Sprintf(T(key), args...) }
+
+// Text shows a core text in the current language.
+func Text(t text.T) string { return Pick(t.Zh, t.En) }
 
 // Pick returns zh or en according to the current language; for texts that
 // come from core as a pair (messages, explanations).
