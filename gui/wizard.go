@@ -30,6 +30,9 @@ type wizard struct {
 	result  *migrate.Result
 	// resultRead is set once the journal was read for the done screen.
 	resultRead bool
+	// otherMailboxes counts the plan's other mailboxes for the done screen
+	// (-1: not read yet).
+	otherMailboxes int
 	// correction is the open correction of failed members (tests drive it).
 	correction *session.Correction
 }
@@ -56,7 +59,7 @@ func (ui *UI) openFlow(p store.Project, f *session.Flow) {
 		_ = old.flow.Close()
 	}
 	f.APIBase = ui.Opt.APIBase
-	wz := &wizard{ui: ui, project: p, flow: f, up: f.Up}
+	wz := &wizard{ui: ui, project: p, flow: f, up: f.Up, otherMailboxes: -1}
 	ui.wizardForTest = wz
 	wz.showStage()
 }
