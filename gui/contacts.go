@@ -59,7 +59,14 @@ type contactsView struct {
 	// loadingRest is the full row count while only the first rows are
 	// shown (a large sheet loading in the background); 0 once loaded.
 	loadingRest int
+	// importing is the file import under way (contacts_io.go), nil when none.
+	importing *importRun
 }
+
+// busy reports whether the sheet shown is not yet the whole sheet (a large
+// working copy loading, a file being imported): nothing may leave the
+// editor with it then.
+func (cv *contactsView) busy() bool { return cv.loadingRest > 0 || cv.importing != nil }
 
 // progressiveRows is the size above which the editor opens with the first
 // rows at once and loads the rest in the background.
@@ -124,7 +131,15 @@ func (cv *contactsView) build() fyne.CanvasObject {
 	ro := cv.model.ReadOnly()
 
 	cv.table = newSheetTable(cv,
-		func() (int, int) { return len(cv.model.View()), len(contacts.Fields) },
+		func() (int, int) {
+			// Fyne lays out every row of a table that has no size yet, and
+			// makes a divider for each: 100,000 of them on a large sheet,
+			// seconds of work and 140 MB kept each time the screen is built.
+			if cv.table == nil || cv.table.Size().Height <= 0 {
+				return 0, len(contacts.Fields)
+			}
+			return len(cv.model.View()), len(contacts.Fields)
+		},
 		func() fyne.CanvasObject {
 			bg := canvas.NewRectangle(color.Transparent)
 			l := widget.NewLabel("")
@@ -228,7 +243,12 @@ func (cv *contactsView) build() fyne.CanvasObject {
 	// a laptop's width in both languages; the tools scroll sideways when
 	// the window is narrower still.
 	top := container.NewVBox(container.NewHScroll(tools), filter, barRow)
-	if cv.loadingRest > 0 {
+	if cv.busy() {
+		exportBtn.Disable() // the sheet shown is not all of it yet
+	}
+	if cv.importing != nil {
+		top.Add(cv.importBar(cv.importing))
+	} else if cv.loadingRest > 0 {
 		note := widget.NewLabel(i18n.Tf("contacts.loading_rest", cv.model.Index().Len(), cv.loadingRest))
 		note.Importance = widget.WarningImportance
 		top.Add(container.NewBorder(nil, nil, nil, widget.NewProgressBarInfinite(), note))
@@ -578,6 +598,9 @@ func (cv *contactsView) refresh() {
 	cv.counts.Refresh()
 	// The button says what it will do, or what is missing first.
 	switch {
+	case cv.busy():
+		cv.next.SetText(i18n.T("contacts.ready_wait_load"))
+		cv.next.Disable()
 	case cv.model.Index().Len() == 0:
 		cv.next.SetText(i18n.T("contacts.ready_need_rows"))
 		cv.next.Disable()
@@ -754,7 +777,7 @@ func (cv *contactsView) safeFixes() {
 
 // ready freezes the contacts (safe fixes applied) and moves to the plan.
 func (cv *contactsView) ready() {
-	if c := cv.model.Index().Counts(); c.Error > 0 {
+	if c := cv.model.Index().Counts(); c.Error > 0 || cv.busy() {
 		return
 	}
 	cv.flush()
@@ -832,8 +855,15 @@ func (cv *contactsView) flush() {
 	cv.model.Saved(v)
 }
 
-// leave stops the autosaver after a last save and unbinds the shortcuts.
+// leave stops an import (the previous sheet stays), then the autosaver
+// after a last save, and unbinds the shortcuts.
 func (cv *contactsView) leave() {
+	if run := cv.importing; run != nil {
+		run.cancel()
+		cv.importing = nil
+		run.prev.SetReadOnly(false)
+		cv.setModel(run.prev)
+	}
 	if cv.stopSave != nil {
 		close(cv.stopSave)
 		cv.stopSave = nil

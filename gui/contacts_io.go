@@ -4,15 +4,15 @@ import (
 	"context"
 	"errors"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/storage"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"exmail-upgrade/core/contacts"
@@ -48,50 +48,215 @@ func (cv *contactsView) importDialog() {
 	d.Show()
 }
 
-// importFile reads a contacts sheet off the UI thread and replaces the
-// working copy with it (after asking, when rows would be replaced).
+// importRun is a file import under way: the sheet's first rows show
+// read-only at once while the rest is read and checked in the background,
+// with a bar that says how far it got and a Cancel that puts the previous
+// sheet back as it was.
+type importRun struct {
+	source string
+	cancel context.CancelFunc
+	prev   *editor.Model // the sheet before the import: back on cancel or refusal
+	prog   *waitProgress
+	start  time.Time
+	shown  int // first rows shown (0: still the previous sheet)
+	// widgets of the screen's import bar (rebuilt with the screen)
+	note   *widget.Label
+	bar    *widget.ProgressBar
+	detail *widget.Label
+}
+
+// importFile reads a contacts sheet off the UI thread: its first rows show
+// within a moment, the rest is read and checked in the background, and the
+// finished sheet replaces the working copy (after asking, when rows would
+// be replaced). Cancel, or leaving the screen, stops the read and keeps
+// the previous sheet.
 func (cv *contactsView) importFile(path string) {
-	cv.load(func(p *waitProgress) (*contacts.Directory, contacts.Options, []contacts.Problem, error) {
-		res, err := readCounting(path, p)
-		if err != nil {
-			return nil, contacts.Options{}, nil, err
+	if cv.model.ReadOnly() || cv.importing != nil {
+		cv.wz.ui.showError(editor.ErrReadOnly)
+		return
+	}
+	ui := cv.wz.ui
+	source := filepath.Base(path)
+	domains := cv.model.Index().Options().Domains // the project's, not the file's
+	ctx, cancel := context.WithCancel(context.Background())
+	run := &importRun{source: source, cancel: cancel, prev: cv.model, prog: &waitProgress{pct: -1}, start: time.Now()}
+	run.prog.Phase(i18n.Tf("contacts.phase_read", source))
+	cv.flush() // edits typed so far are saved before the sheet freezes
+	cv.model.SetReadOnly(true)
+	cv.importing = run
+	cv.rebuild()
+	finished := make(chan struct{})
+	ui.background(func() {
+		t := time.NewTicker(waitTick)
+		defer t.Stop()
+		for {
+			select {
+			case <-finished:
+				return
+			case <-t.C:
+				ui.do(func() { cv.showImportProgress(run) })
+			}
 		}
-		return res.Dir, res.ValidationOptions(), res.Problems, nil
-	}, filepath.Base(path))
+	})
+	ui.background(func() {
+		defer close(finished)
+		res, err := sheet.Read(path, sheet.Options{Context: ctx,
+			Progress: func(p sheet.Progress) {
+				run.prog.Count(p.Rows, p.Total)
+				if p.Size > 0 {
+					run.prog.Fraction(float64(p.Bytes) / float64(p.Size))
+				}
+			},
+			FirstRows: func(head *sheet.Result) {
+				if contacts.HasErrors(head.Problems) || len(head.Dir.Members) == 0 {
+					return // nothing worth showing: the end says what is wrong
+				}
+				opts := head.ValidationOptions()
+				opts.Domains = domains
+				m := editor.New(head.Dir, opts)
+				m.SetReadOnly(true)
+				ui.do(func() { cv.showImportHead(run, m) })
+			}})
+		var m *editor.Model
+		var dir *contacts.Directory
+		var sheetProblems []contacts.Problem
+		if err == nil {
+			dir, sheetProblems = res.Dir, res.Problems
+			if !contacts.HasErrors(sheetProblems) && ctx.Err() == nil {
+				n := len(dir.Members)
+				run.prog.Phase(i18n.Tf("contacts.phase_check", n))
+				run.prog.Count(0, n)
+				opts := res.ValidationOptions()
+				opts.Domains = domains
+				m = editor.New(dir, opts)
+				run.prog.Count(n, n)
+			}
+		}
+		ui.do(func() { cv.importRead(run, m, dir, sheetProblems, err) })
+	})
 }
 
-// readCounting reads the sheet at path like sheet.Read, telling p how
-// much of the file has been read so far.
-func readCounting(path string, p *waitProgress) (*sheet.Result, error) {
-	st, err := os.Stat(path)
-	if err != nil || !st.Mode().IsRegular() {
-		return sheet.Read(path, sheet.Options{}) // its error names what is wrong
+// showImportHead shows the first rows of the sheet being imported.
+func (cv *contactsView) showImportHead(run *importRun, head *editor.Model) {
+	if cv.importing != run || run.shown > 0 {
+		return
 	}
-	f, err := os.Open(path)
-	if err != nil {
-		return sheet.Read(path, sheet.Options{})
-	}
-	defer f.Close()
-	size := st.Size()
-	return sheet.ReadFrom(&countingReaderAt{r: f, size: size, p: p}, size, path, sheet.Options{})
+	run.shown = head.Index().Len()
+	cv.setModel(head)
+	cv.rebuild()
 }
 
-// countingReaderAt passes reads through and reports the bytes read as a
-// share of the file (capped below 1 until the reader is done: a zip
-// re-reads its directory).
-type countingReaderAt struct {
-	r    io.ReaderAt
-	size int64
-	n    atomic.Int64
-	p    *waitProgress
+// importRead takes the read (and checked) sheet: it replaces the working
+// copy, after asking when rows would be replaced; an error, or problems
+// that make the sheet unusable, put the previous sheet back and say why.
+func (cv *contactsView) importRead(run *importRun, m *editor.Model, dir *contacts.Directory, sheetProblems []contacts.Problem, err error) {
+	if cv.importing != run {
+		return // cancelled, or the screen was left
+	}
+	run.cancel()
+	switch {
+	case err != nil:
+		cv.endImport(run, nil, nil)
+		cv.wz.ui.showError(err)
+		return
+	case m == nil:
+		cv.endImport(run, nil, nil)
+		var lines []string
+		for _, p := range sheetProblems {
+			lines = append(lines, problemText(p))
+		}
+		dialog.ShowError(errors.New(strings.Join(lines, "\n")), cv.wz.ui.Win)
+		return
+	case run.prev.Index().Len() == 0:
+		cv.endImport(run, m, dir)
+		return
+	}
+	run.prog.Phase(i18n.T("contacts.import_confirm_wait"))
+	cv.showImportProgress(run)
+	dialog.ShowConfirm(i18n.T("contacts.import"), i18n.Tf("contacts.replace_confirm", run.prev.Index().Len(), len(dir.Members)),
+		func(ok bool) {
+			if cv.importing != run {
+				return
+			}
+			if ok {
+				cv.endImport(run, m, dir)
+			} else {
+				cv.endImport(run, nil, nil)
+			}
+		}, cv.wz.ui.Win)
 }
 
-func (c *countingReaderAt) ReadAt(b []byte, off int64) (int, error) {
-	n, err := c.r.ReadAt(b, off)
-	if c.size > 0 {
-		c.p.Fraction(min(float64(c.n.Add(int64(n)))/float64(c.size), 0.99))
+// cancelImport stops the import and puts the previous sheet back.
+func (cv *contactsView) cancelImport(run *importRun) {
+	if cv.importing != run {
+		return
 	}
-	return n, err
+	run.cancel()
+	cv.endImport(run, nil, nil)
+	cv.status.SetText(i18n.T("contacts.import_cancelled"))
+	cv.status.Show()
+}
+
+// endImport ends the import: m (built over dir) replaces the sheet, or,
+// when m is nil, the previous sheet comes back editable as it was.
+func (cv *contactsView) endImport(run *importRun, m *editor.Model, dir *contacts.Directory) {
+	cv.importing = nil
+	if m == nil {
+		run.prev.SetReadOnly(false)
+		cv.setModel(run.prev)
+		cv.rebuild()
+		return
+	}
+	cv.replace(m, dir)
+}
+
+// setModel makes m the editor's model (the autosaver reads it).
+func (cv *contactsView) setModel(m *editor.Model) {
+	cv.saveMu.Lock()
+	cv.model = m
+	cv.saveMu.Unlock()
+}
+
+// showImportProgress shows on the import bar the phase, the rows read of
+// the total (or the share of the file read) and the seconds so far.
+func (cv *contactsView) showImportProgress(run *importRun) {
+	if cv.importing != run || run.note == nil {
+		return
+	}
+	phase, done, total, pct := run.prog.read()
+	secs := int(time.Since(run.start).Seconds())
+	head := i18n.Tf("contacts.importing", run.source)
+	if run.shown > 0 {
+		head += " " + i18n.Tf("contacts.import_head", run.shown)
+	}
+	run.note.SetText(head)
+	var detail string
+	switch {
+	case total > 0:
+		run.bar.SetValue(float64(done) / float64(total))
+		detail = i18n.Tf("wait.rows", done, total, secs)
+	case pct >= 0:
+		run.bar.SetValue(pct)
+		detail = i18n.Tf("wait.rows_share", done, int(pct*100), secs)
+	default:
+		detail = i18n.Tf("wait.seconds", secs)
+	}
+	run.detail.SetText(i18n.Tf("contacts.import_detail", phase, detail))
+}
+
+// importBar is the strip over the table while a file is imported: what is
+// read, how far, and Cancel.
+func (cv *contactsView) importBar(run *importRun) fyne.CanvasObject {
+	run.note = widget.NewLabel("")
+	run.note.Importance = widget.WarningImportance
+	run.note.Wrapping = wrapMode()
+	run.detail = widget.NewLabel("")
+	run.detail.Wrapping = wrapMode()
+	run.bar = widget.NewProgressBar()
+	run.bar.TextFormatter = func() string { return "" }
+	cancel := widget.NewButtonWithIcon(i18n.T("contacts.import_cancel"), theme.CancelIcon(), func() { cv.cancelImport(run) })
+	cv.showImportProgress(run)
+	return container.NewVBox(container.NewBorder(nil, nil, nil, cancel, container.NewVBox(run.note, run.detail)), run.bar)
 }
 
 // exmailDialog pre-fills the contacts from the live legacy Exmail company
@@ -173,12 +338,10 @@ func (cv *contactsView) load(read func(*waitProgress) (*contacts.Directory, cont
 	})
 }
 
-// replace makes m (built over dir) the editor's model and saves dir as the
-// working copy in the background.
+// replace makes m (built over dir) the editor's model, draws the screen
+// anew on it and saves dir as the working copy in the background.
 func (cv *contactsView) replace(m *editor.Model, dir *contacts.Directory) {
-	cv.saveMu.Lock()
-	cv.model = m
-	cv.saveMu.Unlock()
+	cv.setModel(m)
 	st, id := cv.wz.ui.Store, cv.wz.project.ID
 	cv.wz.ui.background(func() {
 		cv.saveMu.Lock()
@@ -187,17 +350,24 @@ func (cv *contactsView) replace(m *editor.Model, dir *contacts.Directory) {
 			cv.wz.ui.do(func() { cv.wz.ui.showError(err) })
 		}
 	})
+	// A new screen on the new model: no selection, filter or scroll
+	// position of the old sheet survives (the old table left the new
+	// sheet's cells undrawn until scrolled).
 	cv.sel = widget.TableCellID{Row: -1}
-	cv.table.UnselectAll()
-	cv.search.SetText("")
-	cv.onlyBad.SetChecked(false)
-	cv.model.SetFilter(false, "")
-	// Scroll first, then redraw: the other order left the new sheet's
-	// cells undrawn until the table was scrolled.
-	cv.table.ScrollToTop()
-	cv.refresh()
+	cv.rebuild()
 	cv.status.SetText(i18n.Tf("contacts.replaced", m.Index().Len()))
 	cv.status.Show()
+}
+
+// rebuild draws the editor's screen again for a new state (another model,
+// an import begun or ended) without leaving it: the autosaver goes on.
+func (cv *contactsView) rebuild() {
+	if cv.wz.contacts != cv {
+		return
+	}
+	cv.wz.ui.leaving = nil
+	cv.removeShortcuts()
+	cv.wz.ui.show(cv.build)
 }
 
 // exportMenu offers the files the editor writes.
@@ -225,6 +395,9 @@ func (cv *contactsView) exportMenu() {
 
 // exportUpload writes the upload-ready sheet (refused while errors remain).
 func (cv *contactsView) exportUpload() {
+	if cv.busy() { // Ctrl+S while the sheet is not all there
+		return
+	}
 	if c := cv.model.Index().Counts(); c.Error > 0 {
 		cv.wz.ui.showError(&sheet.BlockedError{Counts: c})
 		return

@@ -30,15 +30,27 @@ func (wz *wizard) showDone() {
 		})
 		wz.ui.background(func() {
 			res, _ := wz.flow.Status()
+			n, err := wz.flow.OtherMailboxes()
+			if err != nil {
+				n = 0 // no plan to count in: say nothing about other mailboxes
+			}
 			wz.ui.do(func() {
 				if wz.ui.wizardForTest != wz || wz.result != nil {
 					return // left meanwhile, or a run ended
 				}
-				wz.result, wz.resultRead = res, true
+				wz.result, wz.resultRead, wz.otherMailboxes = res, true, n
 				wz.showDone()
 			})
 		})
 		return
+	}
+	if wz.otherMailboxes < 0 {
+		// Right after a run the confirmed plan is kept in memory: quick.
+		n, err := wz.flow.OtherMailboxes()
+		if err != nil {
+			n = 0 // no plan to count in: say nothing about other mailboxes
+		}
+		wz.otherMailboxes = n
 	}
 	wz.ui.show(func() fyne.CanvasObject {
 		st := wz.up.State()
@@ -69,6 +81,9 @@ func (wz *wizard) showDone() {
 				}
 				info.Add(v)
 			}
+		}
+		if wz.otherMailboxes > 0 { // 其他邮箱 were kept as mailboxes on purpose
+			info.Add(widgetWrapped(i18n.Tf("done.other_mailboxes", wz.otherMailboxes)))
 		}
 		if !st.FinishedAt.IsZero() {
 			info.Add(widget.NewLabel(i18n.Tf("done.finished_at", st.FinishedAt.Local().Format("2006-01-02 15:04:05"))))

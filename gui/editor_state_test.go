@@ -2,12 +2,15 @@ package gui
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
 	"exmail-upgrade/core/contacts"
@@ -152,39 +155,145 @@ func TestEditorEmptySaysImport(t *testing.T) {
 	}
 }
 
-// An import waits behind a dialog that names its phase and can be
-// cancelled: cancelled, the editor keeps what it had.
-func TestImportShowsPhaseAndCancels(t *testing.T) {
+// stepUntil runs the queued UI updates one at a time until cond holds,
+// so a test sees each state the screen goes through.
+func stepUntil(t *testing.T, ui *UI, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for !cond() {
+		select {
+		case fn := <-ui.updates:
+			fn()
+		case <-time.After(time.Until(deadline)):
+			t.Fatalf("timed out waiting for %s", what)
+		}
+	}
+}
+
+// An import shows the sheet's first rows while the rest is read and
+// checked, with a bar that counts the rows; meanwhile nothing can leave
+// the editor with the partial sheet; then the whole sheet replaces the
+// previous one (after asking) and can be edited.
+func TestImportShowsFirstRowsThenAll(t *testing.T) {
+	const n = 20000
+	ui := newTestUI(t)
+	wz := projectAtContacts(t, ui, twoRows())
+	cv := wz.contacts
+	path := filepath.Join(t.TempDir(), "新表.xlsx")
+	must(t, sheet.WriteUploadFile(path, sample.Company(n, 1), contacts.Options{}))
+	prev := cv.model
+	cv.importFile(path)
+	run := cv.importing
+	if run == nil || !prev.ReadOnly() || !strings.Contains(labels(ui.Win.Content()), "正在导入「新表.xlsx」") {
+		t.Fatalf("no import bar, or the previous sheet editable during the import:\n%s", labels(ui.Win.Content()))
+	}
+	stepUntil(t, ui, "the first rows", func() bool { return run.shown > 0 })
+	if cv.importing != run || cv.model.Index().Len() != sheet.DefaultFirstRows || !cv.model.ReadOnly() {
+		t.Fatalf("first rows: importing %v, %d rows, read-only %v", cv.importing != nil, cv.model.Index().Len(), cv.model.ReadOnly())
+	}
+	if !strings.Contains(labels(ui.Win.Content()), fmt.Sprintf("已显示前 %d 行", sheet.DefaultFirstRows)) {
+		t.Fatalf("the bar does not say the first rows are shown:\n%s", labels(ui.Win.Content()))
+	}
+	// Clicks meanwhile go nowhere: next, export and import are off.
+	for _, text := range []string{cv.next.Text, "导出", "导入通讯录"} {
+		if b := findButton(t, ui.Win.Content(), text); !b.Disabled() {
+			t.Fatalf("%q can be clicked while the sheet is read", text)
+		}
+	}
+	cv.ready() // as Enter or a queued click would
+	if wz.contacts != cv || cv.importing != run {
+		t.Fatal("the partial sheet left the editor")
+	}
+	// The rows read are counted as they come.
+	stepUntil(t, ui, "a count of rows", func() bool {
+		_, done, _, _ := run.prog.read()
+		return done > 0 && strings.Contains(run.detail.Text, "行")
+	})
+	waitFor(t, ui, "the replace question", func() bool {
+		top := ui.Win.Canvas().Overlays().Top()
+		return top != nil && strings.Contains(labels(top), fmt.Sprint(n))
+	})
+	tapDialog(t, ui, "是", "Yes")
+	if cv.importing != nil || cv.model.Index().Len() != n || cv.model.ReadOnly() || findButton(t, ui.Win.Content(), "导入通讯录").Disabled() {
+		t.Fatalf("after the import: %d rows, read-only %v", cv.model.Index().Len(), cv.model.ReadOnly())
+	}
+	if !strings.Contains(cv.status.Text, fmt.Sprint(n)) {
+		t.Fatalf("status %q", cv.status.Text)
+	}
+}
+
+// Cancel stops the read itself and puts the previous sheet back as it was,
+// editable; so does leaving the screen; a sheet refused keeps it too.
+func TestImportCancels(t *testing.T) {
+	const n = 100000
 	ui := newTestUI(t)
 	wz := projectAtContacts(t, ui, twoRows())
 	cv := wz.contacts
 	path := filepath.Join(t.TempDir(), "新表.csv")
-	must(t, sheet.WriteCSVFile(path, rowsMissingAccount(3)))
-	cv.importFile(path)
-	top := ui.Win.Canvas().Overlays().Top()
-	if top == nil || !strings.Contains(labels(top), "新表.csv") {
-		t.Fatalf("no wait dialog naming the file")
+	must(t, sheet.WriteCSVFile(path, sample.Company(n, 1)))
+	prev := cv.model
+	must(t, errOf(prev.Set(2, contacts.FieldPosition, "未保存的修改")))
+	assertPrev := func(when string) {
+		t.Helper()
+		if cv.model != prev || prev.ReadOnly() || cv.importing != nil || prev.Index().Len() != 2 {
+			t.Fatalf("%s: %d rows, read-only %v, importing %v", when, cv.model.Index().Len(), cv.model.ReadOnly(), cv.importing != nil)
+		}
+		if raw, _, _ := prev.Index().Member(2); raw.Position != "未保存的修改" {
+			t.Fatalf("%s: the edit is gone: %+v", when, raw)
+		}
 	}
-	tapDialog(t, ui, "取消")
-	waitFor(t, ui, "the read to end", func() bool { ui.bg.Wait(); return true })
+	// Cancelled once the first rows show, with the Cancel on the bar.
+	cv.importFile(path)
+	run := cv.importing
+	stepUntil(t, ui, "the first rows", func() bool { return run.shown > 0 })
+	test.Tap(findButton(t, ui.Win.Content(), "取消导入"))
+	assertPrev("cancelled")
+	if !strings.Contains(cv.status.Text, "已取消导入") || strings.Contains(labels(ui.Win.Content()), "正在导入") {
+		t.Fatalf("after cancelling: status %q\n%s", cv.status.Text, labels(ui.Win.Content()))
+	}
+	waitFor(t, ui, "the read to stop", func() bool { ui.bg.Wait(); return true })
 	ui.Pump()
-	if n := cv.model.Index().Len(); n != 2 {
-		t.Fatalf("cancelled import left %d rows, want the 2 there were", n)
+	assertPrev("after the read stopped")
+	phase, done, _, _ := run.prog.read()
+	if done >= n || strings.Contains(phase, "检查") {
+		t.Fatalf("the read went on after Cancel: %q, %d rows", phase, done)
 	}
 	if top := ui.Win.Canvas().Overlays().Top(); top != nil {
 		t.Fatalf("a dialog is open after cancelling:\n%s", labels(top))
 	}
-	// Not cancelled: asked, then replaced.
+	// Leaving the screen cancels too; the working copy keeps the edit.
 	cv.importFile(path)
-	waitFor(t, ui, "the replace question", func() bool {
-		top := ui.Win.Canvas().Overlays().Top()
-		return top != nil && ui.waitForTest == nil
-	})
-	tapDialog(t, ui, "是", "Yes")
-	if n := cv.model.Index().Len(); n != 3 {
-		t.Fatalf("import gave %d rows, want 3", n)
+	run = cv.importing
+	wz.ui.ShowProjects()
+	waitFor(t, ui, "the read to stop", func() bool { ui.bg.Wait(); return true })
+	ui.Pump()
+	if _, done, _, _ := run.prog.read(); done >= n || cv.importing != nil {
+		t.Fatalf("leaving the screen did not stop the import (%d rows read)", done)
+	}
+	d, _, err := ui.Store.Contacts(wz.project.ID)
+	must(t, err)
+	if len(d.Members) != 2 || d.Members[0].Position != "未保存的修改" {
+		t.Fatalf("working copy after leaving mid-import: %d rows %+v", len(d.Members), d.Members)
 	}
 }
+
+// A file that is not a contacts sheet is refused with the reason, and the
+// previous sheet stays.
+func TestImportRefusedKeepsSheet(t *testing.T) {
+	ui := newTestUI(t)
+	wz := projectAtContacts(t, ui, twoRows())
+	cv := wz.contacts
+	prev := cv.model
+	path := filepath.Join(t.TempDir(), "无表头.csv")
+	must(t, os.WriteFile(path, []byte("a,b\n1,2\n"), 0o600))
+	cv.importFile(path)
+	waitFor(t, ui, "the refusal", func() bool { return cv.importing == nil && ui.Win.Canvas().Overlays().Top() != nil })
+	if !strings.Contains(labels(ui.Win.Canvas().Overlays().Top()), "表头") || cv.model != prev || prev.ReadOnly() {
+		t.Fatalf("refused import: read-only %v\n%s", prev.ReadOnly(), labels(ui.Win.Canvas().Overlays().Top()))
+	}
+}
+
+func errOf(_ any, err error) error { return err }
 
 // 30 wheel clicks move 90 rows (3 a click), not 19 as Fyne's 25 px a click.
 func TestWheelScrollsRowsAtSpreadsheetSpeed(t *testing.T) {
@@ -253,27 +362,5 @@ func TestProblemReadsInFullWhenClicked(t *testing.T) {
 	}
 	if !cv.cellNote.Visible() || cv.cellNote.Text != problemText(p) {
 		t.Fatalf("note %q, want the problem in full %q", cv.cellNote.Text, problemText(p))
-	}
-}
-
-// Reading a sheet for import reports how much of the file was read.
-func TestImportReportsShareRead(t *testing.T) {
-	for _, name := range []string{"表.csv", "表.xlsx"} {
-		path := filepath.Join(t.TempDir(), name)
-		d := sample.Company(2000, 1)
-		if strings.HasSuffix(name, ".csv") {
-			must(t, sheet.WriteCSVFile(path, d))
-		} else {
-			must(t, sheet.WriteUploadFile(path, d, contacts.Options{}))
-		}
-		p := &waitProgress{pct: -1}
-		res, err := readCounting(path, p)
-		must(t, err)
-		if len(res.Dir.Members) != 2000 {
-			t.Fatalf("%s: %d rows read", name, len(res.Dir.Members))
-		}
-		if _, _, _, pct := p.read(); pct < 0.5 || pct > 0.99 {
-			t.Fatalf("%s: %.2f of the file reported read", name, pct)
-		}
 	}
 }

@@ -55,29 +55,48 @@ type planView struct {
 	// left is set when the user left the loading screen: the plan that
 	// arrives later is not shown.
 	left bool
+	// cancel ends the target reads of the plan being built (leaving stops
+	// them rather than letting them run on); done is closed, and planErr
+	// set, once Flow.Plan returned (tests wait on it).
+	cancel  context.CancelFunc
+	done    chan struct{}
+	planErr error
 }
 
 // showPlan reads the target, builds the plan and shows it for the typed
 // confirmation.
 func (wz *wizard) showPlan() {
-	pv := &planView{wz: wz, loading: true}
+	if old := wz.building; old != nil {
+		old.leave() // a rebuild replaces a plan still being built
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	pv := &planView{wz: wz, loading: true, cancel: cancel, done: make(chan struct{})}
+	wz.building = pv
 	wz.ui.show(pv.build)
 	if err := wz.ensureConn(); err != nil {
 		if errors.Is(err, session.ErrNeedSecret) {
+			cancel()
+			close(pv.done)
 			wz.askSecret(wz.showPlan)
 			return
 		}
 		pv.loading, pv.err = false, err
+		cancel()
+		close(pv.done)
 		wz.ui.show(pv.build)
 		return
 	}
 	wz.ui.background(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		defer cancel()
 		pl, checks, err := wz.flow.Plan(ctx)
+		pv.planErr = err
+		close(pv.done)
 		wz.ui.do(func() {
+			if wz.building == pv {
+				wz.building = nil
+			}
 			if pv.left {
-				return
+				return // cancelled: the half-read target is dropped
 			}
 			pv.plan, pv.checks, pv.err, pv.loading = pl, checks, err, false
 			wz.ui.show(pv.build)
@@ -90,7 +109,7 @@ func (pv *planView) build() fyne.CanvasObject {
 	wz := pv.wz
 	title := widget.NewLabelWithStyle(i18n.T("plan.title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	backToContacts := widget.NewButton(i18n.T("plan.back_contacts"), func() {
-		pv.left = true
+		pv.leave()
 		if err := wz.flow.EditContacts(); err != nil {
 			wz.ui.showError(err)
 			return
@@ -256,6 +275,15 @@ func (pv *planView) build() fyne.CanvasObject {
 	body := container.NewBorder(nil, confirmBox, nil, nil,
 		container.New(&topThenRest{top: top, share: 0.5, restMin: 120}, container.NewVScroll(top), rest))
 	return wz.frame(body, backToContacts, start)
+}
+
+// leave drops the plan screen: a plan still being built is cancelled (its
+// target reads stop) and not shown when Flow.Plan returns.
+func (pv *planView) leave() {
+	pv.left = true
+	if pv.cancel != nil {
+		pv.cancel()
+	}
 }
 
 // elapsed is a label counting the seconds the plan has been loading.

@@ -108,6 +108,9 @@ func (ui *UI) projectsScreen() fyne.CanvasObject {
 	if len(bad) > 0 { // one unreadable record never hides the others
 		top.Add(damagedRecordsLabel(bad))
 	}
+	if err := ui.Store.BackupError(); err != nil { // the state is fine, its safety copy is not
+		top.Add(backupErrorLabel(err))
+	}
 	var center fyne.CanvasObject = list
 	if len(projects) == 0 {
 		empty := widget.NewLabelWithStyle(i18n.T("projects.empty"), fyne.TextAlignCenter, fyne.TextStyle{Italic: true})
@@ -125,6 +128,16 @@ func damagedRecordsLabel(bad []store.DamagedProject) *widget.Label {
 		ids[i] = d.ID
 	}
 	l := widget.NewLabel(i18n.Tf("projects.damaged_records", len(bad), strings.Join(ids, ", ")))
+	l.Wrapping = wrapMode()
+	l.Importance = widget.WarningImportance
+	return l
+}
+
+// backupErrorLabel warns in one line that the last-good copy of the state
+// file could not be written at start (store.Store.BackupError): the state
+// itself is fine, but a later damage could not be undone from a copy.
+func backupErrorLabel(err error) *widget.Label {
+	l := widget.NewLabel(i18n.Tf("projects.backup_failed", err))
 	l.Wrapping = wrapMode()
 	l.Importance = widget.WarningImportance
 	return l

@@ -181,3 +181,42 @@ func TestDamagedStateWithoutGoodCopyOffersMoveAsideOnly(t *testing.T) {
 		t.Fatal("no state after moving the damaged file aside")
 	}
 }
+
+// TestBackupFailureWarnsOnProjects: when the last-good copy cannot be
+// written at start, the projects list says so in one line, in the current
+// language, and still lists the projects.
+func TestBackupFailureWarnsOnProjects(t *testing.T) {
+	for _, tc := range []struct{ lang, want string }{
+		{i18n.Chinese, "未能保存状态文件的正常副本"},
+		{i18n.English, "The last-good copy of the state file could not be saved"},
+	} {
+		t.Run(tc.lang, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "state.db")
+			s, err := store.Open(path, store.Options{NoSync: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.CreateProject("甲公司"); err != nil {
+				t.Fatal(err)
+			}
+			s.Close()
+			// A directory where the copy is first written: writing it fails.
+			if err := os.Mkdir(path+".good.tmp", 0o700); err != nil {
+				t.Fatal(err)
+			}
+			ui := openUI(t, path, tc.lang)
+			if ui.Store == nil || ui.Store.BackupError() == nil {
+				t.Fatal("the test did not make the backup fail")
+			}
+			l := labels(ui.Win.Content())
+			if !strings.Contains(l, tc.want) || !strings.Contains(l, "甲公司") {
+				t.Fatalf("projects list lacks the backup warning %q or the project:\n%s", tc.want, l)
+			}
+		})
+	}
+	// A clean start shows no warning.
+	ui := newTestUI(t)
+	if l := labels(ui.Win.Content()); strings.Contains(l, "未能保存状态文件的正常副本") {
+		t.Fatalf("warning without a backup failure:\n%s", l)
+	}
+}

@@ -1,6 +1,7 @@
 package gui
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -17,6 +18,7 @@ import (
 	"exmail-upgrade/core/contacts"
 	"exmail-upgrade/core/upgrade"
 	"exmail-upgrade/core/wecomsim"
+	"exmail-upgrade/gui/i18n"
 )
 
 // waitFor runs the UI updates background work queued (on this goroutine,
@@ -223,10 +225,25 @@ func TestWalkMethodNewToDone(t *testing.T) {
 			t.Fatalf("other mailbox %s created as a member", u.BizMail)
 		}
 	}
+	// The done screen counts the other mailboxes kept as mailboxes.
+	kept := fmt.Sprintf("其他邮箱：%d 个保留为邮箱，不创建为成员。", len(others))
+	if !strings.Contains(text, kept) {
+		t.Fatalf("done screen lacks %q:\n%s", kept, text)
+	}
 	// Reopening the project shows Done; the projects list says so.
 	test.Tap(findButton(t, ui.Win.Content(), "项目列表"))
 	if !strings.Contains(labels(ui.Win.Content()), "已完成（已锁定）") {
 		t.Fatalf("projects list:\n%s", labels(ui.Win.Content()))
+	}
+	// Reopened (the plan and outcome read back from the store), in English.
+	ui.SetLanguage(i18n.English)
+	defer ui.SetLanguage(i18n.Chinese)
+	ui.OpenProject(wz.project.ID)
+	wz2 := ui.wizardForTest
+	waitFor(t, ui, "the outcome read back", func() bool { return wz2.resultRead })
+	keptEN := fmt.Sprintf("Other mailboxes: %d kept as mailboxes, not created as members.", len(others))
+	if text := labels(ui.Win.Content()); !strings.Contains(text, keptEN) {
+		t.Fatalf("reopened done screen lacks %q:\n%s", keptEN, text)
 	}
 }
 

@@ -25,11 +25,16 @@ type wizard struct {
 	contacts *contactsView
 	// plan is the last built plan screen (tests read it).
 	plan *planView
+	// building is the plan screen whose plan is being built, if any.
+	building *planView
 	// migrate is the migration screen, result the last run's outcome.
 	migrate *migrateView
 	result  *migrate.Result
 	// resultRead is set once the journal was read for the done screen.
 	resultRead bool
+	// otherMailboxes counts the plan's other mailboxes for the done screen
+	// (-1: not read yet).
+	otherMailboxes int
 	// correction is the open correction of failed members (tests drive it).
 	correction *session.Correction
 }
@@ -56,7 +61,7 @@ func (ui *UI) openFlow(p store.Project, f *session.Flow) {
 		_ = old.flow.Close()
 	}
 	f.APIBase = ui.Opt.APIBase
-	wz := &wizard{ui: ui, project: p, flow: f, up: f.Up}
+	wz := &wizard{ui: ui, project: p, flow: f, up: f.Up, otherMailboxes: -1}
 	ui.wizardForTest = wz
 	wz.showStage()
 }
@@ -113,7 +118,12 @@ func stepIndex(s upgrade.Stage) int {
 // frame wraps a wizard screen: the project name, the step strip, the body
 // and a bottom bar of buttons.
 func (wz *wizard) frame(body fyne.CanvasObject, buttons ...fyne.CanvasObject) fyne.CanvasObject {
-	back := widget.NewButtonWithIcon(i18n.T("wizard.projects"), theme.NavigateBackIcon(), wz.ui.ShowProjects)
+	back := widget.NewButtonWithIcon(i18n.T("wizard.projects"), theme.NavigateBackIcon(), func() {
+		if pv := wz.building; pv != nil {
+			pv.leave() // a plan being built stops reading the target
+		}
+		wz.ui.ShowProjects()
+	})
 	name := widget.NewLabelWithStyle(wz.project.Name, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	cur := stepIndex(wz.up.Stage())
 	strip := container.NewHBox()

@@ -108,7 +108,7 @@ grep -qF 'unknown command "no-such-command"' "$work/gui-unknown.err" || { echo "
 # console handles through WriteConsoleW, and the Chinese must arrive intact.
 # The CLI speaks the system's language: Chinese here (LC_ALL above).
 timeout 120 script -qec "wine cmd /c \"$(timeout 30 winepath -w "$cli_exe") --help & echo rc=%ERRORLEVEL%\"" /dev/null >"$work/console.out" 2>&1 || true
-if grep -qF "企业邮箱升级助手" "$work/console.out" && grep -qF "用法: exmail-upgrade" "$work/console.out" && grep -q "rc=0" "$work/console.out"; then
+if grep -qF "企业邮箱升级助手" "$work/console.out" && grep -qF "用法：exmail-upgrade" "$work/console.out" && grep -q "rc=0" "$work/console.out"; then
   echo "ok   console (Chinese through the console API, exit 0)"
 else
   echo "FAIL console: no Chinese usage text or exit code"; sed 's/^/  out: /' "$work/console.out" | head -20; fails=$((fails + 1))
@@ -126,11 +126,11 @@ expect check-errors '"code": "mobile_invalid"'
 expect check-errors '"row": 2'
 
 run 0 fix "$cli_exe" fix "$folder\\通讯录.csv" -o "$folder\\上传 表格.xlsx" --review "$folder\\检查 结果.xlsx"
-expect fix "可上传的表格: $folder\\上传 表格.xlsx"
+expect fix "可上传的表格：$folder\\上传 表格.xlsx"
 exists "$folder\\上传 表格.xlsx"
 exists "$folder\\检查 结果.xlsx"
 run 0 check-fixed "$cli_exe" check "$folder\\上传 表格.xlsx"
-expect check-fixed "成员: 2"
+expect check-fixed "成员：2"
 
 phase "demo --members 200"
 run 0 demo "$cli_exe" demo --members 200 --state "$folder\\演练 状态"

@@ -104,7 +104,7 @@ func (e *Env) printCheck(asJSON bool, file string, res *sheet.Result, problems [
 		return
 	}
 	if res != nil {
-		e.Say("文件: %s  格式: %s  成员: %d", "file: %s  layout: %s  rows: %d", filepath.FromSlash(file), layout, rows)
+		e.Say("文件：%s  格式：%s  成员：%d", "file: %s  layout: %s  rows: %d", filepath.FromSlash(file), layout, rows)
 	}
 	for i := range problems {
 		fmt.Fprintln(e.Stdout, e.problemLine(&problems[i]))

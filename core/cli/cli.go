@@ -98,10 +98,10 @@ func Usage(w io.Writer) { (&Env{Stdout: w, Stderr: w}).usage(w) }
 
 func (e *Env) usage(w io.Writer) {
 	fmt.Fprintln(w, e.T("企业邮箱升级助手", "Exmail Upgrade Assistant"))
-	fmt.Fprintln(w, e.T("用法: exmail-upgrade                 打开应用", "usage: exmail-upgrade                 open the app"))
+	fmt.Fprintln(w, e.T("用法：exmail-upgrade                 打开应用", "usage: exmail-upgrade                 open the app"))
 	fmt.Fprintln(w, e.T("      exmail-upgrade 命令 [参数]     运行命令行命令", "       exmail-upgrade COMMAND [flags] run a headless command"))
 	fmt.Fprintln(w, "       exmail-upgrade --version | --help")
-	fmt.Fprintln(w, e.T("命令:", "commands:"))
+	fmt.Fprintln(w, e.T("命令：", "commands:"))
 	names := make([]string, 0, len(commands))
 	for n := range commands {
 		names = append(names, n)
@@ -110,7 +110,7 @@ func (e *Env) usage(w io.Writer) {
 	for _, n := range names {
 		fmt.Fprintf(w, "  %-10s %s\n", n, e.Text(commands[n].Summary))
 	}
-	fmt.Fprintln(w, e.T("每个命令都接受 --lang zh|en(默认随系统语言)", "every command takes --lang zh|en (default: the locale)"))
+	fmt.Fprintln(w, e.T("每个命令都接受 --lang zh|en（默认随系统语言）", "every command takes --lang zh|en (default: the locale)"))
 }
 
 // usageError is a refusal before anything ran: bad flags, unreadable input,

@@ -38,7 +38,7 @@ func runDemo(env *Env) int {
 		if !*keep {
 			defer func() {
 				if err := os.RemoveAll(d); err != nil {
-					env.Warn("无法删除演练文件夹 %s: %v", "cannot remove the rehearsal folder %s: %v", d, err)
+					env.Warn("无法删除演练文件夹 %s：%v", "cannot remove the rehearsal folder %s: %v", d, err)
 				}
 			}()
 		}
@@ -48,7 +48,7 @@ func runDemo(env *Env) int {
 		return env.finish(refuse(err))
 	}
 	dir := sample.Company(*n, *seed)
-	env.Say("演练: %d 名成员, %d 个部门, 状态 %s", "rehearsal: %d members, %d departments, state %s", len(dir.Members), len(dir.AllDepartments()), statePath)
+	env.Say("演练：%d 名成员，%d 个部门，状态 %s", "rehearsal: %d members, %d departments, state %s", len(dir.Members), len(dir.AllDepartments()), statePath)
 	err = doMigrate(env, migrateArgs{contactsFile: "(generated)", dir: dir, method: *method, target: "sim", company: session.RehearsalCompany,
 		confirm: session.RehearsalCompany, state: dirPath, batch: "auto", workers: 0, createdThisMonth: session.Unknown, progressEvery: 500 * time.Millisecond})
 	code := env.finish(err)
@@ -56,9 +56,9 @@ func runDemo(env *Env) int {
 		out := filepath.Join(filepath.Dir(statePath), "report.xlsx")
 		if writeReport(env, dirPath, "", out) == nil {
 			if *state == "" && !*keep {
-				env.Say("(演练结束后删除临时文件夹;用 --keep 保留状态与报告)", "(the temporary folder is removed afterwards; --keep keeps the state and the report)")
+				env.Say("（演练结束后删除临时文件夹；用 --keep 保留状态与报告）", "(the temporary folder is removed afterwards; --keep keeps the state and the report)")
 			} else {
-				env.Say("报告: %s", "report: %s", out)
+				env.Say("报告：%s", "report: %s", out)
 			}
 		}
 	}

@@ -53,7 +53,7 @@ func fix(env *Env, in, out, review string, domains []string) error {
 		if err != nil {
 			return refuse(text.Wrap(text.New("写检查结果失败", "cannot write the review"), err))
 		}
-		env.Say("检查结果: %s", "review: %s", filepath.FromSlash(review))
+		env.Say("检查结果：%s", "review: %s", filepath.FromSlash(review))
 	}
 	c := contacts.Count(problems)
 	env.Say("已自动修正 %d 处 · 错误 %d · 提醒 %d", "fixed %d, errors %d, warnings %d", c.Fixed, c.Error, c.Warning)
@@ -69,7 +69,7 @@ func fix(env *Env, in, out, review string, domains []string) error {
 	if err := sheet.WriteFileAtomic(out, func(w io.Writer) error { return sheet.WriteUpload(w, res.Dir, opts) }); err != nil {
 		return refuse(text.Wrap(text.New("写文件失败", "cannot write the sheet"), err))
 	}
-	env.Say("可上传的表格: %s", "upload-ready sheet: %s", filepath.FromSlash(out))
+	env.Say("可上传的表格：%s", "upload-ready sheet: %s", filepath.FromSlash(out))
 	noteOtherMailboxes(env, res.Dir) // mailboxes.go
 	return nil
 }

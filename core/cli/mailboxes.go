@@ -132,7 +132,7 @@ func mailboxes(env *Env, in, out string, domains []string, ef *exmailFlags) erro
 			fmt.Fprintln(env.Stdout, env.problemLine(&problems[i]))
 		}
 	}
-	env.Say("邮箱名单: %s — 成员邮箱 %d · 其他邮箱 %d · 邮件组 %d", "mailbox list: %s — member mailboxes %d, other mailboxes %d, mail groups %d",
+	env.Say("邮箱名单：%s — 成员邮箱 %d · 其他邮箱 %d · 邮件组 %d", "mailbox list: %s — member mailboxes %d, other mailboxes %d, mail groups %d",
 		out, members, others, len(res.Dir.MailGroups))
 	return nil
 }

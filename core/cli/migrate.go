@@ -80,7 +80,7 @@ func doMigrate(env *Env, a migrateArgs) error {
 		return refuse(text.NewError("缺少 --company", "--company is required"))
 	}
 	if strings.TrimSpace(a.confirm) != company {
-		return refuse(text.NewError("--confirm 必须与 --company 完全一致(键入公司名即确认)", "--confirm must equal --company (the typed confirmation)"))
+		return refuse(text.NewError("--confirm 必须与 --company 完全一致（键入公司名即确认）", "--confirm must equal --company (the typed confirmation)"))
 	}
 	method := upgrade.Method(a.method)
 	if !method.Valid() {
@@ -150,7 +150,7 @@ func doMigrate(env *Env, a migrateArgs) error {
 	defer f.Close()
 	f.SetActor("cli:" + store.CurrentUser())
 	if f.Stage() == upgrade.StageDone {
-		return refuse(text.NewError("该公司的升级已完成,项目已锁定,不能再次运行", "this company's upgrade is done; the project is locked and cannot run again"))
+		return refuse(text.NewError("该公司的升级已完成，项目已锁定，不能再次运行", "this company's upgrade is done; the project is locked and cannot run again"))
 	}
 	f.SetPlanOptions(plan.ReadOptions{TargetSheet: targetSheet, AccountCap: a.accountCap, CreatedThisMonth: a.createdThisMonth, AdvancedSeats: a.advancedSeats})
 
@@ -202,7 +202,7 @@ func prepare(ctx context.Context, env *Env, f *session.Flow, cfg session.TargetC
 			return refuse(err)
 		}
 		for _, ch := range changes {
-			env.Say("已修正 %s %s 的%s: «%s» → «%s»", "corrected %s %s, %s: «%s» → «%s»", ch.UserID, ch.Name, env.T(ch.Field.Header(), string(ch.Field)), ch.Old, ch.New)
+			env.Say("已修正 %s %s 的%s：«%s» → «%s»", "corrected %s %s, %s: «%s» → «%s»", ch.UserID, ch.Name, env.T(ch.Field.Header(), string(ch.Field)), ch.Old, ch.New)
 		}
 		if err := f.Connect(cfg); err != nil {
 			return refuse(err)
@@ -225,7 +225,7 @@ func prepare(ctx context.Context, env *Env, f *session.Flow, cfg session.TargetC
 	t, err := f.CheckTarget(ctx, cfg, "")
 	sayTarget(env, f)
 	if err != nil {
-		env.Warn("✗ 连接目标企业失败: %s", "✗ cannot reach the target: %s", env.Of(session.Explain(err)))
+		env.Warn("✗ 连接目标企业失败：%s", "✗ cannot reach the target: %s", env.Of(session.Explain(err)))
 		return refuse(errSaid)
 	}
 	if err := f.IdentifyTarget(t); err != nil {
@@ -249,7 +249,7 @@ func prepare(ctx context.Context, env *Env, f *session.Flow, cfg session.TargetC
 	}
 	printPlan(env, env.Stdout, pl)
 	if err := session.CanStart(pl, checks); err != nil {
-		env.Say("计划有冲突或检查未通过,不能开始迁移", "the plan has conflicts or a failed check; the migration cannot start")
+		env.Say("计划有冲突或检查未通过，不能开始迁移", "the plan has conflicts or a failed check; the migration cannot start")
 		return refuse(errSaid)
 	}
 	return refuse(f.ConfirmPlan(pl, checks, confirm))
@@ -257,7 +257,7 @@ func prepare(ctx context.Context, env *Env, f *session.Flow, cfg session.TargetC
 
 func sayTarget(env *Env, f *session.Flow) {
 	if c := f.Connection(); c != nil && c.Sim != nil {
-		env.Say("模拟企业微信: %s", "simulator: %s", c.BaseURL)
+		env.Say("模拟企业微信：%s", "simulator: %s", c.BaseURL)
 	}
 }
 
@@ -275,7 +275,7 @@ func printChecks(env *Env, checks []plan.Check) {
 }
 
 func printPlan(env *Env, w io.Writer, p *plan.Plan) {
-	fmt.Fprintln(w, env.Tf("计划 %s…: 新建部门 %d, 新建成员 %d, 更新成员 %d, 冲突 %d, 不变 %d",
+	fmt.Fprintln(w, env.Tf("计划 %s…：新建部门 %d，新建成员 %d，更新成员 %d，冲突 %d，不变 %d",
 		"plan %s…: departments to create %d, members to create %d, to update %d, conflicts %d, untouched %d",
 		p.Hash()[:12], len(p.Departments), len(p.Create), len(p.Update), len(p.Conflicts), len(p.Untouched)))
 	for i, c := range p.Conflicts {
@@ -303,7 +303,7 @@ func execute(ctx context.Context, env *Env, f *session.Flow, mode migrate.BatchM
 	}
 	opt := migrate.Options{Workers: a.workers, Batch: mode, ProgressEvery: every,
 		OnProgress: func(pr migrate.Progress) {
-			fmt.Fprintln(env.Stdout, env.Tf("[%s] 完成 %d/%d, 失败 %d, %.0f/秒, 预计 %s %s", "[%s] %d/%d done, %d failed, %.0f/s, ETA %s %s",
+			fmt.Fprintln(env.Stdout, env.Tf("[%s] 完成 %d/%d，失败 %d，%.0f/秒，预计 %s %s", "[%s] %d/%d done, %d failed, %.0f/s, ETA %s %s",
 				pr.Phase, pr.Done, pr.Total, pr.Failed, pr.Rate, pr.ETA.Round(time.Second), pr.Current))
 		}}
 	run := f.Run
@@ -315,7 +315,7 @@ func execute(ctx context.Context, env *Env, f *session.Flow, mode migrate.BatchM
 		return refuse(err)
 	}
 	if errors.Is(err, migrate.ErrInterrupted) {
-		env.Say("已暂停,日志已保存;用相同参数再次运行即可继续 (%d/%d 完成)", "paused, journal saved; run again with the same flags to resume (%d/%d done)", res.Done, res.Total)
+		env.Say("已暂停，日志已保存；用相同参数再次运行即可继续（%d/%d 完成）", "paused, journal saved; run again with the same flags to resume (%d/%d done)", res.Done, res.Total)
 		return err
 	}
 	if err != nil {
@@ -326,9 +326,9 @@ func execute(ctx context.Context, env *Env, f *session.Flow, mode migrate.BatchM
 		fmt.Fprintf(env.Stdout, "  ✗ %s %s %s: %d %s\n", fl.Kind, fl.Key, fl.Name, fl.Code, env.Of(fl.Explain))
 	}
 	if res.Failed > 0 || !res.OK() {
-		env.Say("完成，%d 项未迁移;修正后再次运行将只重试失败项", "Finished — %d items not migrated; run again after fixing them to retry only those", res.Failed)
+		env.Say("完成，%d 项未迁移；修正后再次运行将只重试失败项", "Finished — %d items not migrated; run again after fixing them to retry only those", res.Failed)
 		return errFailedItems
 	}
-	env.Say("迁移完成,项目已锁定 (%s, 日志提交 %d 次)", "migration complete; the project is locked (%s, journal commits %d)", res.Elapsed.Round(time.Millisecond), res.Commits)
+	env.Say("迁移完成，项目已锁定（%s，日志提交 %d 次）", "migration complete; the project is locked (%s, journal commits %d)", res.Elapsed.Round(time.Millisecond), res.Commits)
 	return nil
 }

@@ -50,7 +50,7 @@ func writeReport(env *Env, state, name, out string) error {
 	case len(withPlan) == 0:
 		return refuse(text.NewError("没有已确认的计划", "no confirmed plan to report on"))
 	case len(withPlan) > 1:
-		return refuse(text.NewError("有多个项目,请用 --project 指定", "several projects; choose one with --project"))
+		return refuse(text.NewError("有多个项目，请用 --project 指定", "several projects; choose one with --project"))
 	}
 	d := withPlan[0]
 	in := report.Input{Plan: d.Plan, Records: d.Records, Meta: d.Meta}

@@ -92,13 +92,13 @@ func runStatus(env *Env) int {
 		env.Say("没有项目", "no projects")
 	}
 	for _, j := range out {
-		line := env.Tf("%s  %s  阶段: %s", "%s  %s  stage: %s", j.Name, j.ID, j.Stage)
+		line := env.Tf("%s  %s  阶段：%s", "%s  %s  stage: %s", j.Name, j.ID, j.Stage)
 		if j.Locked {
-			line += env.T(" (已锁定)", " (locked)")
+			line += env.T("（已锁定）", " (locked)")
 		}
 		fmt.Fprintln(env.Stdout, line)
 		if j.PlanHash != "" {
-			fmt.Fprintln(env.Stdout, env.Tf("  %s: 完成 %d/%d, 失败 %d, 待处理 %d, 运行 %d 次", "  %s: %d/%d done, %d failed, %d pending, runs %d",
+			fmt.Fprintln(env.Stdout, env.Tf("  %s：完成 %d/%d，失败 %d，待处理 %d，运行 %d 次", "  %s: %d/%d done, %d failed, %d pending, runs %d",
 				j.Method, j.Done, j.Total, j.Failed, j.Pending, j.Runs))
 		}
 		if j.Verification != nil {

@@ -25,6 +25,6 @@ func runTemplate(env *Env) int {
 	if err := sheet.WriteFileAtomic(*out, sheet.WriteTemplate); err != nil {
 		return env.finish(refuse(text.Wrap(text.New("写模板失败", "cannot write the template"), err)))
 	}
-	env.Say("已生成模板: %s", "template written: %s", filepath.FromSlash(*out))
+	env.Say("已生成模板：%s", "template written: %s", filepath.FromSlash(*out))
 	return env.finish(nil)
 }

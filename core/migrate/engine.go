@@ -58,10 +58,10 @@ func ParseBatchMode(s string) (BatchMode, error) {
 
 // Errors Run returns.
 var (
-	ErrContactsChanged error = text.NewError("通讯录在计划确认后被修改,请重新生成并确认计划", "the contacts changed since the plan was confirmed; plan and confirm again")
+	ErrContactsChanged error = text.NewError("通讯录在计划确认后被修改，请重新生成并确认计划", "the contacts changed since the plan was confirmed; plan and confirm again")
 	ErrPlanChanged     error = text.NewError("迁移日志属于另一个计划", "the migration journal belongs to another plan")
 	ErrPlanBlocked     error = text.NewError("计划存在阻止迁移的冲突", "the plan has conflicts that block the migration")
-	ErrInterrupted     error = text.NewError("迁移已中断,再次运行即可继续", "migration interrupted; run again to resume")
+	ErrInterrupted     error = text.NewError("迁移已中断，再次运行即可继续", "migration interrupted; run again to resume")
 )
 
 // DefaultInFlight is how many calls the engine keeps in flight when neither
@@ -728,13 +728,13 @@ func (e *Engine) failOpen() {
 		case r.Code != 0 || r.Error != "":
 		case o.kind == kindDept:
 			r.Code, r.Error = wecom.CodeParentNotFound, "the parent department was not created"
-			r.Explain = text.New("上级部门未能创建,此部门未创建", "the parent department could not be created, so this one was not")
+			r.Explain = text.New("上级部门未能创建，此部门未创建", "the parent department could not be created, so this one was not")
 		default:
 			r.Code, r.Error = wecom.CodeDeptNotFound, "a department of this member was not created"
-			r.Explain = text.New("此成员所在的部门未能创建,成员未创建", "a department of this member could not be created, so the member was not created")
+			r.Explain = text.New("此成员所在的部门未能创建，成员未创建", "a department of this member could not be created, so the member was not created")
 		}
 		r.State = StateFailed
-		r.Explain = r.Explain.Append(" ", text.Sprintf("(已重试%d轮,仍为临时错误;稍后选择重试失败项)", "(still transient after %d final passes; retry the failed items later)", e.opt.RetryRounds))
+		r.Explain = r.Explain.Append(" ", text.Sprintf("（已重试%d轮，仍为临时错误；稍后选择重试失败项）", "(still transient after %d final passes; retry the failed items later)", e.opt.RetryRounds))
 		e.setState(o.key, r)
 	}
 }
@@ -865,7 +865,7 @@ func containsInt(s []int, v int) bool {
 func (e *Engine) failExisting(o *op, diff string) {
 	e.setState(o.key, Record{State: StateFailed, Code: wecom.CodeUserIDExists,
 		Error: fmt.Sprintf("userid %s exists in the target and differs from the member to create (%s)", o.user.UserID, diff),
-		Explain: text.Sprintf("企业微信中已有账号%s,但与要创建的成员不一致(%s),可能是另一个人;请核对后在通讯录中为此成员换一个账号,或确认是同一人后在企业微信中修改。",
+		Explain: text.Sprintf("企业微信中已有账号%s，但与要创建的成员不一致（%s），可能是另一个人；请核对后在通讯录中为此成员换一个账号，或确认是同一人后在企业微信中修改。",
 			"The target already has userid %s and it differs from the member to create (%s): it may be someone else. Check it, then give this member another account in the contacts, or correct the member in WeCom if it is the same person.",
 			o.user.UserID, diff)})
 }
@@ -960,7 +960,7 @@ func (e *Engine) departments(ctx context.Context) {
 			switch e.state(pk) {
 			case StateFailed:
 				e.failExplained(o.key, &plan.APIError{Code: wecom.CodeParentNotFound, Message: "parent department " + contactsParent(o.dept.Path) + " was not created"},
-					"上级部门「"+contactsParent(o.dept.Path)+"」创建失败,此部门无法创建", "the parent department "+contactsParent(o.dept.Path)+" could not be created, so this one was not")
+					"上级部门「"+contactsParent(o.dept.Path)+"」创建失败，此部门无法创建", "the parent department "+contactsParent(o.dept.Path)+" could not be created, so this one was not")
 				continue
 			case StateDone:
 			default:
@@ -1034,7 +1034,7 @@ func (e *Engine) members(ctx context.Context) string {
 		ready, failed := e.deptState(o.user)
 		if failed {
 			e.failExplained(o.key, &plan.APIError{Code: wecom.CodeDeptNotFound, Message: "a department of this member was not created"},
-				"此成员所在的部门创建失败,成员未创建", "a department of this member could not be created, so the member was not created")
+				"此成员所在的部门创建失败，成员未创建", "a department of this member could not be created, so the member was not created")
 			continue
 		}
 		if !ready {

@@ -111,7 +111,7 @@ func ExistingCompany(d *contacts.Directory, seed int64) *contacts.Directory {
 			out.Members = append(out.Members, m)
 		case conflicts < 3 && m.Mobile != "" && r.Intn(50) == 0:
 			conflicts++
-			out.Members = append(out.Members, contacts.Member{Name: m.Name + "(旧)", Account: fmt.Sprintf("legacy%d", i+1),
+			out.Members = append(out.Members, contacts.Member{Name: m.Name + "（旧）", Account: fmt.Sprintf("legacy%d", i+1),
 				Mobile: m.Mobile, Departments: []string{"原有部门"}})
 		}
 	}

@@ -38,12 +38,12 @@ func (v *Verification) Text() text.T {
 		return text.New("未核验", "not verified")
 	}
 	if v.Error != "" {
-		return text.New("核验失败: "+v.Error, "verification failed: "+v.Error)
+		return text.New("核验失败："+v.Error, "verification failed: "+v.Error)
 	}
-	t := text.Sprintf("核验: 部门 %d/%d, 成员 %d/%d 在目标企业中", "verified: %d/%d departments, %d/%d members present",
+	t := text.Sprintf("核验：部门 %d/%d，成员 %d/%d 在目标企业中", "verified: %d/%d departments, %d/%d members present",
 		v.DepartmentsFound, v.DepartmentsExpected, v.MembersFound, v.MembersExpected)
 	if len(v.DuplicateMembers) > 0 {
-		t = t.Append("", text.Sprintf("; 重复: %d", "; duplicates: %d", len(v.DuplicateMembers)))
+		t = t.Append("", text.Sprintf("；重复：%d", "; duplicates: %d", len(v.DuplicateMembers)))
 	}
 	return t
 }

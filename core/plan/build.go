@@ -145,7 +145,7 @@ func (b *builder) departments(dir *contacts.Directory) {
 		if other, ok := siblings[parentPath][key]; ok && other != name {
 			b.conflict(KindDepartment, path, 0,
 				Msg{"department_clash", fmt.Sprintf("部门「%s」与同级部门「%s」被企业微信视为同名", name, other), fmt.Sprintf("department %q clashes with its sibling %q (WeCom treats them as the same name)", name, other)},
-				Msg{"department_clash", "统一这两个部门名称的写法(大小写、全角半角)", "spell the two department names identically (case, full/half width)"})
+				Msg{"department_clash", "统一这两个部门名称的写法（大小写、全角半角）", "spell the two department names identically (case, full/half width)"})
 			b.pathID[path] = 0
 			continue
 		}
@@ -176,15 +176,15 @@ func (b *builder) departments(dir *contacts.Directory) {
 			}
 			if clash != nil {
 				b.conflict(KindDepartment, path, 0,
-					Msg{"department_clash", fmt.Sprintf("目标企业已有同级部门「%s」(ID %d),与「%s」被视为同名", clash.Name, clash.ID, name), fmt.Sprintf("the target already has sibling department %q (id %d), which WeCom treats as the same name as %q", clash.Name, clash.ID, name)},
+					Msg{"department_clash", fmt.Sprintf("目标企业已有同级部门「%s」（ID %d），与「%s」被视为同名", clash.Name, clash.ID, name), fmt.Sprintf("the target already has sibling department %q (id %d), which WeCom treats as the same name as %q", clash.Name, clash.ID, name)},
 					Msg{"department_clash", "在通讯录中使用目标企业的部门名称写法", "use the target's spelling of the department name in the contacts"})
 				b.pathID[path] = 0
 				continue
 			}
 			if unknown > 0 {
 				b.conflict(KindDepartment, path, 0,
-					Msg{"department_names_unknown", fmt.Sprintf("目标企业在上级部门下有%d个名称未知的部门,无法判断「%s」是否已存在", unknown, name), fmt.Sprintf("the target has %d departments with unknown names under this parent; cannot tell whether %q exists", unknown, name)},
-					Msg{"department_names_unknown", "从目标企业管理后台导出通讯录表格并提供给本工具(--target-contacts),或使用自建应用的只读secret", "export the target's contacts sheet from its admin console and provide it (--target-contacts), or use a self-built app's read-only secret"})
+					Msg{"department_names_unknown", fmt.Sprintf("目标企业在上级部门下有%d个名称未知的部门，无法判断「%s」是否已存在", unknown, name), fmt.Sprintf("the target has %d departments with unknown names under this parent; cannot tell whether %q exists", unknown, name)},
+					Msg{"department_names_unknown", "从目标企业管理后台导出通讯录表格并提供给本工具（--target-contacts），或使用自建应用的只读secret", "export the target's contacts sheet from its admin console and provide it (--target-contacts), or use a self-built app's read-only secret"})
 				b.pathID[path] = 0
 				continue
 			}
@@ -200,17 +200,48 @@ func (b *builder) departments(dir *contacts.Directory) {
 	for _, id := range b.pathID {
 		used[id] = true
 	}
+	byID := make(map[int]TargetDept, len(b.snap.Departments))
+	for _, d := range b.snap.Departments {
+		byID[d.ID] = d
+	}
 	for _, d := range b.snap.Departments {
 		if d.ID == RootID || used[d.ID] {
 			continue
 		}
-		key := fmt.Sprintf("#%d", d.ID)
-		if d.Name != "" {
-			key = fmt.Sprintf("%s (#%d)", d.Name, d.ID)
+		// A person reads the department's path, as the admin console
+		// shows it; only a department whose name the API hides (48009)
+		// is named by its ID.
+		key := targetPath(byID, d)
+		if key == "" {
+			key = fmt.Sprintf("#%d", d.ID)
 		}
 		b.p.Untouched = append(b.p.Untouched, Item{Kind: KindDepartment, Key: key,
-			Reason: Msg{"target_only", "目标企业已有的部门,不在通讯录中,保持不变(不会删除)", "exists only in the target; kept as it is (never deleted)"}})
+			Reason: Msg{"target_only", "目标企业已有的部门，不在通讯录中，保持不变（不会删除）", "exists only in the target; kept as it is (never deleted)"}})
 	}
+}
+
+// targetPath is d's full path below the root ("销售部/华南大区"), or "" when
+// a level's name is unknown or the parents do not lead to the root.
+func targetPath(byID map[int]TargetDept, d TargetDept) string {
+	var levels []string
+	for depth := 0; d.ID != RootID; depth++ {
+		if d.Name == "" || depth > 64 {
+			return ""
+		}
+		levels = append(levels, d.Name)
+		p, ok := byID[d.ParentID]
+		if !ok {
+			if d.ParentID != RootID {
+				return ""
+			}
+			break
+		}
+		d = p
+	}
+	for i, j := 0, len(levels)-1; i < j; i, j = i+1, j-1 {
+		levels[i], levels[j] = levels[j], levels[i]
+	}
+	return strings.Join(levels, "/")
 }
 
 func (b *builder) conflict(kind, key string, row int, reason, advice Msg) {
@@ -309,8 +340,8 @@ func (b *builder) members(dir *contacts.Directory) {
 				generated = true
 				if i := strings.IndexByte(m.BizMail, '@'); i > 0 && target[strings.ToLower(m.BizMail[:i])] != nil {
 					b.p.Warnings = append(b.p.Warnings, Item{Kind: KindMember, Key: uid, Row: m.Row,
-						Reason: Msg{"userid_taken", fmt.Sprintf("目标企业已有账号%s,没有证据表明是同一人,将新建账号%s", m.BizMail[:i], uid), fmt.Sprintf("the target already has userid %s and nothing proves it is the same person; %s will be created", m.BizMail[:i], uid)},
-						Advice: Msg{"userid_taken", fmt.Sprintf("如是同一人,请在通讯录的账号列填写%s", m.BizMail[:i]), fmt.Sprintf("if it is the same person, put %s in the account column", m.BizMail[:i])}})
+						Reason: Msg{"userid_taken", fmt.Sprintf("目标企业已有账号%s，没有证据表明是同一人，将新建账号%s", m.BizMail[:i], uid), fmt.Sprintf("the target already has userid %s and nothing proves it is the same person; %s will be created", m.BizMail[:i], uid)},
+						Advice: Msg{"userid_taken", fmt.Sprintf("如是同一人，请在通讯录的账号列填写%s", m.BizMail[:i]), fmt.Sprintf("if it is the same person, put %s in the account column", m.BizMail[:i])}})
 				}
 			}
 		}
@@ -324,7 +355,7 @@ func (b *builder) members(dir *contacts.Directory) {
 			if o := owners[f]; !strings.EqualFold(o, uid) {
 				b.conflict(KindMember, uid, m.Row,
 					Msg{"owned_by_other", fmt.Sprintf("%s已被目标企业的成员%s使用", fieldZH(f), o), fmt.Sprintf("the %s is owned by target member %s", f, o)},
-					Msg{"owned_by_other", fmt.Sprintf("如是同一人,请把账号改为%s;否则修改%s", o, fieldZH(f)), fmt.Sprintf("if it is the same person, set the account to %s; otherwise change the %s", o, f)})
+					Msg{"owned_by_other", fmt.Sprintf("如是同一人，请把账号改为%s；否则修改%s", o, fieldZH(f)), fmt.Sprintf("if it is the same person, set the account to %s; otherwise change the %s", o, f)})
 				blocked = true
 			}
 		}
@@ -352,7 +383,7 @@ func (b *builder) members(dir *contacts.Directory) {
 		if t == nil {
 			reason := Msg{"new_member", "新建成员", "new member"}
 			if generated {
-				reason = Msg{"new_member_generated", "新建成员(账号由本工具生成,重复运行结果相同)", "new member (userid generated deterministically)"}
+				reason = Msg{"new_member_generated", "新建成员（账号由本工具生成，重复运行结果相同）", "new member (userid generated deterministically)"}
 			}
 			b.p.Create = append(b.p.Create, MemberOp{Row: m.Row, User: u, Generated: generated, Reason: reason})
 			continue
@@ -361,7 +392,7 @@ func (b *builder) members(dir *contacts.Directory) {
 		u.UserID = t.UserID
 		if b.in.Method == upgrade.MethodNew {
 			b.p.Update = append(b.p.Update, MemberOp{Row: m.Row, User: u,
-				Reason: Msg{"update_member", "目标企业已有此账号,按通讯录更新", "the userid exists in the target; updated from the contacts"}})
+				Reason: Msg{"update_member", "目标企业已有此账号，按通讯录更新", "the userid exists in the target; updated from the contacts"}})
 			continue
 		}
 		b.merge(m, t, u)
@@ -369,12 +400,12 @@ func (b *builder) members(dir *contacts.Directory) {
 	for _, t := range b.snap.Users {
 		if !seen[strings.ToLower(t.UserID)] {
 			b.p.Untouched = append(b.p.Untouched, Item{Kind: KindMember, Key: t.UserID,
-				Reason: Msg{"target_only", "目标企业已有的成员,不在通讯录中,保持不变(不会删除)", "exists only in the target; kept as it is (never deleted)"}})
+				Reason: Msg{"target_only", "目标企业已有的成员，不在通讯录中，保持不变（不会删除）", "exists only in the target; kept as it is (never deleted)"}})
 		}
 	}
 	if b.in.Method == upgrade.MethodBind && len(b.snap.Users) > 0 && b.snap.DetailsSource == "" {
 		b.p.Warnings = append(b.p.Warnings, Item{Kind: KindCompany, Key: "details",
-			Reason: Msg{"details_unknown", "目标企业成员的手机、邮箱未知,冲突将在迁移时以失败项列出(60104/60106)", "the target members' mobiles and emails are unknown; conflicts will show as failed items during the migration (60104/60106)"},
+			Reason: Msg{"details_unknown", "目标企业成员的手机、邮箱未知，冲突将在迁移时以失败项列出（60104/60106）", "the target members' mobiles and emails are unknown; conflicts will show as failed items during the migration (60104/60106)"},
 			Advice: Msg{"details_unknown", "提供目标企业导出的通讯录表格可提前发现冲突", "provide the target's exported contacts sheet to find conflicts now"}})
 	}
 }
@@ -442,15 +473,15 @@ func (b *builder) merge(m *contacts.Member, t *TargetUser, want User) {
 	}
 	if !changed {
 		b.p.Untouched = append(b.p.Untouched, Item{Kind: KindMember, Key: t.UserID, Row: m.Row,
-			Reason: Msg{"already_present", "目标企业已有此成员,无需修改", "already in the target; nothing to change"}})
+			Reason: Msg{"already_present", "目标企业已有此成员，无需修改", "already in the target; nothing to change"}})
 		return
 	}
 	if len(kept) > 0 {
 		b.p.Untouched = append(b.p.Untouched, Item{Kind: KindMember, Key: t.UserID, Row: m.Row,
-			Reason: Msg{"target_wins", "目标企业的数据优先,保留目标企业的值:" + strings.Join(kept, ", "), "the target's data wins; kept the target's value of: " + strings.Join(kept, ", ")}})
+			Reason: Msg{"target_wins", "目标企业的数据优先，保留目标企业的值：" + strings.Join(kept, ", "), "the target's data wins; kept the target's value of: " + strings.Join(kept, ", ")}})
 	}
 	b.p.Update = append(b.p.Update, MemberOp{Row: m.Row, User: upd,
-		Reason: Msg{"merge_member", "合并到目标企业已有成员(只补充,不覆盖,不删除)", "merged into the existing target member (fills gaps, never overwrites or deletes)"}})
+		Reason: Msg{"merge_member", "合并到目标企业已有成员（只补充，不覆盖，不删除）", "merged into the existing target member (fills gaps, never overwrites or deletes)"}})
 }
 
 // limits turns the account limits (capLimits, the rule CapChecks shows)
@@ -460,16 +491,16 @@ func (b *builder) limits() {
 		switch {
 		case !l.Known && l.Name == capAccount:
 			b.p.Warnings = append(b.p.Warnings, Item{Kind: KindCompany, Key: capAccount,
-				Reason: Msg{"cap_unknown", "账号上限未知,无法预先检查", "the account cap is unknown; not checked in advance"}})
+				Reason: Msg{"cap_unknown", "账号上限未知，无法预先检查", "the account cap is unknown; not checked in advance"}})
 			return
 		case !l.Exceeded():
 		case l.Name == capAccount:
 			b.conflict(KindCompany, l.Name, 0,
-				Msg{"cap_exceeded", fmt.Sprintf("迁移后共%d个账号,超过账号上限%d", l.Total, l.Limit), fmt.Sprintf("%d accounts after the migration exceed the account cap of %d", l.Total, l.Limit)},
+				Msg{"cap_exceeded", fmt.Sprintf("迁移后共%d个账号，超过账号上限%d", l.Total, l.Limit), fmt.Sprintf("%d accounts after the migration exceed the account cap of %d", l.Total, l.Limit)},
 				l.advice())
 		default:
 			b.conflict(KindCompany, l.Name, 0,
-				Msg{"monthly_exceeded", fmt.Sprintf("本月已新建%d个账号,再新建%d个将超过每月上限(3×账号上限=%d)", l.Base, l.New, l.Limit), fmt.Sprintf("%d accounts created this month plus %d new exceed the monthly allowance (3 × cap = %d)", l.Base, l.New, l.Limit)},
+				Msg{"monthly_exceeded", fmt.Sprintf("本月已新建%d个账号，再新建%d个将超过每月上限（3×账号上限=%d）", l.Base, l.New, l.Limit), fmt.Sprintf("%d accounts created this month plus %d new exceed the monthly allowance (3 × cap = %d)", l.Base, l.New, l.Limit)},
 				l.advice())
 		}
 	}

@@ -181,7 +181,8 @@ func TestBuild(t *testing.T) {
 						t.Errorf("%s not untouched: %v", k, codes(p.Untouched))
 					}
 				}
-				if !has(p.Untouched, "target_only", "Sales (#4)") || len(p.Departments) != 1 {
+				// Departments are named by their path, never by a raw ID.
+				if !has(p.Untouched, "target_only", "Sales") || !has(p.Untouched, "target_only", "研发部/后端组") || len(p.Departments) != 1 {
 					t.Errorf("untouched %v departments %+v", codes(p.Untouched), p.Departments)
 				}
 			},

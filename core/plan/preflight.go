@@ -31,15 +31,15 @@ func Preflight(ctx context.Context, r Reader, opt ReadOptions, newMembers int) (
 			checks = append(checks,
 				Check{Name: "secret", OK: true, Known: true, Msg: Msg{"secret_ok", "secret有效", "the secret works"}},
 				Check{Name: "trusted_ip", Known: true,
-					Msg:    Msg{"untrusted_ip", "当前网络不是企业可信IP(60020),企业微信拒绝了通讯录同步接口", "this network is not a trusted IP of the company (60020); WeCom refused the contact-sync API"},
-					Advice: Msg{"untrusted_ip", "在企业微信管理后台 → 管理工具 → 通讯录同步 → 企业可信IP 中加入本机出口IP,或在公司网络中运行本工具", "add this network's public IP under 管理工具 → 通讯录同步 → 企业可信IP in the WeCom admin console, or run the app on the company network"}})
+					Msg:    Msg{"untrusted_ip", "当前网络不是企业可信IP（60020），企业微信拒绝了通讯录同步接口", "this network is not a trusted IP of the company (60020); WeCom refused the contact-sync API"},
+					Advice: Msg{"untrusted_ip", "在企业微信管理后台 → 管理工具 → 通讯录同步 → 企业可信IP 中加入本机出口IP，或在公司网络中运行本工具", "add this network's public IP under 管理工具 → 通讯录同步 → 企业可信IP in the WeCom admin console, or run the app on the company network"}})
 		case wecom.CodeBadSecret, wecom.CodeInvalidCorpID, wecom.CodeSecretInvalid, wecom.CodeMissingSecret:
 			checks = append(checks, Check{Name: "secret", Known: true,
 				Msg:    Msg{"secret_bad", fmt.Sprintf("企业ID或通讯录同步secret无效(%d)", code), fmt.Sprintf("the corp id or contact-sync secret is invalid (%d)", code)},
-				Advice: Msg{"secret_bad", "在管理后台 → 管理工具 → 通讯录同步 中查看secret,复制完整后重试;多次错误会导致IP被封禁一小时", "copy the full secret from 管理工具 → 通讯录同步 and try again; repeated bad secrets block the IP for an hour"}})
+				Advice: Msg{"secret_bad", "在管理后台 → 管理工具 → 通讯录同步 中查看secret，复制完整后重试；多次错误会导致IP被封禁一小时", "copy the full secret from 管理工具 → 通讯录同步 and try again; repeated bad secrets block the IP for an hour"}})
 		default:
 			checks = append(checks, Check{Name: "secret", Known: true,
-				Msg:    Msg{"read_failed", "读取目标企业失败: " + detail.Zh, "reading the target failed: " + detail.En},
+				Msg:    Msg{"read_failed", "读取目标企业失败：" + detail.Zh, "reading the target failed: " + detail.En},
 				Advice: Msg{"read_failed", "检查网络与企业ID后重试", "check the network and the corp id, then try again"}})
 		}
 		return nil, checks, false
@@ -61,13 +61,13 @@ func CapChecks(snap *Snapshot, newMembers int) (checks []Check, ok bool) {
 		c := Check{Name: l.Name, Known: l.Known, OK: !l.Exceeded()}
 		switch {
 		case !l.Known && l.Name == capAccount:
-			c.Msg = Msg{"cap_unknown", "账号上限未知,未检查", "account cap unknown; not checked"}
+			c.Msg = Msg{"cap_unknown", "账号上限未知，未检查", "account cap unknown; not checked"}
 		case !l.Known:
-			c.Msg = Msg{"allowance_unknown", "本月新建账号数未知,未检查", "accounts created this month unknown; not checked"}
+			c.Msg = Msg{"allowance_unknown", "本月新建账号数未知，未检查", "accounts created this month unknown; not checked"}
 		case l.Name == capAccount:
-			c.Msg = Msg{"cap", fmt.Sprintf("迁移后%d个账号,上限%d", l.Total, l.Limit), fmt.Sprintf("%d accounts after the migration, cap %d", l.Total, l.Limit)}
+			c.Msg = Msg{"cap", fmt.Sprintf("迁移后%d个账号，上限%d", l.Total, l.Limit), fmt.Sprintf("%d accounts after the migration, cap %d", l.Total, l.Limit)}
 		default:
-			c.Msg = Msg{"allowance", fmt.Sprintf("本月新建%d个,每月上限%d", l.Total, l.Limit), fmt.Sprintf("%d created this month, monthly allowance %d", l.Total, l.Limit)}
+			c.Msg = Msg{"allowance", fmt.Sprintf("本月新建%d个，每月上限%d", l.Total, l.Limit), fmt.Sprintf("%d created this month, monthly allowance %d", l.Total, l.Limit)}
 		}
 		if !c.OK {
 			c.Advice = l.advice()
@@ -102,9 +102,9 @@ func (l capLimit) Exceeded() bool { return l.Known && l.Total > l.Limit }
 // advice says how to resolve an exceeded limit.
 func (l capLimit) advice() Msg {
 	if l.Name == capAccount {
-		return Msg{"cap_exceeded", "先在企业微信管理后台提高账号上限,或减少通讯录中的成员", "raise the account cap in the WeCom admin console first, or remove members from the contacts"}
+		return Msg{"cap_exceeded", "先在企业微信管理后台提高账号上限，或减少通讯录中的成员", "raise the account cap in the WeCom admin console first, or remove members from the contacts"}
 	}
-	return Msg{"monthly_exceeded", "下个月再迁移,或分批迁移", "migrate next month, or in parts"}
+	return Msg{"monthly_exceeded", "下个月再迁移，或分批迁移", "migrate next month, or in parts"}
 }
 
 // capLimits measures newMembers more accounts against the target's account

@@ -127,8 +127,8 @@ func ReadSnapshot(ctx context.Context, r Reader, opt ReadOptions) (*Snapshot, er
 		s.NameSource = SourceDeptList
 	case CodeOf(err) == wecom.CodeNoPermission:
 		s.Notes = append(s.Notes, Item{Kind: KindCompany, Key: "department/list",
-			Reason: Msg{"names_48009", "通讯录同步secret不能从新IP读取部门名称(48009),只能读取ID", "the contact-sync secret may not read department names from a new IP (48009); only ids are readable"},
-			Advice: Msg{"names_48009", "导出目标企业的通讯录表格并提供给本工具,部门名称将据此确定", "export the target's contacts sheet from its admin console and give it to the app; names are taken from it"}})
+			Reason: Msg{"names_48009", "通讯录同步secret不能从新IP读取部门名称（48009），只能读取ID", "the contact-sync secret may not read department names from a new IP (48009); only ids are readable"},
+			Advice: Msg{"names_48009", "导出目标企业的通讯录表格并提供给本工具，部门名称将据此确定", "export the target's contacts sheet from its admin console and give it to the app; names are taken from it"}})
 	default:
 		return nil, fmt.Errorf("read target department names (department/list): %w", err)
 	}
@@ -272,6 +272,6 @@ func (s *Snapshot) applySheet(sheet *contacts.Directory) {
 		}
 		sort.Ints(ids)
 		s.Notes = append(s.Notes, Item{Kind: KindCompany, Key: "target-sheet",
-			Reason: Msg{"sheet_inconsistent", fmt.Sprintf("目标通讯录表格与接口数据不一致,部门%v的名称无法确定", ids), fmt.Sprintf("the target sheet disagrees with the API; names of departments %v stay unknown", ids)}})
+			Reason: Msg{"sheet_inconsistent", fmt.Sprintf("目标通讯录表格与接口数据不一致，部门%v的名称无法确定", ids), fmt.Sprintf("the target sheet disagrees with the API; names of departments %v stay unknown", ids)}})
 	}
 }

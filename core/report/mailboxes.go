@@ -19,7 +19,7 @@ func mailboxSummary(p *plan.Plan) []text.T {
 	if len(p.OtherMailboxes) == 0 && len(p.MailGroups) == 0 {
 		return nil
 	}
-	return []text.T{text.Sprintf("其他邮箱: %d 个保留为邮箱，不创建为成员; 邮件组: %d 个 → 标签 T-xxx",
+	return []text.T{text.Sprintf("其他邮箱：%d 个保留为邮箱，不创建为成员；邮件组：%d 个 → 标签 T-xxx",
 		"other mailboxes: %d kept as mailboxes, not created as members; mail groups: %d → tags T-xxx",
 		len(p.OtherMailboxes), len(p.MailGroups))}
 }

@@ -106,7 +106,7 @@ func TestBindRehearsalWithSharedBoxes(t *testing.T) {
 		t.Fatal(err)
 	}
 	in := Input{Plan: p, Records: recs}
-	if s := Summary(in); !strings.Contains(s, "其他邮箱: 3 个保留为邮箱") || !strings.Contains(s, "other mailboxes: 3 kept as mailboxes") || !strings.Contains(s, "mail groups: 1") {
+	if s := Summary(in); !strings.Contains(s, "其他邮箱：3 个保留为邮箱") || !strings.Contains(s, "other mailboxes: 3 kept as mailboxes") || !strings.Contains(s, "mail groups: 1") {
 		t.Fatalf("summary %s", s)
 	}
 	var buf bytes.Buffer

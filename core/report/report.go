@@ -171,24 +171,24 @@ func SummaryText(in Input) []text.T {
 	c := Count(in)
 	p := in.Plan
 	out := []text.T{
-		{Zh: fmt.Sprintf("公司: %s   方式: %s", p.Company, p.Method.Text().Zh), En: fmt.Sprintf("company: %s   method: %s", p.Company, p.Method.Text().En)},
-		text.Sprintf("部门: 新建成功 %d, 失败 %d, 计划 %d, 已存在 %d", "departments: %d created, %d failed, %d planned, %d existing",
+		{Zh: fmt.Sprintf("公司：%s   方式：%s", p.Company, p.Method.Text().Zh), En: fmt.Sprintf("company: %s   method: %s", p.Company, p.Method.Text().En)},
+		text.Sprintf("部门：新建成功 %d，失败 %d，计划 %d，已存在 %d", "departments: %d created, %d failed, %d planned, %d existing",
 			c.DeptsDone, c.DeptsFailed, c.Departments, len(p.Matched)),
-		text.Sprintf("成员: 成功 %d, 失败 %d, 待处理 %d (新建 %d, 更新 %d), 不变 %d", "members: %d done, %d failed, %d pending (create %d, update %d), %d untouched",
+		text.Sprintf("成员：成功 %d，失败 %d，待处理 %d（新建 %d，更新 %d），不变 %d", "members: %d done, %d failed, %d pending (create %d, update %d), %d untouched",
 			c.Done, c.Failed, c.Pending, c.Create, c.Update, c.Untouched),
 	}
 	out = append(out, mailboxSummary(p)...) // mailboxes.go
 	if in.Meta != nil {
-		out = append(out, text.Sprintf("运行 %d 次, 用时 %s, 日志事务 %d", "runs: %d, time: %s, journal commits: %d",
+		out = append(out, text.Sprintf("运行 %d 次，用时 %s，日志事务 %d", "runs: %d, time: %s, journal commits: %d",
 			in.Meta.Runs, in.Meta.Elapsed.Round(time.Millisecond), in.Meta.Commits), in.Meta.Verification.Text())
 	}
 	switch {
 	case in.Meta == nil:
 		out = append(out, text.New("尚未开始迁移", "migration not started"))
 	case c.Failed > 0:
-		out = append(out, text.New("部分项目失败,见报告中的原因与建议", "some items failed; see the report for reasons and advice"))
+		out = append(out, text.New("部分项目失败，见报告中的原因与建议", "some items failed; see the report for reasons and advice"))
 	case c.Pending > 0 || c.DeptsDone+c.DeptsFailed < c.Departments:
-		out = append(out, text.New("迁移未完成,再次运行即可继续", "migration not finished; run again to resume"))
+		out = append(out, text.New("迁移未完成，再次运行即可继续", "migration not finished; run again to resume"))
 	case in.Meta.Verification != nil && in.Meta.Verification.OK:
 		out = append(out, text.New("迁移完成并已核验", "migration complete and verified"))
 	}

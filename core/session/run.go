@@ -207,7 +207,12 @@ func Refused(err error) bool {
 // items that failed for good (from failed_items). Errors before the engine
 // starts satisfy Refused.
 func (p *Project) run(ctx context.Context, conn *Connection, opt migrate.Options, retryFailed bool, started func(*migrate.Engine)) (*migrate.Result, error) {
-	eng, hash, err := p.begin(conn, opt, retryFailed)
+	eng, hash, err := p.begin(ctx, conn, opt, retryFailed)
+	if errors.Is(err, errPrepareCancelled) {
+		// Stopped while preparing: nothing was sent and the stage is as
+		// it was (or migrating, resumable); running again goes on.
+		return &migrate.Result{}, migrate.ErrInterrupted
+	}
 	if err != nil {
 		return nil, refusal{err}
 	}
@@ -239,7 +244,10 @@ func (p *Project) run(ctx context.Context, conn *Connection, opt migrate.Options
 // sets up the engine; it returns the engine and the frozen contacts' hash.
 // Neither the plan (kept in memory since it was confirmed) nor the
 // snapshot (only its hash is needed) is decoded on the way.
-func (p *Project) begin(conn *Connection, opt migrate.Options, retryFailed bool) (*migrate.Engine, string, error) {
+//
+// A ctx that ends between the preparing steps (before the state machine
+// moves) returns errPrepareCancelled: the project stays where it was.
+func (p *Project) begin(ctx context.Context, conn *Connection, opt migrate.Options, retryFailed bool) (*migrate.Engine, string, error) {
 	// A 100,000-member plan and snapshot take a while to read: say so.
 	step := func(s string) {
 		if opt.OnProgress != nil {
@@ -251,10 +259,16 @@ func (p *Project) begin(conn *Connection, opt migrate.Options, retryFailed bool)
 	if err != nil {
 		return nil, "", err
 	}
+	if ctx.Err() != nil {
+		return nil, "", errPrepareCancelled
+	}
 	step(migrate.StepFreeze)
 	snapHash, err := p.frozenHash()
 	if err != nil {
 		return nil, "", err
+	}
+	if ctx.Err() != nil {
+		return nil, "", errPrepareCancelled
 	}
 	switch p.Up.Stage() {
 	case upgrade.StagePlanConfirmed:
@@ -279,6 +293,10 @@ func (p *Project) begin(conn *Connection, opt migrate.Options, retryFailed bool)
 	}
 	return eng, snapHash, nil
 }
+
+// errPrepareCancelled: the run's context ended while it prepared (reading
+// the plan and the frozen contacts), before anything was sent.
+var errPrepareCancelled = errors.New("migration stopped while preparing")
 
 // Status reads the migration's progress from its journal (no target call).
 func (p *Project) Status() (*migrate.Result, error) {

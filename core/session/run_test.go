@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"testing"
 	"time"
@@ -239,5 +240,41 @@ func TestStartUsesTheKeptPlanOnlyWhileStored(t *testing.T) {
 	got, h, err = f2.confirmedPlan()
 	if err != nil || got == nil || h != oh || got.Hash() != oh {
 		t.Fatalf("reopened: hash %s err %v", h, err)
+	}
+}
+
+// A run stopped while it prepares (its context ended before the first call)
+// returns ErrInterrupted with a result, leaves the project where it was, and
+// a later Run starts and finishes the migration.
+func TestRunStoppedWhilePreparingResumes(t *testing.T) {
+	st, err := store.Open(filepath.Join(t.TempDir(), "s.db"), store.Options{})
+	must(t, err)
+	defer st.Close()
+	p, conn, pl := walk(t, st, sample.Company(40, 5), upgrade.MethodNew)
+	must(t, p.ConfirmPlan(pl, nil, p.Name))
+	ctx, cancel := context.WithCancel(context.Background())
+	var steps []string
+	res, err := p.Run(ctx, migrate.Options{OnProgress: func(pr migrate.Progress) {
+		if pr.Phase == migrate.PhasePrepare {
+			steps = append(steps, pr.Step)
+			cancel() // 停止 pressed while the plan is read
+		}
+	}}, nil)
+	if !errors.Is(err, migrate.ErrInterrupted) || res == nil || Refused(err) {
+		t.Fatalf("stopped while preparing: %v (result %v, refused %v)", err, res, Refused(err))
+	}
+	if len(steps) != 1 || steps[0] != migrate.StepPlan {
+		t.Fatalf("went on preparing after the stop: steps %v", steps)
+	}
+	if s := p.Up.Stage(); s != upgrade.StagePlanConfirmed {
+		t.Fatalf("stage after a stop while preparing: %s", s)
+	}
+	if n := len(conn.Sim.State().Users); n != 0 {
+		t.Fatalf("%d members created by a run stopped while preparing", n)
+	}
+	res, err = p.Run(context.Background(), migrate.Options{}, nil)
+	must(t, err)
+	if !res.OK() || res.MembersCreated != 40 || p.Up.Stage() != upgrade.StageDone {
+		t.Fatalf("the later run: %+v, stage %s", res, p.Up.Stage())
 	}
 }

@@ -244,10 +244,14 @@ type csvRows struct {
 	row     int // spreadsheet row of the last record
 	endLine int // line on which the last record ended
 	name    string
-	limit   int // fields kept per record
+	limit   int   // fields kept per record
+	size    int64 // bytes of the decoded text
 }
 
 func (c *csvRows) setLimit(n int) { c.limit = min(max(n, 1), maxColumns) }
+
+// extent is the decoded text read so far (a CSV declares no row count).
+func (c *csvRows) extent() (int, int64, int64) { return 0, c.r.InputOffset(), c.size }
 
 // csvRows.limit starts at maxColumns (wideRecord has refused wider records).
 
@@ -309,7 +313,7 @@ func readCSV(r io.Reader, name string, opt Options) (*Result, error) {
 	cr.LazyQuotes = true
 	cr.ReuseRecord = true
 	res := &Result{File: name, Format: "csv", Encoding: enc}
-	if err := build(res, &csvRows{r: cr, name: name, limit: maxColumns}); err != nil {
+	if err := build(res, &csvRows{r: cr, name: name, limit: maxColumns, size: int64(len(text))}, opt); err != nil {
 		return nil, err
 	}
 	return res, nil

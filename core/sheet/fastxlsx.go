@@ -2,6 +2,7 @@ package sheet
 
 import (
 	"archive/zip"
+	"context"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -34,6 +35,8 @@ func newXMLDecoder(r io.Reader) *xml.Decoder {
 // workbook it does not handle is an error wrapping errFastUnsupported, and
 // readXLSX falls back to excelize after checking every XML part.
 type fastXLSX struct {
+	ctx    context.Context // nil: not cancellable
+	name   string          // file name, for a cancelled read's error
 	zr     *zip.Reader
 	files  map[string]*zip.File
 	sheets []fastSheet
@@ -69,18 +72,20 @@ func (e *sheetError) Unwrap() error { return e.err }
 // corrupt marks an error as corruption unless it already says it is
 // unsupported (a scanner limit) or too large.
 func corrupt(err error) error {
-	if err == nil || errors.Is(err, errFastUnsupported) || errors.Is(err, errCorrupt) || errors.Is(err, errTooLarge) {
+	if err == nil || isCancel(err) || errors.Is(err, errFastUnsupported) || errors.Is(err, errCorrupt) || errors.Is(err, errTooLarge) {
 		return err
 	}
 	return fmt.Errorf("%w: %w", errCorrupt, err)
 }
 
-func openFastXLSX(r io.ReaderAt, size, limit int64) (*fastXLSX, error) {
+// openFastXLSX opens a workbook and loads its sheet list and shared
+// strings; ctx (nil: none) cancels the loading of the shared strings.
+func openFastXLSX(ctx context.Context, r io.ReaderAt, size, limit int64, name string) (*fastXLSX, error) {
 	zr, err := zip.NewReader(r, size)
 	if err != nil {
 		return nil, corrupt(err)
 	}
-	x := &fastXLSX{zr: zr, files: map[string]*zip.File{}, limit: limit}
+	x := &fastXLSX{ctx: ctx, name: name, zr: zr, files: map[string]*zip.File{}, limit: limit}
 	var total uint64
 	for _, f := range zr.File {
 		total += f.UncompressedSize64
@@ -124,6 +129,9 @@ func openFastXLSX(r io.ReaderAt, size, limit int64) (*fastXLSX, error) {
 	if sstPath != "" {
 		if _, ok := x.files[sstPath]; ok {
 			if err := x.readSST(sstPath); err != nil {
+				if isCancel(err) {
+					return nil, err
+				}
 				return nil, corrupt(fmt.Errorf("shared strings: %w", err))
 			}
 		}
@@ -273,6 +281,11 @@ func (x *fastXLSX) readSST(name string) error {
 			case "si":
 				inSI = false
 				x.sst = append(x.sst, bstrDecode(string(b)))
+				if len(x.sst)%(8*progressEvery) == 0 {
+					if err := cancelled(x.ctx, x.name); err != nil {
+						return err
+					}
+				}
 			case "rPh":
 				skip--
 			case "t":
@@ -318,6 +331,21 @@ type fastRows struct {
 	limit   int    // cells beyond this column are read but not kept
 	skip    bool   // after the header: rows absent from the XML are not returned
 	v, is   []byte // value buffers of the current cell
+	lastRow int    // last row of the sheet's <dimension ref>, 0 when absent
+	read    *countingReader
+	size    int64 // the sheet part's uncompressed size
+}
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(b []byte) (int, error) {
+	n, err := c.r.Read(b)
+	c.n += int64(n)
+	return n, err
 }
 
 func (x *fastXLSX) rows(sheetPath, sheetName string) (*fastRows, error) {
@@ -325,7 +353,24 @@ func (x *fastXLSX) rows(sheetPath, sheetName string) (*fastRows, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &fastRows{x: x, rc: rc, sc: newXMLScan(rc), sheet: sheetName, limit: maxColumns}, nil
+	cr := &countingReader{r: rc}
+	return &fastRows{x: x, rc: rc, sc: newXMLScan(cr), sheet: sheetName, limit: maxColumns,
+		read: cr, size: int64(x.files[sheetPath].UncompressedSize64)}, nil
+}
+
+// extent is the sheet's declared last row and the bytes of its part read.
+func (r *fastRows) extent() (int, int64, int64) { return r.lastRow, r.read.n, r.size }
+
+// dimensionRow returns the last row of a <dimension ref> ("A1:L100001" →
+// 100001); 0 when it names none (a single cell, a bad reference).
+func dimensionRow(ref string) int {
+	_, last, _ := strings.Cut(ref, ":")
+	digits := strings.TrimLeft(last, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz$")
+	n, err := strconv.Atoi(digits)
+	if err != nil || n <= 0 || n > 1048576 {
+		return 0
+	}
+	return n
 }
 
 // Close closes the sheet entry.
@@ -378,6 +423,11 @@ func (r *fastRows) readRow() (cells []string, num int, ok bool, err error) {
 			return nil, num, false, fmt.Errorf("%w: </sheetData> missing", errXMLMalformed)
 		case tokStart:
 			if string(r.sc.name) != "row" {
+				if string(r.sc.name) == "dimension" && r.row == 0 && r.pendRow == 0 {
+					if ref, ok := r.sc.attr("ref"); ok {
+						r.lastRow = dimensionRow(ref)
+					}
+				}
 				continue
 			}
 			if v, ok := r.sc.attr("r"); ok {

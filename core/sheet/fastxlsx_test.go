@@ -2,6 +2,7 @@ package sheet
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -55,7 +56,7 @@ func sheetRowsBoth(t testing.TB, data []byte) (ex, fast map[string][][]string, o
 		}
 		ex[s] = out
 	}
-	x, err := openFastXLSX(bytes.NewReader(data), int64(len(data)), 1<<30)
+	x, err := openFastXLSX(context.Background(), bytes.NewReader(data), int64(len(data)), 1<<30, "test.xlsx")
 	if err != nil {
 		return ex, nil, false
 	}

@@ -3,6 +3,7 @@ package sheet
 import (
 	"archive/zip"
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"reflect"
@@ -267,7 +268,7 @@ func TestFarColumnNotPadded(t *testing.T) {
 		t.Fatalf("doctype, 2000 rows to XFD: %v", err)
 	}
 	big := pkgParts(t, sheet(20000), "", zip.Deflate)
-	x, err := openFastXLSX(bytes.NewReader(big), int64(len(big)), 1<<30)
+	x, err := openFastXLSX(context.Background(), bytes.NewReader(big), int64(len(big)), 1<<30, "test.xlsx")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -277,7 +278,7 @@ func TestFarColumnNotPadded(t *testing.T) {
 	}
 	defer rows.Close()
 	res := &Result{}
-	if err := build(res, rows); err != nil || len(res.Dir.Members) != 19999 {
+	if err := build(res, rows, Options{}); err != nil || len(res.Dir.Members) != 19999 {
 		t.Fatalf("%v", err)
 	}
 	// after the header, rows are cut at its last column

@@ -2,6 +2,7 @@ package sheet
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -21,6 +22,11 @@ const (
 	DefaultMaxXMLBytes   = 16 << 20  // sheet XML kept in memory; larger spills to a temp file
 	headerScanRows       = 50        // rows searched for the header
 	ambiguitySampleRows  = 50        // data rows used to decide what 邮箱帐号 holds
+	// DefaultFirstRows is how many data rows Options.FirstRows receives.
+	DefaultFirstRows = 200
+	// progressEvery is how many rows are read between two looks at the
+	// context and two progress reports.
+	progressEvery = 1024
 )
 
 // Options tune Read.
@@ -29,6 +35,59 @@ type Options struct {
 	Domains       []string // company mail domains, for the validation options
 	MaxFileBytes  int64    // 0 = DefaultMaxFileBytes
 	MaxUnzipBytes int64    // 0 = DefaultMaxUnzipBytes
+
+	// Context, when set, cancels the read: it is looked at every
+	// progressEvery rows (and while shared strings load), and the read
+	// then fails with an error wrapping ctx.Err() (not an *UnreadableError).
+	Context context.Context
+	// Progress, when set, is called from the reading goroutine as rows are
+	// read (every progressEvery rows, with the rows counted so far) and
+	// once at the end with Done set and Total equal to Rows.
+	Progress func(Progress)
+	// FirstRows, when set, is called once from the reading goroutine with
+	// the result so far (header, columns, sheet problems found so far and
+	// the first FirstRowsCount members) as soon as they are read, or when
+	// the sheet ends with fewer; not called for a sheet without a header.
+	// It must not keep the reader waiting long.
+	FirstRows      func(*Result)
+	FirstRowsCount int // 0 = DefaultFirstRows
+}
+
+// Progress is how far a read got.
+type Progress struct {
+	Rows  int   // data rows (members) read so far
+	Total int   // data rows the sheet says it holds (an .xlsx's dimension); 0 = not known
+	Bytes int64 // bytes of the sheet's text read so far (an .xlsx's sheet part uncompressed, a CSV decoded)
+	Size  int64 // of Size bytes; 0 = not known
+	Done  bool  // the last report: Total is Rows
+}
+
+// Fraction is how much of the sheet was read (0…1): rows of Total when
+// known, else bytes of Size, else 0 (and 1 once Done).
+func (p Progress) Fraction() float64 {
+	switch {
+	case p.Done:
+		return 1
+	case p.Total > 0:
+		return min(float64(p.Rows)/float64(p.Total), 1)
+	case p.Size > 0:
+		return min(float64(p.Bytes)/float64(p.Size), 1)
+	}
+	return 0
+}
+
+// cancelled returns the context's error, wrapped with the file's name,
+// once ctx is done.
+func cancelled(ctx context.Context, name string) error {
+	if ctx == nil || ctx.Err() == nil {
+		return nil
+	}
+	return fmt.Errorf("read %s: %w", filepath.Base(filepath.FromSlash(name)), ctx.Err())
+}
+
+// isCancel reports whether err is a cancelled or timed-out read.
+func isCancel(err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }
 
 // Result is a read contacts sheet.
@@ -117,8 +176,9 @@ func unreadable(file, zh, en string, err error) error {
 }
 
 // Read reads a contacts sheet (.xlsx, .csv or .txt). Every failure to read
-// the file is an *UnreadableError; sheet-level problems are in
-// Result.Problems. Rows are numbered as the spreadsheet shows them.
+// the file is an *UnreadableError, except a read cancelled through
+// opt.Context; sheet-level problems are in Result.Problems. Rows are
+// numbered as the spreadsheet shows them.
 func Read(path string, opt Options) (*Result, error) {
 	// only a regular file is opened: opening a FIFO would block for ever,
 	// a device would never end
@@ -175,6 +235,9 @@ func ReadFrom(r io.ReaderAt, size int64, name string, opt Options) (res *Result,
 	if size == 0 {
 		return nil, unreadable(name, "文件是空的", "the file is empty", nil)
 	}
+	if err := cancelled(opt.Context, name); err != nil {
+		return nil, err
+	}
 	head := make([]byte, 8)
 	n, _ := r.ReadAt(head, 0)
 	head = head[:n]
@@ -193,6 +256,10 @@ func ReadFrom(r io.ReaderAt, size int64, name string, opt Options) (res *Result,
 		return nil, err
 	}
 	res.domains = opt.Domains
+	if opt.Progress != nil {
+		n := len(res.Dir.Members)
+		opt.Progress(Progress{Rows: n, Total: n, Done: true})
+	}
 	return res, nil
 }
 
@@ -224,9 +291,17 @@ type rowSource interface {
 	setLimit(n int)
 }
 
+// extentSource is a row source that knows how large its sheet is: the last
+// row its dimension declares (0: none) and the bytes read so far of size
+// (size 0: not known).
+type extentSource interface {
+	extent() (lastRow int, read, size int64)
+}
+
 // build turns a row stream into a Result: finds the header, maps the
-// columns, collects members.
-func build(res *Result, src rowSource) error {
+// columns, collects members; it reports to opt's Progress and FirstRows
+// and stops when opt's Context is done.
+func build(res *Result, src rowSource, opt Options) error {
 	var h *headerInfo
 	for scanned := 0; h == nil && scanned < headerScanRows; scanned++ {
 		cells, row, ok, err := src.next()
@@ -316,10 +391,18 @@ func build(res *Result, src rowSource) error {
 		}
 		dir.Members = append(dir.Members, m)
 	}
+	rep := newReporter(res, src, opt)
 	for _, b := range buf {
 		add(b.cells, b.row)
 	}
-	for !done {
+	rep.rows(dir)
+	for read := 0; !done; read++ {
+		if read%progressEvery == progressEvery-1 {
+			if err := cancelled(opt.Context, res.File); err != nil {
+				return err
+			}
+			rep.progress(dir)
+		}
 		cells, row, ok, err := src.next()
 		if err != nil {
 			return err
@@ -328,13 +411,70 @@ func build(res *Result, src rowSource) error {
 			break
 		}
 		add(cells, row)
+		rep.rows(dir)
 	}
 	res.Dir = dir
 	if len(dir.Members) == 0 {
 		res.Problems = append(res.Problems, contacts.Problem{Row: res.HeaderRow, Code: contacts.CodeSheetEmpty,
 			Severity: contacts.SeverityError, Message: contacts.Describe(contacts.CodeSheetEmpty)})
 	}
+	if !rep.firstSent { // a sheet shorter than FirstRowsCount
+		rep.sendFirst(dir)
+	}
 	return nil
+}
+
+// reporter hands a sheet's first rows and its progress to the caller.
+type reporter struct {
+	res       *Result
+	ext       extentSource // nil: the source knows no size
+	opt       Options
+	first     int  // members FirstRows waits for
+	firstSent bool // FirstRows was called
+}
+
+// newReporter starts reporting once the header is known: a first progress
+// report gives the total at once.
+func newReporter(res *Result, src rowSource, opt Options) *reporter {
+	r := &reporter{res: res, opt: opt, first: opt.FirstRowsCount, firstSent: opt.FirstRows == nil}
+	if r.first <= 0 {
+		r.first = DefaultFirstRows
+	}
+	r.ext, _ = src.(extentSource)
+	r.progress(&contacts.Directory{})
+	return r
+}
+
+// rows is called after each row: FirstRows once enough members are in.
+func (r *reporter) rows(dir *contacts.Directory) {
+	if !r.firstSent && len(dir.Members) >= r.first {
+		r.sendFirst(dir)
+	}
+}
+
+func (r *reporter) sendFirst(dir *contacts.Directory) {
+	r.firstSent = true
+	head := *r.res
+	head.Dir = &contacts.Directory{Members: append([]contacts.Member(nil), dir.Members[:min(len(dir.Members), r.first)]...)}
+	head.Problems = append([]contacts.Problem(nil), r.res.Problems...)
+	head.Columns = append([]Column(nil), r.res.Columns...)
+	head.domains = r.opt.Domains
+	r.opt.FirstRows(&head)
+}
+
+func (r *reporter) progress(dir *contacts.Directory) {
+	if r.opt.Progress == nil {
+		return
+	}
+	p := Progress{Rows: len(dir.Members)}
+	if r.ext != nil {
+		last, read, size := r.ext.extent()
+		if last > r.res.HeaderRow {
+			p.Total = max(last-r.res.HeaderRow, p.Rows)
+		}
+		p.Bytes, p.Size = min(read, size), size
+	}
+	r.opt.Progress(p)
 }
 
 // sizeText formats a byte count for messages ("200 MB", "16 KB").

@@ -108,7 +108,7 @@ func readXLSX(r io.ReaderAt, size int64, name string, opt Options) (*Result, err
 			return res, nil
 		case errors.Is(err, errTooLarge):
 			return nil, tooLargeError(name, unzip, err)
-		case IsUnreadable(err):
+		case IsUnreadable(err), isCancel(err):
 			return nil, err
 		case !errors.Is(err, errFastUnsupported):
 			return nil, corruptError(name, err)
@@ -154,7 +154,7 @@ func readXLSX(r io.ReaderAt, size int64, name string, opt Options) (*Result, err
 	}
 	var first *Result
 	for _, s := range sheets {
-		res, err := readXLSXSheet(f, s, name)
+		res, err := readXLSXSheet(f, s, name, opt)
 		if err != nil {
 			return nil, err
 		}
@@ -168,14 +168,14 @@ func readXLSX(r io.ReaderAt, size int64, name string, opt Options) (*Result, err
 	return first, nil // no sheet has a header: report on the first one
 }
 
-func readXLSXSheet(f *excelize.File, sheetName, name string) (*Result, error) {
+func readXLSXSheet(f *excelize.File, sheetName, name string, opt Options) (*Result, error) {
 	rows, err := f.Rows(sheetName)
 	if err != nil {
 		return nil, unreadable(name, fmt.Sprintf("工作表“%s”无法读取", sheetName), fmt.Sprintf("sheet %q cannot be read", sheetName), err)
 	}
 	defer rows.Close()
 	res := &Result{File: name, Format: "xlsx", Sheet: sheetName}
-	if err := build(res, &xlsxRows{rows: rows, name: name, limit: maxColumns}); err != nil {
+	if err := build(res, &xlsxRows{rows: rows, name: name, limit: maxColumns}, opt); err != nil {
 		return nil, err
 	}
 	return res, nil
@@ -184,7 +184,7 @@ func readXLSXSheet(f *excelize.File, sheetName, name string) (*Result, error) {
 // readFastXLSX reads with the fast streaming reader; an error wrapping
 // errFastUnsupported means "use excelize instead", any other is final.
 func readFastXLSX(r io.ReaderAt, size int64, name string, opt Options, unzip int64) (*Result, error) {
-	x, err := openFastXLSX(r, size, unzip)
+	x, err := openFastXLSX(opt.Context, r, size, unzip, name)
 	if err != nil {
 		return nil, err
 	}
@@ -207,7 +207,7 @@ func readFastXLSX(r io.ReaderAt, size int64, name string, opt Options, unzip int
 			return nil, err
 		}
 		res := &Result{File: name, Format: "xlsx", Sheet: s.name}
-		err = build(res, rows)
+		err = build(res, rows, opt)
 		rows.Close()
 		if err != nil {
 			return nil, err

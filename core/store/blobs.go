@@ -55,8 +55,12 @@ func (s *Store) SaveContacts(id string, d *contacts.Directory) error {
 			return fmt.Errorf("save contacts of %s: %w", id, ErrProjectLocked)
 		}
 		b, _ := ProjectBucket(tx, id)
-		if err := putJSON(b, keyContacts, d); err != nil {
-			return err
+		data, err := json.Marshal(d)
+		if err != nil {
+			return fmt.Errorf("encode contacts of %s: %w", id, err)
+		}
+		if err := putBlob(b, keyContacts, data); err != nil {
+			return fmt.Errorf("save contacts of %s: %w", id, err)
 		}
 		return PutProjectTx(tx, p)
 	})
@@ -70,7 +74,7 @@ func (s *Store) Contacts(id string) (d *contacts.Directory, ok bool, err error) 
 		if err != nil {
 			return err
 		}
-		raw := b.Get(keyContacts)
+		raw := getBlob(b, keyContacts)
 		if raw == nil {
 			return nil
 		}
@@ -116,7 +120,11 @@ func FreezeSnapshotTx(tx *bolt.Tx, id string, d *contacts.Directory) (Snapshot, 
 	if snap.Seq, err = sb.NextSequence(); err != nil {
 		return Snapshot{}, err
 	}
-	if err := putJSON(sb, seqKey(snap.Seq), snap); err != nil {
+	data, err := json.Marshal(snap)
+	if err != nil {
+		return Snapshot{}, fmt.Errorf("freeze contacts of %s: %w", id, err)
+	}
+	if err := putBlob(sb, seqKey(snap.Seq), data); err != nil {
 		return Snapshot{}, fmt.Errorf("freeze contacts of %s: %w", id, err)
 	}
 	return snap, PutProjectTx(tx, p)
@@ -134,9 +142,13 @@ func (s *Store) LatestSnapshot(id string) (snap Snapshot, ok bool, err error) {
 		if sb == nil {
 			return nil
 		}
-		_, v := sb.Cursor().Last()
-		if v == nil {
+		k, _ := sb.Cursor().Last()
+		if k == nil {
 			return nil
+		}
+		v := getBlob(sb, k)
+		if v == nil {
+			return fmt.Errorf("snapshot %d of %s: empty", binary.BigEndian.Uint64(k), id)
 		}
 		ok = true
 		return json.Unmarshal(v, &snap)
@@ -164,7 +176,8 @@ func SnapshotByHashTx(tx *bolt.Tx, id, hash string) (Snapshot, bool, error) {
 		return Snapshot{}, false, nil
 	}
 	c := sb.Cursor()
-	for k, v := c.Last(); k != nil; k, v = c.Prev() {
+	for k, _ := c.Last(); k != nil; k, _ = c.Prev() {
+		v := getBlob(sb, k)
 		// Cheap pre-check before decoding a possibly large directory.
 		if !bytes.Contains(v, []byte(`"hash":"`+hash+`"`)) {
 			continue
@@ -194,7 +207,8 @@ func (s *Store) HasSnapshot(id, hash string) (ok bool, err error) {
 			return nil
 		}
 		c := sb.Cursor()
-		for k, v := c.Last(); k != nil; k, v = c.Prev() {
+		for k, _ := c.Last(); k != nil; k, _ = c.Prev() {
+			v := getBlob(sb, k)
 			var h string
 			if err := readHead(v, "directory", func(key string, dec *json.Decoder) (bool, error) {
 				if key != "hash" {
@@ -267,7 +281,7 @@ func PlanHeaderTx(tx *bolt.Tx, id string) (p StoredPlan, ok bool, err error) {
 	if err != nil {
 		return p, false, err
 	}
-	raw := b.Get(keyPlan)
+	raw := getBlob(b, keyPlan)
 	if raw == nil {
 		return p, false, nil
 	}
@@ -311,8 +325,12 @@ func SavePlanTx(tx *bolt.Tx, id string, p StoredPlan) error {
 	if err != nil {
 		return err
 	}
-	if err := putJSON(b, keyPlan, p); err != nil {
-		return err
+	data, err := json.Marshal(p)
+	if err != nil {
+		return fmt.Errorf("encode plan of %s: %w", id, err)
+	}
+	if err := putBlob(b, keyPlan, data); err != nil {
+		return fmt.Errorf("save plan of %s: %w", id, err)
 	}
 	return TouchTx(tx, id)
 }
@@ -332,7 +350,7 @@ func PlanTx(tx *bolt.Tx, id string) (p StoredPlan, ok bool, err error) {
 	if err != nil {
 		return p, false, err
 	}
-	raw := b.Get(keyPlan)
+	raw := getBlob(b, keyPlan)
 	if raw == nil {
 		return p, false, nil
 	}
@@ -349,7 +367,42 @@ func DeletePlanTx(tx *bolt.Tx, id string) error {
 	if err != nil {
 		return err
 	}
-	return b.Delete(keyPlan)
+	return deleteBlob(b, keyPlan)
+}
+
+// putBlob stores a large value of bucket b in the sub-bucket name (under
+// keyBlobData), so that writing a key next to it (the small project record,
+// the next snapshot) never rewrites it. A schema-2 value under name is
+// replaced.
+func putBlob(b *bolt.Bucket, name, data []byte) error {
+	if b.Get(name) != nil {
+		if err := b.Delete(name); err != nil {
+			return err
+		}
+	}
+	sb, err := b.CreateBucketIfNotExists(name)
+	if err != nil {
+		return err
+	}
+	return sb.Put(keyBlobData, data)
+}
+
+// getBlob returns the large value name of bucket b, or nil. A schema-2
+// value is read too: a file opened read-only is not upgraded.
+func getBlob(b *bolt.Bucket, name []byte) []byte {
+	if sb := b.Bucket(name); sb != nil {
+		return sb.Get(keyBlobData)
+	}
+	return b.Get(name)
+}
+
+// deleteBlob removes the large value name of project bucket b (no error
+// when missing).
+func deleteBlob(b *bolt.Bucket, name []byte) error {
+	if b.Bucket(name) != nil {
+		return b.DeleteBucket(name)
+	}
+	return b.Delete(name)
 }
 
 // AppendAuditTx appends e to project id's audit log inside tx and returns

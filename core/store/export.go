@@ -53,6 +53,10 @@ var (
 	exportLineLimit       = MaxExportLineSize
 )
 
+// minExportSchema is the oldest state schema an import reads: schema 2
+// differs from 3 only in where contacts and plan are kept (moved on import).
+const minExportSchema = 2
+
 type exportHeader struct {
 	Format     string    `json:"format"`
 	Version    int       `json:"version"`
@@ -359,8 +363,8 @@ func readExport(r io.Reader, put func(rec exportRecord) error) (exportHeader, Pr
 		return hdr, proj, badExport("format %q", fsname.Prefix(hdr.Format, 40))
 	case hdr.Version != ExportVersion:
 		return hdr, proj, badExport("export version %d, this app reads %d", hdr.Version, ExportVersion)
-	case hdr.Schema != SchemaVersion:
-		return hdr, proj, badExport("state schema %d, this app uses %d: export again with the same app version", hdr.Schema, SchemaVersion)
+	case hdr.Schema < minExportSchema || hdr.Schema > SchemaVersion:
+		return hdr, proj, badExport("state schema %d, this app reads %d to %d: export again with the same app version", hdr.Schema, minExportSchema, SchemaVersion)
 	}
 	if err := CheckID(hdr.ProjectID); err != nil {
 		return hdr, proj, badExport("header: %v", err)
@@ -519,6 +523,11 @@ func importTx(tx *bolt.Tx, r io.Reader, origID string) (Project, error) {
 	}
 	if hdr.ProjectID != origID {
 		return Project{}, badExport("the file changed while it was imported")
+	}
+	// A schema-2 export keeps contacts and plan as values: move them (a
+	// schema-3 export has none, so this is a no-op there).
+	if err := moveBlobsToBuckets(pb); err != nil {
+		return Project{}, fmt.Errorf("import: %w", err)
 	}
 	if id != p.ID {
 		p.ImportedFrom = p.ID

@@ -81,8 +81,8 @@ func readProject(b *bolt.Bucket) (Project, error) {
 
 // ProjectBucket returns the bucket of project id inside tx, or an error
 // wrapping ErrNotFound. Other packages keep their own sub-buckets in it
-// (see ProjectSubBucket); keys "project", "contacts", "plan" and sub-buckets
-// "snapshots", "audit", "docs" belong to the store.
+// (see ProjectSubBucket); the key "project" and the sub-buckets "contacts",
+// "plan", "snapshots", "audit", "docs" belong to the store.
 func ProjectBucket(tx *bolt.Tx, id string) (*bolt.Bucket, error) {
 	root := tx.Bucket(bucketProjects)
 	if root == nil || CheckID(id) != nil {

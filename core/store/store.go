@@ -9,12 +9,18 @@
 //	meta/                     schema → decimal schema version
 //	projects/<id>/            one bucket per project
 //	    project               JSON Project record
-//	    contacts              JSON contacts.Directory (working copy)
-//	    plan                  JSON StoredPlan (the confirmed plan)
-//	    snapshots/<seq>       JSON Snapshot (frozen contacts, with hash)
+//	    contacts/data         JSON contacts.Directory (working copy)
+//	    plan/data             JSON StoredPlan (the confirmed plan)
+//	    snapshots/<seq>/data  JSON Snapshot (frozen contacts, with hash)
 //	    audit/<seq>           JSON AuditEntry (append-only)
 //	    docs/<name>           arbitrary named JSON documents
 //	    <other sub-buckets>   owned by other packages (e.g. the migration journal)
+//
+// The large values (working copy, plan, each snapshot) live in sub-buckets
+// of their own since schema 3: bbolt rewrites a whole leaf when any key in it
+// changes, and a leaf holds at least two keys (up to four unsplit), so next
+// to the small project record they were rewritten (tens of MB, fsynced) by
+// every state change, and each new snapshot rewrote the previous ones.
 package store
 
 import (
@@ -25,13 +31,15 @@ import (
 	"strconv"
 	"time"
 
+	"exmail-upgrade/core/fsname"
+
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
 )
 
 // SchemaVersion is the layout version this code writes. Older files are
 // upgraded in place on Open by the steps in migrations.
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 // DefaultTimeout is how long Open waits for the file lock held by another
 // instance before giving up with ErrLocked.
@@ -57,12 +65,13 @@ var (
 	keySchema      = []byte("schema")
 
 	keyProject   = []byte("project")
-	keyContacts  = []byte("contacts")
-	keyPlan      = []byte("plan")
+	keyContacts  = []byte("contacts") // a sub-bucket since schema 3 (a value before)
+	keyPlan      = []byte("plan")     // a sub-bucket since schema 3 (a value before)
+	keyBlobData  = []byte("data")     // the value inside the contacts and plan sub-buckets
 	bucketSnaps  = []byte("snapshots")
 	bucketAudit  = []byte("audit")
 	bucketDocs   = []byte("docs")
-	reservedSubs = map[string]bool{"snapshots": true, "audit": true, "docs": true}
+	reservedSubs = map[string]bool{"snapshots": true, "audit": true, "docs": true, "contacts": true, "plan": true}
 )
 
 // Options tune Open.
@@ -233,6 +242,7 @@ type migration struct {
 var migrations = []migration{
 	{0, "create meta and projects buckets", migrateV0toV1},
 	{1, "add updated_at, move the single snapshot into the snapshots sequence", migrateV1toV2},
+	{2, "move the working copy, the plan and each snapshot into sub-buckets of their own", migrateV2toV3},
 }
 
 func (s *Store) upgradeSchema() error {
@@ -346,6 +356,66 @@ func migrateV1toV2(tx *bolt.Tx) error {
 			if err := b.Delete([]byte("snapshot")); err != nil {
 				return err
 			}
+		}
+	}
+	return nil
+}
+
+// migrateV2toV3 moves each project's contacts, plan and snapshot values
+// into sub-buckets of their own (see the package doc for why).
+func migrateV2toV3(tx *bolt.Tx) error {
+	root := tx.Bucket(bucketProjects)
+	if root == nil {
+		return nil
+	}
+	var ids [][]byte
+	err := root.ForEachBucket(func(k []byte) error {
+		ids = append(ids, append([]byte(nil), k...))
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if err := moveBlobsToBuckets(root.Bucket(id)); err != nil {
+			return fmt.Errorf("project %q: %w", fsname.Prefix(string(id), 40), err)
+		}
+	}
+	return nil
+}
+
+// moveBlobsToBuckets moves the schema-2 values "contacts", "plan" and
+// snapshots/<seq> of project bucket b into their schema-3 sub-buckets (also
+// used on import of a schema-2 export). Values already moved are left
+// alone.
+func moveBlobsToBuckets(b *bolt.Bucket) error {
+	for _, name := range [][]byte{keyContacts, keyPlan} {
+		v := b.Get(name)
+		if v == nil {
+			continue // missing, or already a bucket
+		}
+		if err := putBlob(b, name, append([]byte(nil), v...)); err != nil {
+			return fmt.Errorf("move %s: %w", name, err)
+		}
+	}
+	sb := b.Bucket(bucketSnaps)
+	if sb == nil {
+		return nil
+	}
+	type kv struct{ k, v []byte }
+	var vals []kv
+	err := sb.ForEach(func(k, v []byte) error {
+		if v != nil {
+			vals = append(vals, kv{append([]byte(nil), k...), append([]byte(nil), v...)})
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, e := range vals {
+		if err := putBlob(sb, e.k, e.v); err != nil {
+			return fmt.Errorf("move snapshot %q: %w", fsname.Prefix(string(e.k), 40), err)
 		}
 	}
 	return nil

@@ -504,6 +504,7 @@ func FuzzImport(f *testing.F) {
 	src.ExportProject(p.ID, &buf)
 	src.Close()
 	f.Add(buf.Bytes())
+	f.Add(schema2Export(f))
 	f.Add(regzip(`{"format":"exmail-upgrade-project","version":1,"schema":2,"project_id":"x"}` + "\n"))
 	f.Add(regzip(`{"format":"exmail-upgrade-project","version":1,"schema":2,"project_id":"x"}` + "\n" + `{"b":true}` + "\n"))
 	dst, err := Open(filepath.Join(f.TempDir(), "dst.db"), Options{NoSync: true, NoBackup: true})
@@ -523,4 +524,178 @@ func FuzzImport(f *testing.F) {
 			t.Fatalf("imported project unreadable: %v", err)
 		}
 	})
+}
+
+// writeV2 builds a schema-2 file by hand: the working copy and the plan
+// are values next to the project record.
+func writeV2(t *testing.T, path string, plan StoredPlan) {
+	t.Helper()
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	err = db.Update(func(tx *bolt.Tx) error {
+		m, _ := tx.CreateBucket([]byte("meta"))
+		m.Put([]byte("schema"), []byte("2"))
+		root, _ := tx.CreateBucket([]byte("projects"))
+		b, _ := root.CreateBucket([]byte("p1"))
+		b.Put([]byte("project"), []byte(`{"id":"p1","name":"旧公司","created_at":"2025-01-02T03:04:05Z","updated_at":"2025-01-02T03:04:05Z","stage":"plan_confirmed"}`))
+		d, _ := json.Marshal(sampleDir())
+		b.Put([]byte("contacts"), d)
+		pl, _ := json.Marshal(plan)
+		b.Put([]byte("plan"), pl)
+		sb, _ := b.CreateBucket([]byte("snapshots"))
+		sb.SetSequence(2)
+		for seq, h := range []string{"s1", "sh"} {
+			snap, _ := json.Marshal(Snapshot{Seq: uint64(seq + 1), Hash: h, Members: 2, Directory: *sampleDir()})
+			sb.Put(seqKey(uint64(seq+1)), snap)
+		}
+		b2, _ := root.CreateBucket([]byte("p2"))
+		return b2.Put([]byte("project"), []byte(`{"id":"p2","name":"空公司","created_at":"2025-01-01T00:00:00Z","updated_at":"2025-01-01T00:00:00Z"}`))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestUpgradeV2FileMovesLargeValues(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "v2.db")
+	want := StoredPlan{Hash: "ph", SnapshotHash: "sh", ConfirmedAt: time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC),
+		ConfirmedBy: "u", Data: json.RawMessage(`{"ops":[1,2,3]}`)}
+	writeV2(t, path, want)
+	check := func(s *Store) {
+		t.Helper()
+		d, ok, err := s.Contacts("p1")
+		if err != nil || !ok || len(d.Members) != 2 {
+			t.Fatalf("contacts = %+v ok=%v err=%v", d, ok, err)
+		}
+		pl, ok, err := s.Plan("p1")
+		if err != nil || !ok || pl.Hash != "ph" || string(pl.Data) != string(want.Data) || !pl.ConfirmedAt.Equal(want.ConfirmedAt) {
+			t.Fatalf("plan = %+v ok=%v err=%v", pl, ok, err)
+		}
+		h, ok, err := s.PlanHeader("p1")
+		if err != nil || !ok || h.Hash != "ph" || h.SnapshotHash != "sh" || h.ConfirmedBy != "u" || h.Data != nil {
+			t.Fatalf("plan header = %+v ok=%v err=%v", h, ok, err)
+		}
+		if _, ok, _ := s.Plan("p2"); ok {
+			t.Fatal("p2 has a plan")
+		}
+		if _, ok, _ := s.Contacts("p2"); ok {
+			t.Fatal("p2 has contacts")
+		}
+		if snap, ok, err := s.LatestSnapshot("p1"); err != nil || !ok || snap.Seq != 2 || snap.Hash != "sh" || len(snap.Directory.Members) != 2 {
+			t.Fatalf("latest snapshot = %+v ok=%v err=%v", snap, ok, err)
+		}
+		if snap, ok, err := s.SnapshotByHash("p1", "s1"); err != nil || !ok || snap.Seq != 1 {
+			t.Fatalf("snapshot s1 = %+v ok=%v err=%v", snap, ok, err)
+		}
+		for h, want := range map[string]bool{"s1": true, "sh": true, "zz": false} {
+			if ok, err := s.HasSnapshot("p1", h); err != nil || ok != want {
+				t.Fatalf("HasSnapshot(%s) = %v, %v", h, ok, err)
+			}
+		}
+	}
+	// A read-only open does not upgrade, and still reads the old layout.
+	ro, err := Open(path, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(ro)
+	ro.Close()
+
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if v, _ := s.Schema(); v != SchemaVersion {
+		t.Fatalf("schema after upgrade = %d", v)
+	}
+	check(s)
+	s.DB().View(func(tx *bolt.Tx) error {
+		b, _ := ProjectBucket(tx, "p1")
+		for _, k := range []string{"contacts", "plan"} {
+			if v := b.Get([]byte(k)); v != nil {
+				t.Errorf("%s still a value next to the project record", k)
+			}
+			if sb := b.Bucket([]byte(k)); sb == nil || sb.Get(keyBlobData) == nil {
+				t.Errorf("%s not moved into its sub-bucket", k)
+			}
+		}
+		sb := b.Bucket(bucketSnaps)
+		for seq := uint64(1); seq <= 2; seq++ {
+			if sb.Get(seqKey(seq)) != nil || sb.Bucket(seqKey(seq)) == nil {
+				t.Errorf("snapshot %d not moved into its sub-bucket", seq)
+			}
+		}
+		if sb.Sequence() != 2 {
+			t.Errorf("snapshot sequence = %d after the move", sb.Sequence())
+		}
+		return nil
+	})
+	// The moved values keep working: replace, delete.
+	if err := s.SaveContacts("p1", &contacts.Directory{}); err != nil {
+		t.Fatal(err)
+	}
+	if d, ok, _ := s.Contacts("p1"); !ok || len(d.Members) != 0 {
+		t.Fatalf("saved contacts = %+v", d)
+	}
+	if err := s.DB().Update(func(tx *bolt.Tx) error { return DeletePlanTx(tx, "p1") }); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, _ := s.Plan("p1"); ok {
+		t.Fatal("plan not deleted")
+	}
+	if _, ok, _ := s.PlanHeader("p1"); ok {
+		t.Fatal("plan header after delete")
+	}
+}
+
+// TestStateChangeKeepsLargeValuesUnwritten: a project record update must
+// not rewrite the working copy or the plan (bbolt rewrites the whole leaf
+// a changed key is in), whatever their size.
+func TestStateChangeKeepsLargeValuesUnwritten(t *testing.T) {
+	s := openTemp(t)
+	p, _ := s.CreateProject("甲公司")
+	if err := s.SaveContacts(p.ID, bigDir(5000)); err != nil {
+		t.Fatal(err)
+	}
+	big := StoredPlan{Hash: "h", Data: json.RawMessage(`"` + strings.Repeat("x", 2<<20) + `"`)}
+	if err := s.SavePlan(p.ID, big); err != nil {
+		t.Fatal(err)
+	}
+	before := s.DB().Stats()
+	if _, err := s.UpdateProject(p.ID, func(p *Project) error { p.Stage = "migrating"; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	after := s.DB().Stats()
+	if n := after.TxStats.GetPageAlloc() - before.TxStats.GetPageAlloc(); n > 64<<10 {
+		t.Fatalf("a state change wrote %d bytes of pages; want the project record's leaf only", n)
+	}
+}
+
+// TestFreezeKeepsEarlierSnapshotsUnwritten: freezing again writes the new
+// snapshot, not the earlier ones next to it.
+func TestFreezeKeepsEarlierSnapshotsUnwritten(t *testing.T) {
+	s := openTemp(t)
+	p, _ := s.CreateProject("甲公司")
+	d := bigDir(5000)
+	var first int64
+	for i := 0; i < 4; i++ {
+		before := s.DB().Stats()
+		if _, err := s.FreezeSnapshot(p.ID, d); err != nil {
+			t.Fatal(err)
+		}
+		after := s.DB().Stats()
+		n := after.TxStats.GetPageAlloc() - before.TxStats.GetPageAlloc()
+		if i == 0 {
+			first = n
+		} else if n > first+first/2 {
+			t.Fatalf("freeze %d wrote %d bytes of pages, the first %d: earlier snapshots rewritten", i+1, n, first)
+		}
+	}
+	if snap, ok, err := s.LatestSnapshot(p.ID); err != nil || !ok || snap.Seq != 4 {
+		t.Fatalf("latest = %d %v %v", snap.Seq, ok, err)
+	}
 }
