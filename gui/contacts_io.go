@@ -428,7 +428,7 @@ func (cv *contactsView) saveFile(name string, write func(io.Writer) error) {
 				cv.wz.ui.showError(werr)
 				return
 			}
-			dialog.ShowInformation(i18n.T("contacts.export"), i18n.Tf("projects.exported", w.URI().Path()), win)
+			dialog.ShowInformation(i18n.T("contacts.export"), i18n.Tf("projects.exported", filepath.FromSlash(w.URI().Path())), win)
 		})
 	}, win)
 	d.SetFileName(fsname.FileName(name))

@@ -2,6 +2,7 @@ package gui
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -165,7 +166,7 @@ func (wz *wizard) exportReport() {
 			wz.ui.showError(err)
 			return
 		}
-		dialog.ShowInformation(i18n.T("done.export_report"), i18n.Tf("projects.exported", w.URI().Path()), wz.ui.Win)
+		dialog.ShowInformation(i18n.T("done.export_report"), i18n.Tf("projects.exported", filepath.FromSlash(w.URI().Path())), wz.ui.Win)
 	}, wz.ui.Win)
 	d.SetFileName(fsname.FileName(wz.project.Name + "-迁移报告.xlsx"))
 	d.SetFilter(storage.NewExtensionFileFilter([]string{".xlsx"}))

@@ -3,6 +3,7 @@ package gui
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -198,7 +199,7 @@ func (ui *UI) exportProject(p store.Project) {
 				ui.showError(err)
 				return
 			}
-			dialog.ShowInformation(i18n.T("projects.export"), i18n.Tf("projects.exported", w.URI().Path()), ui.Win)
+			dialog.ShowInformation(i18n.T("projects.export"), i18n.Tf("projects.exported", filepath.FromSlash(w.URI().Path())), ui.Win)
 		})
 	}, ui.Win)
 	d.SetFileName(fsname.FileName(p.Name + ".exup"))
