@@ -292,6 +292,17 @@ func migrateV0toV1(tx *bolt.Tx) error {
 	return err
 }
 
+// projectIDs copies the names of root's project buckets, so a migration can
+// change the buckets while it walks them.
+func projectIDs(root *bolt.Bucket) ([][]byte, error) {
+	var ids [][]byte
+	err := root.ForEachBucket(func(k []byte) error {
+		ids = append(ids, append([]byte(nil), k...))
+		return nil
+	})
+	return ids, err
+}
+
 // migrateV1toV2: v1 projects had no updated_at nor locked flag and kept one
 // frozen snapshot under the key "snapshot"; v2 keeps a sequence of
 // snapshots.
@@ -300,11 +311,7 @@ func migrateV1toV2(tx *bolt.Tx) error {
 	if root == nil {
 		return nil
 	}
-	var ids [][]byte
-	err := root.ForEachBucket(func(k []byte) error {
-		ids = append(ids, append([]byte(nil), k...))
-		return nil
-	})
+	ids, err := projectIDs(root)
 	if err != nil {
 		return err
 	}
@@ -368,11 +375,7 @@ func migrateV2toV3(tx *bolt.Tx) error {
 	if root == nil {
 		return nil
 	}
-	var ids [][]byte
-	err := root.ForEachBucket(func(k []byte) error {
-		ids = append(ids, append([]byte(nil), k...))
-		return nil
-	})
+	ids, err := projectIDs(root)
 	if err != nil {
 		return err
 	}
