@@ -86,18 +86,7 @@ func (cv *contactsView) importFile(path string) {
 	cv.importing = run
 	cv.rebuild()
 	finished := make(chan struct{})
-	ui.background(func() {
-		t := time.NewTicker(waitTick)
-		defer t.Stop()
-		for {
-			select {
-			case <-finished:
-				return
-			case <-t.C:
-				ui.do(func() { cv.showImportProgress(run) })
-			}
-		}
-	})
+	ui.tick(finished, func() { cv.showImportProgress(run) })
 	ui.background(func() {
 		defer close(finished)
 		res, err := sheet.Read(path, sheet.Options{Context: ctx,

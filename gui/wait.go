@@ -111,18 +111,7 @@ func (ui *UI) waitWith(title string, cancellable bool, work func(ctx context.Con
 		}
 	}
 	finished := make(chan struct{})
-	ui.background(func() {
-		t := time.NewTicker(waitTick)
-		defer t.Stop()
-		for {
-			select {
-			case <-finished:
-				return
-			case <-t.C:
-				ui.do(show) // the seconds count on even when the work says nothing
-			}
-		}
-	})
+	ui.tick(finished, show) // the seconds count on even when the work says nothing
 	ui.background(func() {
 		err := work(ctx, prog)
 		close(finished)
@@ -137,5 +126,21 @@ func (ui *UI) waitWith(title string, cancellable bool, work func(ctx context.Con
 			}
 			then(err)
 		})
+	})
+}
+
+// tick runs show on the UI thread every waitTick until finished is closed.
+func (ui *UI) tick(finished <-chan struct{}, show func()) {
+	ui.background(func() {
+		t := time.NewTicker(waitTick)
+		defer t.Stop()
+		for {
+			select {
+			case <-finished:
+				return
+			case <-t.C:
+				ui.do(show)
+			}
+		}
 	})
 }
